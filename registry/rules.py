@@ -1,0 +1,487 @@
+"""Accreditation rules of shared/spec/rules.md: pure functions of decisions, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+ONE_DAY = dt.timedelta(days=1)
+
+
+class SubjectKind(StrEnum):
+    """What a decision is about."""
+
+    TRAINING = "training"
+    PROGRAMME = "programme"
+    COACH = "coach"
+
+
+class DecisionKind(StrEnum):
+    """The five kinds of accreditation decision."""
+
+    GRANT = "grant"
+    SUSPEND = "suspend"
+    LIFT = "lift"
+    REVOKE = "revoke"
+    RETRACT = "retract"
+
+
+class Status(StrEnum):
+    """Status of a subject on one date."""
+
+    ACCREDITED = "accredited"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    NOT_YET_ACCREDITED = "not_yet_accredited"
+    EXPIRED = "expired"
+    NOT_ACCREDITED = "not_accredited"
+
+
+class ReasonCode(StrEnum):
+    """Why a claim is rejected; listed in the order rejected claims report them."""
+
+    PROGRAMME_UNKNOWN = "PROGRAMME_UNKNOWN"
+    PROGRAMME_REVOKED = "PROGRAMME_REVOKED"
+    PROGRAMME_SUSPENDED = "PROGRAMME_SUSPENDED"
+    PROGRAMME_NOT_YET_ACCREDITED = "PROGRAMME_NOT_YET_ACCREDITED"
+    PROGRAMME_EXPIRED = "PROGRAMME_EXPIRED"
+    PROGRAMME_NOT_ACCREDITED = "PROGRAMME_NOT_ACCREDITED"
+    COACH_UNKNOWN = "COACH_UNKNOWN"
+    COACH_REVOKED = "COACH_REVOKED"
+    COACH_SUSPENDED = "COACH_SUSPENDED"
+    COACH_NOT_YET_REGISTERED = "COACH_NOT_YET_REGISTERED"
+    COACH_EXPIRED = "COACH_EXPIRED"
+    COACH_NOT_REGISTERED = "COACH_NOT_REGISTERED"
+    COACH_NOT_QUALIFIED = "COACH_NOT_QUALIFIED"
+
+
+REASON_ORDER = {code: position for position, code in enumerate(ReasonCode)}
+
+PROGRAMME_REASON = {
+    Status.REVOKED: ReasonCode.PROGRAMME_REVOKED,
+    Status.SUSPENDED: ReasonCode.PROGRAMME_SUSPENDED,
+    Status.NOT_YET_ACCREDITED: ReasonCode.PROGRAMME_NOT_YET_ACCREDITED,
+    Status.EXPIRED: ReasonCode.PROGRAMME_EXPIRED,
+    Status.NOT_ACCREDITED: ReasonCode.PROGRAMME_NOT_ACCREDITED,
+}
+COACH_REASON = {
+    Status.REVOKED: ReasonCode.COACH_REVOKED,
+    Status.SUSPENDED: ReasonCode.COACH_SUSPENDED,
+    Status.NOT_YET_ACCREDITED: ReasonCode.COACH_NOT_YET_REGISTERED,
+    Status.EXPIRED: ReasonCode.COACH_EXPIRED,
+    Status.NOT_ACCREDITED: ReasonCode.COACH_NOT_REGISTERED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One recorded decision, with its dates in the generic columns the kinds share.
+
+    grant: starts_on=valid_from, ends_on=valid_until; suspend: starts_on=from, ends_on=until;
+    lift: starts_on=date, target=suspension; revoke: starts_on=effective; retract: target.
+    """
+
+    id: int
+    kind: DecisionKind
+    recorded_at: dt.datetime
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    target: int | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GrantSpan:
+    """A grant with the end that later revocations give it."""
+
+    decision: Decision
+    valid_from: dt.date
+    end: dt.date | None
+    cut_from: dt.date | None
+
+    def covers(self, day: dt.date) -> bool:
+        """True when the grant accredits this day."""
+        return self.valid_from <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class SuspensionSpan:
+    """A suspension with the day its earliest lift ends it."""
+
+    decision: Decision
+    starts_on: dt.date
+    until: dt.date | None
+    lifted_on: dt.date | None
+
+    def covers(self, day: dt.date) -> bool:
+        """True when the subject is suspended on this day."""
+        if day < self.starts_on or (self.until is not None and day > self.until):
+            return False
+        return self.lifted_on is None or day < self.lifted_on
+
+
+def known_decisions(decisions: Iterable[Decision], known_at: dt.datetime | None) -> list[Decision]:
+    """Decisions recorded by `known_at`, minus those retracted by then, in recording order."""
+    known = [d for d in decisions if known_at is None or d.recorded_at <= known_at]
+    retracted = {d.target for d in known if d.kind is DecisionKind.RETRACT}
+    live = [d for d in known if d.kind is not DecisionKind.RETRACT and d.id not in retracted]
+    live.sort(key=lambda d: d.id)
+    return live
+
+
+class Timeline:
+    """Status of one subject on any date, as known at one time."""
+
+    __slots__ = ("grants", "suspensions")
+
+    def __init__(self, decisions: Iterable[Decision], known_at: dt.datetime | None = None):
+        live = known_decisions(decisions, known_at)
+        revokes = [d for d in live if d.kind is DecisionKind.REVOKE and d.starts_on is not None]
+        lifts = [d for d in live if d.kind is DecisionKind.LIFT and d.starts_on is not None]
+        self.grants: list[GrantSpan] = []
+        for grant in (d for d in live if d.kind is DecisionKind.GRANT and d.starts_on is not None):
+            cut_from = min((r.starts_on for r in revokes if r.id > grant.id), default=None)
+            end = grant.ends_on
+            if cut_from is not None and (end is None or cut_from - ONE_DAY < end):
+                end = cut_from - ONE_DAY
+            self.grants.append(GrantSpan(grant, grant.starts_on, end, cut_from))
+        self.suspensions: list[SuspensionSpan] = []
+        for suspension in (d for d in live if d.kind is DecisionKind.SUSPEND and d.starts_on is not None):
+            lifted_on = min((lift.starts_on for lift in lifts if lift.target == suspension.id), default=None)
+            self.suspensions.append(SuspensionSpan(suspension, suspension.starts_on, suspension.ends_on, lifted_on))
+
+    def status_on(self, day: dt.date) -> Status:
+        """The first matching rule of rules.md gives the status on `day`."""
+        if any(grant.covers(day) for grant in self.grants):
+            if any(suspension.covers(day) for suspension in self.suspensions):
+                return Status.SUSPENDED
+            return Status.ACCREDITED
+        started = [grant for grant in self.grants if grant.valid_from <= day]
+        if started:
+            latest = max(started, key=lambda grant: (grant.valid_from, grant.decision.id))
+            if latest.cut_from is not None and latest.cut_from <= day:
+                return Status.REVOKED
+        if not self.grants:
+            return Status.NOT_ACCREDITED
+        if not started:
+            return Status.NOT_YET_ACCREDITED
+        if all(grant.end is not None and grant.end < day for grant in self.grants):
+            return Status.EXPIRED
+        return Status.NOT_ACCREDITED
+
+    def covering_grant(self, day: dt.date) -> Decision | None:
+        """The grant that accredits `day` (latest start, then latest recorded), if any."""
+        covering = [grant for grant in self.grants if grant.covers(day)]
+        if not covering:
+            return None
+        return max(covering, key=lambda grant: (grant.valid_from, grant.decision.id)).decision
+
+    def change_days(self) -> list[dt.date]:
+        """Every date on which the status may differ from the day before."""
+        days: set[dt.date] = set()
+        for grant in self.grants:
+            days.add(grant.valid_from)
+            if grant.end is not None:
+                days.add(grant.end + ONE_DAY)
+            if grant.cut_from is not None:
+                days.add(grant.cut_from)
+        for suspension in self.suspensions:
+            days.add(suspension.starts_on)
+            if suspension.until is not None:
+                days.add(suspension.until + ONE_DAY)
+            if suspension.lifted_on is not None:
+                days.add(suspension.lifted_on)
+        return sorted(days)
+
+    def first_failing_day(self, first: dt.date, last: dt.date) -> tuple[dt.date, Status] | None:
+        """The first day in first..last that is not accredited, with its status; None if all are."""
+        candidates = [first] + [day for day in self.change_days() if first < day <= last]
+        for day in candidates:
+            status = self.status_on(day)
+            if status is not Status.ACCREDITED:
+                return day, status
+        return None
+
+
+def status_on(decisions: Iterable[Decision], day: dt.date, known_at: dt.datetime | None = None) -> Status:
+    """Status of a subject with these decisions on `day`, as known at `known_at` (None: now)."""
+    return Timeline(decisions, known_at).status_on(day)
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingFacts:
+    """What the qualification rule needs of a training."""
+
+    guidance_types: frozenset[str]
+    formats: frozenset[str]
+    decisions: tuple[Decision, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QualificationFacts:
+    """A coach completed a training on a date; recorded_at makes it bitemporal like decisions."""
+
+    completed_on: dt.date
+    recorded_at: dt.datetime
+    training: TrainingFacts
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeFacts:
+    """What claim verification needs of a programme."""
+
+    guidance_type: str
+    format: str
+    decisions: tuple[Decision, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CoachFacts:
+    """What claim verification needs of a coach."""
+
+    decisions: tuple[Decision, ...]
+    qualifications: tuple[QualificationFacts, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason a claim is rejected: the code, whose it is, and the first day it applies."""
+
+    code: ReasonCode
+    subject: str
+    on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectOutcome:
+    """A subject's status on the day the verdict reports, and the grant covering that day."""
+
+    status: Status
+    accreditation: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer to one claim."""
+
+    accredited: bool
+    reasons: tuple[Reason, ...]
+    programme: SubjectOutcome | None
+    coach: SubjectOutcome | None
+    qualified: bool | None
+    reported_day: dt.date
+
+
+def is_qualified(
+    qualifications: Iterable[QualificationFacts],
+    guidance_type: str,
+    programme_format: str,
+    day: dt.date,
+    known_at: dt.datetime | None = None,
+) -> bool:
+    """True when a qualification completed by `day` comes from a training fit for the programme."""
+    for qualification in qualifications:
+        if qualification.completed_on > day:
+            continue
+        if known_at is not None and qualification.recorded_at > known_at:
+            continue
+        training = qualification.training
+        if guidance_type not in training.guidance_types or programme_format not in training.formats:
+            continue
+        if Timeline(training.decisions, known_at).status_on(qualification.completed_on) is Status.ACCREDITED:
+            return True
+    return False
+
+
+def verify_claim(
+    programme: ProgrammeFacts | None,
+    coach: CoachFacts | None,
+    first: dt.date,
+    last: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+) -> Verdict:
+    """Verdict on 'programme delivered by coach on first..last', as known at `known_at`."""
+    last = first if last is None else last
+    if last < first:
+        raise ValueError("the period ends before it starts")
+    reasons: list[Reason] = []
+    programme_timeline = coach_timeline = None
+    if programme is None:
+        reasons.append(Reason(ReasonCode.PROGRAMME_UNKNOWN, "programme", first))
+    else:
+        programme_timeline = Timeline(programme.decisions, known_at)
+        failing = programme_timeline.first_failing_day(first, last)
+        if failing is not None:
+            reasons.append(Reason(PROGRAMME_REASON[failing[1]], "programme", failing[0]))
+    if coach is None:
+        reasons.append(Reason(ReasonCode.COACH_UNKNOWN, "coach", first))
+    else:
+        coach_timeline = Timeline(coach.decisions, known_at)
+        failing = coach_timeline.first_failing_day(first, last)
+        if failing is not None:
+            reasons.append(Reason(COACH_REASON[failing[1]], "coach", failing[0]))
+    qualified: bool | None = None
+    if programme is not None and coach is not None:
+        # Qualifications only accumulate, so the first day of the claim decides.
+        qualified = is_qualified(coach.qualifications, programme.guidance_type, programme.format, first, known_at)
+        if not qualified:
+            reasons.append(Reason(ReasonCode.COACH_NOT_QUALIFIED, "coach", first))
+    reported_day = min((reason.on for reason in reasons), default=first)
+    return Verdict(
+        accredited=not reasons,
+        reasons=tuple(reasons),
+        programme=_outcome(programme_timeline, reported_day),
+        coach=_outcome(coach_timeline, reported_day),
+        qualified=qualified,
+        reported_day=reported_day,
+    )
+
+
+def _outcome(timeline: Timeline | None, day: dt.date) -> SubjectOutcome | None:
+    if timeline is None:
+        return None
+    return SubjectOutcome(timeline.status_on(day), timeline.covering_grant(day))
+
+
+# --- care standard (Zorgstandaard Tabaksverslaving 2025) -------------------------------------
+
+CARE_STANDARD_FROM = dt.date(2026, 1, 1)
+OVERRIDE_POSSIBLE_UNTIL = dt.date(2027, 1, 1)
+
+
+class GuidanceType(StrEnum):
+    """Kortdurende of intensieve begeleiding."""
+
+    SHORT = "short"
+    INTENSIVE = "intensive"
+
+
+class ProgrammeFormat(StrEnum):
+    """Individueel of groep."""
+
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class CareStandardMinimum:
+    """Minimum sessions and total contact minutes, aftercare excluded."""
+
+    sessions: int
+    minutes: int
+
+
+CARE_STANDARD_MINIMUMS = {
+    (GuidanceType.SHORT, ProgrammeFormat.INDIVIDUAL): CareStandardMinimum(4, 40),
+    (GuidanceType.SHORT, ProgrammeFormat.GROUP): CareStandardMinimum(4, 40),
+    (GuidanceType.INTENSIVE, ProgrammeFormat.INDIVIDUAL): CareStandardMinimum(7, 180),
+    (GuidanceType.INTENSIVE, ProgrammeFormat.GROUP): CareStandardMinimum(7, 270),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """How far a programme design falls below its care-standard minimum."""
+
+    minimum: CareStandardMinimum
+    sessions: int
+    minutes: int
+
+    @property
+    def missing_sessions(self) -> int:
+        """Sessions short of the minimum (0 when enough)."""
+        return max(0, self.minimum.sessions - self.sessions)
+
+    @property
+    def missing_minutes(self) -> int:
+        """Contact minutes short of the minimum (0 when enough)."""
+        return max(0, self.minimum.minutes - self.minutes)
+
+    def describe(self) -> str:
+        """Plain words naming the shortfall."""
+        parts = []
+        if self.missing_sessions:
+            parts.append(f"{self.sessions} sessions where the minimum is {self.minimum.sessions}")
+        if self.missing_minutes:
+            parts.append(f"{self.minutes} contact minutes where the minimum is {self.minimum.minutes}")
+        return "the programme design has " + " and ".join(parts)
+
+
+def care_standard_shortfall(
+    guidance_type: str, programme_format: str, sessions: int | None, contact_minutes: int | None
+) -> Shortfall | None:
+    """The shortfall of a design against the care standard, or None when it meets it."""
+    minimum = CARE_STANDARD_MINIMUMS[(GuidanceType(guidance_type), ProgrammeFormat(programme_format))]
+    shortfall = Shortfall(minimum, sessions or 0, contact_minutes or 0)
+    if shortfall.missing_sessions or shortfall.missing_minutes:
+        return shortfall
+    return None
+
+
+class GrantCheckOutcome(StrEnum):
+    """What the care-standard check says of a programme grant."""
+
+    NOT_CHECKED = "not_checked"
+    MEETS_STANDARD = "meets_standard"
+    OVERRIDDEN = "overridden"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class GrantCheck:
+    """The care-standard check's outcome with a message for a refusal."""
+
+    outcome: GrantCheckOutcome
+    shortfall: Shortfall | None = None
+    message: str = ""
+
+    @property
+    def refused(self) -> bool:
+        """True when the grant may not be recorded."""
+        return self.outcome is GrantCheckOutcome.REFUSED
+
+
+def check_programme_grant(
+    guidance_type: str,
+    programme_format: str,
+    sessions: int | None,
+    contact_minutes: int | None,
+    valid_from: dt.date,
+    recorded_on: dt.date,
+    override_reason: str | None,
+    may_override: bool,
+) -> GrantCheck:
+    """Care-standard check of a programme grant, with the 2026 transition override."""
+    if valid_from < CARE_STANDARD_FROM:
+        return GrantCheck(GrantCheckOutcome.NOT_CHECKED)
+    shortfall = care_standard_shortfall(guidance_type, programme_format, sessions, contact_minutes)
+    if shortfall is None:
+        return GrantCheck(GrantCheckOutcome.MEETS_STANDARD)
+    refusal = f"refused by the care standard: {shortfall.describe()}"
+    override_reason = (override_reason or "").strip()
+    if not override_reason:
+        return GrantCheck(GrantCheckOutcome.REFUSED, shortfall, refusal)
+    if recorded_on >= OVERRIDE_POSSIBLE_UNTIL:
+        return GrantCheck(
+            GrantCheckOutcome.REFUSED, shortfall, f"{refusal}; the 2026 override ended on 2027-01-01"
+        )
+    if not may_override:
+        return GrantCheck(GrantCheckOutcome.REFUSED, shortfall, f"{refusal}; only an admin may override it")
+    return GrantCheck(GrantCheckOutcome.OVERRIDDEN, shortfall)
+
+
+def amsterdam_date(moment: dt.datetime) -> dt.date:
+    """The calendar date in Europe/Amsterdam at an aware moment."""
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def sorted_reasons(reasons: Sequence[Reason]) -> list[Reason]:
+    """Reasons in the order rules.md lists their codes."""
+    return sorted(reasons, key=lambda reason: REASON_ORDER[reason.code])

@@ -1,0 +1,153 @@
+"""Checking new decisions against the ones a subject already has, stored or earlier in the same file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from registry import rules
+from registry.rules import DecisionKind
+from registry.services.errors import FieldError
+from registry.services.import_parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
+
+
+@dataclass(slots=True)
+class LedgerEntry:
+    """A decision as the ledger knows it; new ones carry a provisional negative id."""
+
+    id: int
+    kind: DecisionKind
+    reference: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    target_id: int | None
+    reason: str
+    override_reason: str | None
+    retracted: bool = False
+
+    def same_as(self, other: "LedgerEntry") -> bool:
+        """True when both say the same thing (ids aside)."""
+        return (self.kind, self.starts_on, self.ends_on, self.target_id, self.reason, self.override_reason) == (
+            other.kind,
+            other.starts_on,
+            other.ends_on,
+            other.target_id,
+            other.reason,
+            other.override_reason,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeDesign:
+    """What the care standard looks at."""
+
+    guidance_type: str
+    format: str
+    sessions: int | None
+    contact_minutes: int | None
+
+
+def entry_from_row(row: dict[str, Any]) -> LedgerEntry:
+    """A stored decision row as a ledger entry."""
+    return LedgerEntry(
+        id=row["id"],
+        kind=DecisionKind(row["kind"]),
+        reference=row["reference"],
+        starts_on=row["starts_on"],
+        ends_on=row["ends_on"],
+        target_id=row["target_id"],
+        reason=row["reason"] or "",
+        override_reason=row["override_reason"],
+    )
+
+
+class SubjectLedger:
+    """The decisions of one subject, to check a new decision against."""
+
+    def __init__(self, subject_kind: str, code: str, stored: list[LedgerEntry]):
+        self.subject_kind = subject_kind
+        self.code = code
+        self.by_reference: dict[str, LedgerEntry] = {}
+        self.by_id: dict[int, LedgerEntry] = {}
+        for entry in sorted(stored, key=lambda entry: entry.id):
+            self._remember(entry)
+
+    def _remember(self, entry: LedgerEntry) -> None:
+        self.by_reference[entry.reference.upper()] = entry
+        self.by_id[entry.id] = entry
+        if entry.kind is DecisionKind.RETRACT and entry.target_id in self.by_id:
+            self.by_id[entry.target_id].retracted = True
+
+    def check(
+        self,
+        values: dict[str, Any],
+        path: str,
+        provisional_id: int,
+        design: ProgrammeDesign | None,
+        recorded_on: dt.date,
+        may_override: bool,
+        allow_identical: bool,
+    ) -> tuple[LedgerEntry | None, list[FieldError]]:
+        """The entry to record (None: an identical one is stored) and the problems found."""
+        kind = DecisionKind(values["kind"])
+        start_field, end_field = DECISION_DATE_FIELDS[kind]
+        target_field = DECISION_TARGET_FIELD.get(kind)
+        errors: list[FieldError] = []
+        target = self.by_reference.get(values[target_field].upper()) if target_field else None
+        target_id = target.id if target is not None else None
+        entry = LedgerEntry(
+            id=provisional_id,
+            kind=kind,
+            reference=values["reference"],
+            starts_on=values.get(start_field) if start_field else None,
+            ends_on=values.get(end_field) if end_field else None,
+            target_id=target_id,
+            reason=values.get("reason") or "",
+            override_reason=values.get("override_reason") if kind is DecisionKind.GRANT else None,
+        )
+        existing = self.by_reference.get(entry.reference.upper())
+        if existing is not None and allow_identical and existing.same_as(entry):
+            return None, []
+        if target_field:
+            self._check_target(kind, values[target_field], f"{path}.{target_field}", errors)
+        if existing is not None:
+            errors.append(
+                FieldError(
+                    f"{path}.reference",
+                    f"reference {entry.reference} is already used for a different decision of "
+                    f"{self.subject_kind} {self.code}",
+                    "reference_conflict",
+                )
+            )
+        if kind is DecisionKind.GRANT and design is not None and entry.starts_on is not None:
+            check = rules.check_programme_grant(
+                design.guidance_type,
+                design.format,
+                design.sessions,
+                design.contact_minutes,
+                entry.starts_on,
+                recorded_on,
+                entry.override_reason,
+                may_override,
+            )
+            if check.refused:
+                errors.append(FieldError(f"{path}.valid_from", f"grant {check.message}", "care_standard"))
+        return (None if errors else entry), errors
+
+    def _check_target(self, kind: DecisionKind, reference: str, field: str, errors: list[FieldError]) -> None:
+        target = self.by_reference.get(reference.upper())
+        where = f"{self.subject_kind} {self.code}"
+        if target is None:
+            errors.append(FieldError(field, f"no decision with reference {reference} for {where}", "target_missing"))
+            return
+        if kind is DecisionKind.LIFT and target.kind is not DecisionKind.SUSPEND:
+            errors.append(FieldError(field, f"{reference} is a {target.kind}, not a suspension", "target_not_suspension"))
+        elif kind is DecisionKind.RETRACT and target.kind is DecisionKind.RETRACT:
+            errors.append(FieldError(field, f"{reference} is itself a retraction and cannot be retracted", "target_is_retraction"))
+        elif target.retracted:
+            errors.append(FieldError(field, f"{reference} has already been retracted", "target_retracted"))
+
+    def add(self, entry: LedgerEntry) -> None:
+        """Take a checked entry into account for the decisions after it."""
+        self._remember(entry)

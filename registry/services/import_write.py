@@ -1,0 +1,222 @@
+"""Writing a checked import plan: records, qualifications, decisions and their audit events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, Callable
+
+from registry.services.import_parse import ENTITY_SECTIONS, SUBJECT_SECTION
+from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
+from registry.services.sql import Writer
+
+if TYPE_CHECKING:
+    from registry.services.importer import EntityChange, ImportPlan, ImportReport
+
+CREATE_ACTIONS = {
+    "organisations": (AuditAction.ORGANISATION_CREATE, AuditAction.ORGANISATION_UPDATE, "organisation"),
+    "trainings": (AuditAction.TRAINING_CREATE, AuditAction.TRAINING_UPDATE, "training"),
+    "programmes": (AuditAction.PROGRAMME_CREATE, AuditAction.PROGRAMME_UPDATE, "programme"),
+    "coaches": (AuditAction.COACH_CREATE, AuditAction.COACH_UPDATE, "coach"),
+}
+JSON_COLUMNS = {"guidance_types", "formats", "modes", "cities"}
+
+
+def utc_now() -> dt.datetime:
+    """The current moment, timezone-aware in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def last_decision(writer: Writer) -> dict[str, Any] | None:
+    """The most recently recorded decision's id and time."""
+    return await writer.fetch_one("SELECT id, recorded_at FROM decision ORDER BY id DESC LIMIT 1")
+
+
+async def recording_time(writer: Writer, now: dt.datetime | None = None) -> dt.datetime:
+    """Now, but never earlier than the last recorded decision (clocks can step back)."""
+    moment = now or utc_now()
+    last = await last_decision(writer)
+    if last is not None and last["recorded_at"] > moment:
+        return last["recorded_at"]
+    return moment
+
+
+async def write_plan(
+    writer: Writer, plan: "ImportPlan", actor: Actor, progress: Callable[[str, int, int], None], now: dt.datetime | None
+) -> "ImportReport":
+    """Write every change of the plan inside the caller's transaction."""
+    from registry.services.importer import ImportReport
+
+    moment = await recording_time(writer, now)
+    audit: list[AuditEntry] = []
+    created: dict[str, int] = {}
+    updated: dict[str, int] = {}
+    unchanged: dict[str, int] = {}
+    ids: dict[str, dict[str, int]] = {}
+    steps = len(ENTITY_SECTIONS) + 2
+    for step, (section, (table, code_column, _prefix, _required)) in enumerate(ENTITY_SECTIONS.items(), start=1):
+        changes = plan.entities[section]
+        ids[section] = await _ids_by_code(writer, table, code_column, [c.code for c in changes])
+        new = [c for c in changes if c.existing is None]
+        changed = [c for c in changes if c.existing is not None and c.changed]
+        for change, new_id in zip(new, await writer.allocate_ids(table, len(new))):
+            ids[section][change.code] = new_id
+        organisation_ids = ids.get("organisations", {})
+        await _insert_grouped(writer, table, [_row(c, ids[section][c.code], organisation_ids, moment, True) for c in new])
+        await _update_grouped(writer, table, [_row(c, ids[section][c.code], organisation_ids, moment, False) for c in changed])
+        create_action, update_action, kind = CREATE_ACTIONS[section]
+        audit.extend(AuditEntry(create_action, kind, c.code, None, c.after) for c in new)
+        audit.extend(AuditEntry(update_action, kind, c.code, _before(c), c.after) for c in changed)
+        created[section], updated[section] = len(new), len(changed)
+        unchanged[section] = len(changes) - len(new) - len(changed)
+        progress("writing", step, steps)
+    await _write_qualifications(writer, plan, ids, moment, audit, created, updated, unchanged)
+    recorded = await _write_decisions(writer, plan, ids, moment, actor, audit)
+    progress("writing", steps - 1, steps)
+    audit.append(
+        AuditEntry(
+            AuditAction.IMPORT_APPLY,
+            after={"created": created, "updated": updated, "decisions_recorded": recorded, "decisions_skipped": plan.skipped_decisions},
+        )
+    )
+    await record_events(writer, actor, audit, moment)
+    progress("writing", steps, steps)
+    last = await last_decision(writer)
+    return ImportReport(created, updated, unchanged, recorded, plan.skipped_decisions, last["id"] if last else 0, True)
+
+
+async def _ids_by_code(writer: Writer, table: str, code_column: str, codes: list[str]) -> dict[str, int]:
+    rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)
+    return {row["code"]: row["id"] for row in rows}
+
+
+def _row(change: "EntityChange", row_id: int, organisation_ids: dict[str, int], moment: dt.datetime, new: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": row_id}
+    for key, value in change.after.items():
+        if key == "organisation":
+            value = organisation_ids.get(value) if value else None
+        elif key in JSON_COLUMNS:
+            value = json.dumps(value, ensure_ascii=False)
+        row[key] = value
+    row["updated_at"] = moment
+    if new:
+        row["created_at"] = moment
+    return row
+
+
+def _before(change: "EntityChange") -> dict[str, Any]:
+    existing = change.existing or {}
+    return {key: existing.get(key) for key in change.after}
+
+
+async def _insert_grouped(writer: Writer, table: str, rows: list[dict[str, Any]]) -> None:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row)].append(row)
+    for group in groups.values():
+        await writer.insert_many(table, group)
+
+
+async def _update_grouped(writer: Writer, table: str, rows: list[dict[str, Any]]) -> None:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(key for key in row if key != "id")].append(row)
+    for columns, group in groups.items():
+        assignments = ", ".join(f'"{column}" = ?' for column in columns)
+        await writer.execute_many(
+            f'UPDATE "{table}" SET {assignments}, version = version + 1 WHERE id = ?',
+            (tuple(row[column] for column in columns) + (row["id"],) for row in group),
+        )
+
+
+async def _write_qualifications(
+    writer: Writer,
+    plan: "ImportPlan",
+    ids: dict[str, dict[str, int]],
+    moment: dt.datetime,
+    audit: list[AuditEntry],
+    created: dict[str, int],
+    updated: dict[str, int],
+    unchanged: dict[str, int],
+) -> None:
+    changes = plan.qualifications
+    coach_codes = [c.code.split("/", 1)[0] for c in changes]
+    rows = await writer.fetch_in("SELECT id, registration_number AS code FROM coach WHERE registration_number IN", coach_codes)
+    coach_ids = {row["code"]: row["id"] for row in rows}
+    training_rows = await writer.fetch_all("SELECT id, code FROM training")
+    training_ids = {row["code"]: row["id"] for row in training_rows}
+    new = [c for c in changes if c.existing is None]
+    changed = [c for c in changes if c.existing is not None and c.changed]
+    inserts = []
+    for change, new_id in zip(new, await writer.allocate_ids("qualification", len(new))):
+        coach, training = change.code.split("/", 1)
+        inserts.append(
+            {
+                "id": new_id,
+                "coach": coach_ids[coach],
+                "training": training_ids[training],
+                "completed_on": change.after["completed_on"],
+                "certificate": change.after.get("certificate"),
+                "recorded_at": moment,
+                "updated_at": moment,
+            }
+        )
+    await writer.insert_many("qualification", inserts)
+    for change in changed:
+        coach, training = change.code.split("/", 1)
+        await writer.execute(
+            "UPDATE qualification SET completed_on = ?, certificate = ?, updated_at = ?, version = version + 1 "
+            "WHERE coach = ? AND training = ?",
+            change.after["completed_on"],
+            change.after.get("certificate"),
+            moment,
+            coach_ids[coach],
+            training_ids[training],
+        )
+    audit.extend(AuditEntry(AuditAction.QUALIFICATION_CREATE, "coach", c.code.split("/", 1)[0], None, c.after) for c in new)
+    audit.extend(AuditEntry(AuditAction.QUALIFICATION_UPDATE, "coach", c.code.split("/", 1)[0], c.existing, c.after) for c in changed)
+    created["qualifications"], updated["qualifications"] = len(new), len(changed)
+    unchanged["qualifications"] = len(changes) - len(new) - len(changed)
+
+
+async def _write_decisions(
+    writer: Writer, plan: "ImportPlan", ids: dict[str, dict[str, int]], moment: dt.datetime, actor: Actor, audit: list[AuditEntry]
+) -> int:
+    decisions = plan.decisions
+    for subject_kind, section in SUBJECT_SECTION.items():
+        table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
+        missing = [d.code for d in decisions if d.subject_kind == subject_kind and d.code not in ids[section]]
+        ids[section].update(await _ids_by_code(writer, table, code_column, missing))
+    real_ids = dict(zip((d.entry.id for d in decisions), await writer.allocate_ids("decision", len(decisions))))
+    rows = []
+    for planned in decisions:
+        entry = planned.entry
+        target = real_ids.get(entry.target_id, entry.target_id) if entry.target_id is not None else None
+        rows.append(
+            {
+                "id": real_ids[entry.id],
+                "subject_kind": planned.subject_kind,
+                "subject_id": ids[SUBJECT_SECTION[planned.subject_kind]][planned.code],
+                "kind": str(entry.kind),
+                "starts_on": entry.starts_on,
+                "ends_on": entry.ends_on,
+                "target_id": target,
+                "reference": entry.reference,
+                "reason": entry.reason,
+                "override_reason": entry.override_reason,
+                "recorded_at": moment,
+                "recorded_by": actor.name,
+            }
+        )
+        audit.append(
+            AuditEntry(
+                AuditAction.DECISION_RECORD,
+                planned.subject_kind,
+                planned.code,
+                None,
+                {key: rows[-1][key] for key in ("id", "kind", "starts_on", "ends_on", "target_id", "reference", "reason", "override_reason")},
+            )
+        )
+    await writer.insert_many("decision", rows)
+    return len(rows)

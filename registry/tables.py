@@ -1,0 +1,181 @@
+"""Piccolo tables: the registry's records, decisions, people, clients and audit trail."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+CODE_LENGTH = 32
+
+
+class Organisation(Table, tablename="organisation"):
+    """A provider of programmes or an institute giving trainings."""
+
+    code = Varchar(length=CODE_LENGTH, unique=True, index=True)
+    name = Varchar(length=200)
+    kvk_number = Varchar(length=8, null=True, default=None)
+    agb_code = Varchar(length=8, null=True, default=None)
+    city = Varchar(length=100, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
+class Training(Table, tablename="training"):
+    """A course that qualifies coaches for guidance types and formats."""
+
+    code = Varchar(length=CODE_LENGTH, unique=True, index=True)
+    name = Varchar(length=200)
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    guidance_types = JSON(default="[]")
+    formats = JSON(default="[]")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
+class Programme(Table, tablename="programme"):
+    """A stop-smoking programme of a provider, with its design."""
+
+    code = Varchar(length=CODE_LENGTH, unique=True, index=True)
+    name = Varchar(length=200)
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    guidance_type = Varchar(length=16)
+    format = Varchar(length=16)
+    modes = JSON(default="[]")
+    sessions = Integer(null=True, default=None)
+    contact_minutes = Integer(null=True, default=None)
+    cities = JSON(default="[]")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
+class Coach(Table, tablename="coach"):
+    """A person registered to deliver stop-smoking care; e-mail, phone, BIG and note are private."""
+
+    registration_number = Varchar(length=CODE_LENGTH, unique=True, index=True)
+    initials = Varchar(length=20)
+    prefix = Varchar(length=20, null=True, default=None)
+    surname = Varchar(length=100)
+    agb_code = Varchar(length=8, unique=True, null=True, default=None)
+    big_number = Varchar(length=11, null=True, default=None)
+    email = Varchar(length=254, null=True, default=None)
+    phone = Varchar(length=32, null=True, default=None)
+    city = Varchar(length=100, null=True, default=None)
+    internal_note = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
+class Qualification(Table, tablename="qualification"):
+    """A coach completed a training on a date."""
+
+    coach = ForeignKey(references=Coach, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    training = ForeignKey(references=Training, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    completed_on = Date()
+    certificate = Varchar(length=64, null=True, default=None)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
+class Decision(Table, tablename="decision"):
+    """An accreditation decision: append-only, enforced by database triggers.
+
+    Dates by kind: grant starts_on/ends_on = valid_from/valid_until; suspend = from/until;
+    lift starts_on = date and target_id = the suspension; revoke starts_on = effective;
+    retract target_id = the decision entered in error.
+    """
+
+    subject_kind = Varchar(length=16)
+    subject_id = Integer()
+    kind = Varchar(length=16)
+    starts_on = Date(null=True, default=None)
+    ends_on = Date(null=True, default=None)
+    target_id = Integer(null=True, default=None)
+    reference = Varchar(length=64)
+    reason = Text(default="")
+    override_reason = Text(null=True, default=None)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = Varchar(length=200)
+
+
+class StaffUser(Table, tablename="staff_user"):
+    """A member of the foundation's staff with one role."""
+
+    username = Varchar(length=150, unique=True, index=True)
+    display_name = Varchar(length=200, default="")
+    email = Varchar(length=254, null=True, default=None)
+    role = Varchar(length=16)
+    password_hash = Text(null=True, default=None)
+    oidc_subject = Varchar(length=255, null=True, default=None)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class ApiClient(Table, tablename="api_client"):
+    """A billing system allowed to verify claims; only a hash of its secret is stored."""
+
+    client_id = Varchar(length=64, unique=True, index=True)
+    name = Varchar(length=200)
+    secret_hash = Text()
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    disabled_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Who changed what, when and from where: append-only and hash-chained."""
+
+    occurred_at = Timestamptz(default=TimestamptzNow())
+    actor = Varchar(length=200)
+    actor_role = Varchar(length=16, null=True, default=None)
+    action = Varchar(length=64)
+    subject_kind = Varchar(length=16, null=True, default=None)
+    subject_code = Varchar(length=CODE_LENGTH, null=True, default=None)
+    before_state = JSON(null=True, default=None)
+    after_state = JSON(null=True, default=None)
+    source = Varchar(length=100, default="")
+    previous_hash = Varchar(length=64, default="")
+    hash = Varchar(length=64, default="")
+
+
+class Verification(Table, tablename="verification"):
+    """A stored answer to one claim: who asked, what, and what the registry said."""
+
+    verification_id = Varchar(length=36, unique=True, index=True)
+    client = ForeignKey(references=ApiClient, null=True, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    request = JSON()
+    result = JSON()
+    accredited = Boolean()
+    data_version = Integer()
+    checked_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    Organisation,
+    Training,
+    Programme,
+    Coach,
+    Qualification,
+    Decision,
+    StaffUser,
+    ApiClient,
+    AuditEvent,
+    Verification,
+)
