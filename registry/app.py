@@ -8,21 +8,25 @@ from typing import AsyncIterator
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.response import Response
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from piccolo.engine.base import Engine
 
 from registry import db
+from registry.api import oauth, verifications
+from registry.api.context import ApiContext
+from registry.api.openapi import openapi_config
+from registry.api.problems import EXCEPTION_HANDLERS
 from registry.settings import Settings
 
 
-@get("/health/live", sync_to_thread=False, opt={"public": True})
+@get("/health/live", sync_to_thread=False, tags=["health"])
 def live() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@get("/health/ready")
+@get("/health/ready", tags=["health"])
 async def ready(engine: NamedDependency[Engine]) -> Response[dict[str, object]]:
     """The database answers and every migration is applied."""
     try:
@@ -39,19 +43,37 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings.from_env()
     engine = engine or db.build_engine(settings)
     db.bind(engine)
+    api = ApiContext.build(settings, engine)
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    async def start() -> None:
         await db.start(engine, settings.postgres_pool_size)
+        await api.start()
+
+    async def stop() -> None:
         try:
-            yield
+            await api.stop()
         finally:
             await db.stop(engine)
 
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await start()
+        try:
+            yield
+        finally:
+            await stop()
+
     return Litestar(
-        route_handlers=[live, ready],
-        dependencies={"engine": Provide(lambda: engine, sync_to_thread=False)},
+        route_handlers=[live, ready, *oauth.ROUTES, *verifications.ROUTES],
+        dependencies={
+            "engine": Provide(lambda: engine, sync_to_thread=False),
+            "api": Provide(lambda: api, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        # start/stop are the lifespan's steps, for tests that run the app on their own event loop.
+        state=State({"settings": settings, "api": api, "start": start, "stop": stop}),
         debug=settings.debug,
     )

@@ -1,4 +1,4 @@
-"""The `registry` command: migrate, serve, demo, import, verify, create-user, audit."""
+"""The `registry` command: migrate, serve, demo, import, verify, users, API clients, keys, audit."""
 
 from __future__ import annotations
 
@@ -166,6 +166,73 @@ def create_user(username: str, role: str, display_name: str, email: str | None, 
         report_errors(failure)
         raise SystemExit(1) from None
     click.echo(f"created {role} {username.strip().lower()}")
+
+
+@main.command(name="create-client")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help='Print {"client_id", "client_secret"} as JSON.')
+def create_client(name: str, as_json: bool) -> None:
+    """Register a billing system; its secret is shown this once."""
+    from registry.services.clients import create_client as create
+
+    try:
+        credentials = run(lambda engine: create(engine, Actor.operator("create-client"), name))
+    except ValidationFailed as failure:
+        report_errors(failure)
+        raise SystemExit(1) from None
+    _print_credentials(credentials, as_json)
+
+
+@main.command(name="rotate-client-secret")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True, help='Print {"client_id", "client_secret"} as JSON.')
+def rotate_client_secret(client_id: str, as_json: bool) -> None:
+    """Give a client a new secret; the old one stops working at once."""
+    from registry.services.clients import rotate_secret
+    from registry.services.errors import NotFound
+
+    try:
+        credentials = run(lambda engine: rotate_secret(engine, Actor.operator("rotate-client-secret"), client_id))
+    except NotFound as missing:
+        raise click.ClickException(str(missing)) from None
+    _print_credentials(credentials, as_json)
+
+
+@main.command(name="disable-client")
+@click.argument("client_id")
+def disable_client(client_id: str) -> None:
+    """Disable a client: no new tokens, and its tokens stop working."""
+    from registry.services.clients import disable_client as disable
+    from registry.services.errors import NotFound
+
+    try:
+        run(lambda engine: disable(engine, Actor.operator("disable-client"), client_id))
+    except NotFound as missing:
+        raise click.ClickException(str(missing)) from None
+    click.echo(f"disabled {client_id}")
+
+
+def _print_credentials(credentials: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"client_id": credentials.client_id, "client_secret": credentials.client_secret}))
+        return
+    click.echo(f"client_id:     {credentials.client_id}")
+    click.echo(f"client_secret: {credentials.client_secret}")
+    click.echo("Store the secret now: the registry keeps only a hash of it and cannot show it again.")
+
+
+@main.command(name="rotate-signing-key")
+def rotate_signing_key() -> None:
+    """Start signing with a new key; the old public key stays in the JWKS (restart or reload instances)."""
+    import datetime as dt
+
+    from registry.services.signing import KeyRing
+
+    settings = Settings.from_env()
+    ring = KeyRing.load_or_create(settings.key_file, settings.retired_key_days)
+    rotated = ring.rotated(dt.datetime.now(dt.timezone.utc))
+    rotated.save(settings.key_file)
+    click.echo(f"signing with {rotated.active.kid}; {ring.active.kid} retired, published for {settings.retired_key_days} more days")
 
 
 @main.group()

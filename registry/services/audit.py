@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
+import msgspec
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -36,6 +36,9 @@ class AuditAction(StrEnum):
     DECISION_RECORD = "registry:decision:record"
     IMPORT_APPLY = "registry:import:apply"
     STAFF_USER_CREATE = "auth:staff_user:create"
+    API_CLIENT_CREATE = "auth:api_client:create"
+    API_CLIENT_ROTATE_SECRET = "auth:api_client:rotate_secret"
+    API_CLIENT_DISABLE = "auth:api_client:disable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +67,11 @@ class AuditEntry:
 
 
 def canonical_json(value: Any) -> str:
-    """Stable JSON: sorted keys, no spaces, dates as ISO strings."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso)
+    """Stable JSON: sorted keys, no spaces, dates as ISO strings (msgspec: ~10x faster than json)."""
+    return _CANONICAL.encode(value).decode()
 
 
-def _iso(value: Any) -> str:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+_CANONICAL = msgspec.json.Encoder(order="sorted")
 
 
 def event_hash(previous_hash: str, row: dict[str, Any]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import secrets
 import time
@@ -11,12 +10,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from piccolo.engine.base import Engine
 
 from registry import rules
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.import_parse import CODE_PATTERN, EIGHT_DIGITS, ISO_DATE
-from registry.services.sql import Writer, reading, writing
+from registry.services.sql import reading, writing
+from registry.services.verification_index import Snapshot, load_subjects
 
 MAX_PERIOD_DAYS = 366
 CLAIM_FIELDS = (
@@ -28,7 +29,7 @@ CLAIM_FIELDS = (
     "as_known_at",
     "reference",
 )
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class Claim:
 
 def rfc3339(moment: dt.datetime) -> str:
     """An aware moment in UTC, written with a Z."""
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> Claim:
@@ -76,14 +77,14 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> C
     programme = raw.get("programme_code")
     if programme is None:
         fail("programme_code", "is required", "required")
-    elif not isinstance(programme, str) or not CODE_PATTERN.match(programme.strip().upper()):
+    elif not isinstance(programme, str) or not CODE_PATTERN.fullmatch(programme.upper()):
         fail("programme_code", "must be a programme code (letters, digits and '-')")
     number, agb = raw.get("coach_registration_number"), raw.get("coach_agb_code")
     if (number is None) == (agb is None):
         fail("coach_registration_number", "give exactly one of coach_registration_number or coach_agb_code", "required")
-    if number is not None and (not isinstance(number, str) or not CODE_PATTERN.match(number.strip().upper())):
+    if number is not None and (not isinstance(number, str) or not CODE_PATTERN.fullmatch(number.upper())):
         fail("coach_registration_number", "must be a registration number (letters, digits and '-')")
-    if agb is not None and (not isinstance(agb, str) or not EIGHT_DIGITS.match(agb)):
+    if agb is not None and (not isinstance(agb, str) or not EIGHT_DIGITS.fullmatch(agb)):
         fail("coach_agb_code", "must be a string of exactly 8 digits")
     first = _date(raw, "service_date", fail, required=True)
     last = _date(raw, "service_end_date", fail, required=False)
@@ -95,20 +96,24 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> C
     known_at = None
     if raw.get("as_known_at") is not None:
         value = raw["as_known_at"]
-        if not isinstance(value, str) or not RFC3339.match(value):
+        if not isinstance(value, str) or not RFC3339.fullmatch(value):
             fail("as_known_at", "must be an RFC 3339 time with offset, e.g. 2026-06-01T12:00:00+02:00")
         else:
-            known_at = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
-            if known_at > (now or dt.datetime.now(dt.timezone.utc)):
-                fail("as_known_at", "must not be in the future")
+            try:
+                known_at = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+            except ValueError:
+                fail("as_known_at", "is not a real moment in time")
+            else:
+                if known_at > (now or dt.datetime.now(dt.timezone.utc)):
+                    fail("as_known_at", "must not be in the future")
     reference = raw.get("reference")
     if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
         fail("reference", "must be a string of at most 64 characters")
     if errors:
         raise ValidationFailed(errors)
     return Claim(
-        programme_code=programme.strip().upper(),
-        coach_registration_number=number.strip().upper() if number is not None else None,
+        programme_code=programme.upper(),
+        coach_registration_number=number.upper() if number is not None else None,
         coach_agb_code=agb,
         service_date=first,
         service_end_date=last,
@@ -123,7 +128,7 @@ def _date(raw: dict[str, Any], name: str, fail, required: bool) -> dt.date | Non
         if required:
             fail(name, "is required", "required")
         return None
-    if not isinstance(value, str) or not ISO_DATE.match(value):
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         fail(name, "must be a date written YYYY-MM-DD")
         return None
     try:
@@ -141,83 +146,6 @@ def uuid7() -> str:
     return str(uuid.UUID(bytes=bytes(raw)))
 
 
-def to_decision(row: dict[str, Any]) -> rules.Decision:
-    """A stored decision row as the rules see it."""
-    return rules.Decision(
-        id=row["id"],
-        kind=rules.DecisionKind(row["kind"]),
-        recorded_at=row["recorded_at"],
-        starts_on=row["starts_on"],
-        ends_on=row["ends_on"],
-        target=row["target_id"],
-        reference=row["reference"],
-    )
-
-
-async def _load(reader: Writer, claim: Claim) -> dict[str, Any]:
-    programme = await reader.fetch_one(
-        "SELECT p.*, o.code AS provider_code, o.name AS provider_name, o.agb_code AS provider_agb_code "
-        "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation WHERE p.code = ?",
-        claim.programme_code,
-    )
-    if claim.coach_registration_number is not None:
-        coach = await reader.fetch_one("SELECT * FROM coach WHERE registration_number = ?", claim.coach_registration_number)
-    else:
-        coach = await reader.fetch_one("SELECT * FROM coach WHERE agb_code = ?", claim.coach_agb_code)
-    decisions = await reader.fetch_all(
-        "SELECT * FROM decision WHERE (subject_kind = 'programme' AND subject_id = ?) "
-        "OR (subject_kind = 'coach' AND subject_id = ?) ORDER BY id",
-        programme["id"] if programme else -1,
-        coach["id"] if coach else -1,
-    )
-    qualifications = []
-    if coach is not None:
-        qualifications = await reader.fetch_all(
-            "SELECT q.completed_on, q.recorded_at, q.training, t.guidance_types, t.formats "
-            "FROM qualification q JOIN training t ON t.id = q.training WHERE q.coach = ?",
-            coach["id"],
-        )
-    training_decisions = await reader.fetch_in(
-        "SELECT * FROM decision WHERE subject_kind = 'training' AND subject_id IN", [q["training"] for q in qualifications]
-    )
-    last = await reader.fetch_one("SELECT id FROM decision ORDER BY id DESC LIMIT 1")
-    return {
-        "programme": programme,
-        "coach": coach,
-        "decisions": decisions,
-        "qualifications": qualifications,
-        "training_decisions": training_decisions,
-        "data_version": last["id"] if last else 0,
-    }
-
-
-def _facts(loaded: dict[str, Any]) -> tuple[rules.ProgrammeFacts | None, rules.CoachFacts | None]:
-    programme, coach = loaded["programme"], loaded["coach"]
-    by_subject: dict[tuple[str, int], list[rules.Decision]] = {}
-    for row in loaded["decisions"] + loaded["training_decisions"]:
-        by_subject.setdefault((row["subject_kind"], row["subject_id"]), []).append(to_decision(row))
-    programme_facts = coach_facts = None
-    if programme is not None:
-        programme_facts = rules.ProgrammeFacts(
-            programme["guidance_type"], programme["format"], tuple(by_subject.get(("programme", programme["id"]), ()))
-        )
-    if coach is not None:
-        qualifications = tuple(
-            rules.QualificationFacts(
-                completed_on=q["completed_on"],
-                recorded_at=q["recorded_at"],
-                training=rules.TrainingFacts(
-                    frozenset(json.loads(q["guidance_types"])),
-                    frozenset(json.loads(q["formats"])),
-                    tuple(by_subject.get(("training", q["training"]), ())),
-                ),
-            )
-            for q in loaded["qualifications"]
-        )
-        coach_facts = rules.CoachFacts(tuple(by_subject.get(("coach", coach["id"]), ())), qualifications)
-    return programme_facts, coach_facts
-
-
 def _accreditation(decision: rules.Decision | None) -> dict[str, Any] | None:
     if decision is None:
         return None
@@ -228,33 +156,32 @@ def _accreditation(decision: rules.Decision | None) -> dict[str, Any] | None:
     }
 
 
-def coach_display_name(coach: dict[str, Any]) -> str:
-    """Initials, prefix and surname, as in "J. de Vries"."""
-    return " ".join(part for part in (coach["initials"], coach.get("prefix"), coach["surname"]) if part)
-
-
-def verdict_document(claim: Claim, loaded: dict[str, Any], checked_at: dt.datetime, verification_id: str) -> dict[str, Any]:
+def answer(claim: Claim, snapshot: Snapshot, checked_at: dt.datetime, verification_id: str) -> dict[str, Any]:
     """The answer in the shape of POST /api/v1/verifications (without the receipt)."""
-    programme_facts, coach_facts = _facts(loaded)
-    verdict = rules.verify_claim(programme_facts, coach_facts, claim.service_date, claim.service_end_date, claim.as_known_at)
-    programme, coach = loaded["programme"], loaded["coach"]
+    programme = snapshot.programmes.get(claim.programme_code)
+    coach = snapshot.find_coach(claim.coach_registration_number, claim.coach_agb_code)
+    verdict = rules.verify_claim(
+        programme.facts() if programme else None,
+        snapshot.coach_facts(coach) if coach else None,
+        claim.service_date,
+        claim.service_end_date,
+        claim.as_known_at,
+    )
     programme_part = coach_part = None
     if programme is not None and verdict.programme is not None:
         programme_part = {
-            "code": programme["code"],
-            "name": programme["name"],
-            "provider": None
-            if programme["provider_code"] is None
-            else {"code": programme["provider_code"], "name": programme["provider_name"], "agb_code": programme["provider_agb_code"]},
-            "guidance_type": programme["guidance_type"],
-            "format": programme["format"],
+            "code": programme.code,
+            "name": programme.name,
+            "provider": programme.provider,
+            "guidance_type": programme.guidance_type,
+            "format": programme.format,
             "status": str(verdict.programme.status),
             "accreditation": _accreditation(verdict.programme.accreditation),
         }
     if coach is not None and verdict.coach is not None:
         coach_part = {
-            "registration_number": coach["registration_number"],
-            "name": coach_display_name(coach),
+            "registration_number": coach.registration_number,
+            "name": coach.name,
             "status": str(verdict.coach.status),
             "accreditation": _accreditation(verdict.coach.accreditation),
             "qualified": verdict.qualified,
@@ -269,31 +196,36 @@ def verdict_document(claim: Claim, loaded: dict[str, Any], checked_at: dt.dateti
         "service_end_date": claim.service_end_date.isoformat() if claim.service_end_date else None,
         "as_known_at": rfc3339(claim.as_known_at) if claim.as_known_at else None,
         "checked_at": rfc3339(checked_at),
-        "data_version": loaded["data_version"],
+        "data_version": snapshot.data_version,
         "reference": claim.reference,
     }
 
 
+def stored_row(document: dict[str, Any], claim: Claim, client_id: int | None, checked_at: dt.datetime) -> dict[str, Any]:
+    """The verification table row for one answer."""
+    return {
+        "verification_id": document["verification_id"],
+        "client": client_id,
+        "request": _JSON.encode(claim.request_fields()).decode(),
+        "result": _JSON.encode(document).decode(),
+        "accredited": document["accredited"],
+        "data_version": document["data_version"],
+        "checked_at": checked_at,
+    }
+
+
+_JSON = msgspec.json.Encoder()
+
+
 async def verify(engine: Engine, claim: Claim, client_id: int | None = None, store: bool = True) -> dict[str, Any]:
-    """Answer one claim from the database and store the answer."""
+    """Answer one claim straight from the database (the command line's way) and store the answer."""
     async with reading(engine) as reader:
-        loaded = await _load(reader, claim)
+        numbers = {claim.coach_registration_number} if claim.coach_registration_number else set()
+        agb = {claim.coach_agb_code} if claim.coach_agb_code else set()
+        snapshot = await load_subjects(reader, {claim.programme_code}, numbers, set(), agb)
     checked_at = dt.datetime.now(dt.timezone.utc)
-    document = verdict_document(claim, loaded, checked_at, uuid7())
+    document = answer(claim, snapshot, checked_at, uuid7())
     if store:
         async with writing(engine, serialise=False) as writer:
-            await writer.insert_many(
-                "verification",
-                [
-                    {
-                        "verification_id": document["verification_id"],
-                        "client": client_id,
-                        "request": json.dumps(claim.request_fields()),
-                        "result": json.dumps(document),
-                        "accredited": document["accredited"],
-                        "data_version": document["data_version"],
-                        "checked_at": checked_at,
-                    }
-                ],
-            )
+            await writer.insert_many("verification", [stored_row(document, claim, client_id, checked_at)])
     return document

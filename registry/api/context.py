@@ -1,0 +1,52 @@
+"""The long-lived parts the API handlers share, built once per app and injected with Provide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piccolo.engine.base import Engine
+
+from registry.services.rate_limits import RateLimiter
+from registry.services.signing import KeyRing
+from registry.services.tokens import TokenAuthority
+from registry.services.verification_index import VerificationIndex
+from registry.services.verification_store import VerificationStore
+from registry.settings import Settings
+
+
+@dataclass
+class ApiContext:
+    """Settings, database, keys, token authority, verification index, answer store and rate limits."""
+
+    settings: Settings
+    engine: Engine
+    keys: KeyRing
+    tokens: TokenAuthority
+    index: VerificationIndex
+    store: VerificationStore
+    limiter: RateLimiter
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine) -> "ApiContext":
+        """Everything from settings; keys are loaded (or created) from the key file."""
+        keys = KeyRing.load_or_create(settings.key_file, settings.retired_key_days)
+        return cls(
+            settings=settings,
+            engine=engine,
+            keys=keys,
+            tokens=TokenAuthority(keys, settings.public_url, settings.token_audience, settings.token_lifetime_seconds),
+            index=VerificationIndex(engine, settings.change_poll_seconds),
+            store=VerificationStore(engine),
+            limiter=RateLimiter(engine),
+        )
+
+    async def start(self) -> None:
+        """Build the index and start the background tasks."""
+        await self.index.start()
+        await self.limiter.start()
+
+    async def stop(self) -> None:
+        """Finish writing answers and stop the background tasks."""
+        await self.store.stop()
+        await self.limiter.stop()
+        await self.index.stop()

@@ -1,0 +1,187 @@
+"""OAuth2 client credentials (RFC 6749 §4.4) with Authlib, the JWKS and RFC 8414 metadata."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import unquote
+
+from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
+from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+
+from registry.api.context import ApiContext
+from registry.api.problems import problem
+from registry.api.openapi import documented
+from registry.schemas import TokenRequest, TokenResponse
+from registry.services.clients import ClientRecord, load_clients
+from registry.services.sql import reading
+from registry.services.tokens import VERIFY_SCOPE
+
+TOKEN_REQUESTS_PER_MINUTE = 120
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class FormTokenRequest(OAuth2Request):
+    """A token request whose form fields were already read by Litestar."""
+
+    def __init__(self, uri: str, headers: Any, form: dict[str, str]):
+        super().__init__("POST", uri, headers=headers)
+        self.payload = BasicOAuth2Payload(form)
+        self._form = form
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._form
+
+    @property
+    def args(self) -> dict[str, str]:
+        return {}
+
+
+class OAuthClient(ClientMixin):
+    """A billing system as Authlib sees it: client credentials only, scope `verify` only."""
+
+    def __init__(self, record: ClientRecord):
+        self.record = record
+
+    def get_client_id(self) -> str:
+        return self.record.client_id
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return self.record.check_secret(client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return endpoint == "token" and method in ("client_secret_basic", "client_secret_post")
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials"
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        if not scope:
+            return VERIFY_SCOPE
+        return " ".join(s for s in scope.split() if s == VERIFY_SCOPE)
+
+
+class CredentialsGrant(ClientCredentialsGrant):
+    """Client credentials, authenticated by HTTP Basic or by form fields."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+# Authlib's server is synchronous; the client it asks for is loaded beforehand and handed over here.
+_loaded_client: ContextVar[OAuthClient | None] = ContextVar("loaded_client", default=None)
+
+
+class TokenServer(AuthorizationServer):
+    """Authlib's authorization server, bridged to Litestar."""
+
+    def __init__(self, context: ApiContext):
+        super().__init__(scopes_supported=[VERIFY_SCOPE])
+        self.register_grant(CredentialsGrant)
+        self.register_token_generator("default", self._issue)
+        self.context = context
+
+    def _issue(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=False):
+        return self.context.tokens.issue(client.get_client_id(), client.get_allowed_scope(scope))
+
+    def query_client(self, client_id: str) -> OAuthClient | None:
+        client = _loaded_client.get()
+        return client if client is not None and client.get_client_id() == client_id else None
+
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """Access tokens are self-contained JWTs; nothing to store."""
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Authlib's hooks; the audit trail does not record token issuance."""
+
+    def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
+        return request
+
+    def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]):
+        return status, body, headers
+
+
+def _client_id_of(request: Request, form: dict[str, str]) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:], validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return unquote(decoded.split(":", 1)[0])
+    return form.get("client_id")
+
+
+@post(
+    "/oauth/token",
+    tags=["authentication"],
+    summary="Get an access token (client credentials)",
+    status_code=200,
+    operation_class=documented(
+        TokenRequest,
+        {200: (TokenResponse, "A signed JWT access token with scope `verify`.")},
+        (400, 401, 413, 429),
+        secured=False,
+        body_media_type="application/x-www-form-urlencoded",
+    ),
+)
+async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[Any]:
+    """Exchange client credentials for an access token."""
+    address = request.client.host if request.client else "unknown"
+    allowance = api.limiter.take(f"token:{address}", 1, TOKEN_REQUESTS_PER_MINUTE)
+    if not allowance.allowed:
+        return problem(429, "too many token requests; try again later", headers={"Retry-After": str(allowance.retry_after)})
+    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    client_id = _client_id_of(request, form)
+    client = None
+    if client_id:
+        async with reading(api.engine) as reader:
+            record = (await load_clients(reader)).get(client_id) if len(client_id) <= 64 else None
+        if record is not None and record.active:
+            client = OAuthClient(record)
+    # Authlib refuses plain http; TLS ends at the reverse proxy in front of the registry (docs/operations.md).
+    oauth_request = FormTokenRequest(f"https://{request.url.netloc}/oauth/token", request.headers, form)
+    server = TokenServer(api)
+    marker = _loaded_client.set(client)
+    try:
+        status, body, headers = server.create_token_response(oauth_request)
+    finally:
+        _loaded_client.reset(marker)
+    if status == 200:
+        return Response(body, status_code=200, headers={**dict(headers), **NO_STORE})
+    error = body.get("error", "invalid_request")
+    description = body.get("error_description") or error.replace("_", " ")
+    extra_headers = {name: value for name, value in headers if name.lower() == "www-authenticate"}
+    if status == 401 and not extra_headers:
+        extra_headers["WWW-Authenticate"] = 'Basic realm="smr-registry"'
+    return problem(status, description, f"oauth/{error}", headers={**extra_headers, **NO_STORE}, error=error, error_description=description)
+
+
+@get("/.well-known/jwks.json", tags=["authentication"], summary="Public keys for tokens and receipts", sync_to_thread=False)
+def jwks(api: NamedDependency[ApiContext]) -> Response[dict[str, Any]]:
+    """The registry's public signing keys (JWKS)."""
+    return Response(api.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@get("/.well-known/oauth-authorization-server", tags=["authentication"], summary="OAuth 2.0 metadata (RFC 8414)", sync_to_thread=False)
+def metadata(api: NamedDependency[ApiContext]) -> dict[str, Any]:
+    """Where to get tokens and keys, and what is supported."""
+    base = api.settings.public_url
+    return {
+        "issuer": base,
+        "token_endpoint": f"{base}/oauth/token",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": [VERIFY_SCOPE],
+        "response_types_supported": [],
+        "service_documentation": f"{base}/schema",
+    }
+
+
+ROUTES = [token, jwks, metadata]

@@ -1,0 +1,230 @@
+"""POST /api/v1/verifications, POST /api/v1/verifications/batch, GET /api/v1/verifications/{id}."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from registry.api.context import ApiContext
+from registry.api.openapi import documented
+from registry.api.problems import problem, problem_body
+from registry.schemas import BatchRequest, BatchResult, VerificationRequest, VerificationResult
+from registry.services.clients import ClientRecord
+from registry.services.errors import FieldError, ValidationFailed
+from registry.services.sql import reading
+from registry.services.tokens import InvalidToken
+from registry.services.verification import Claim, answer, parse_claim, stored_row, uuid7
+from registry.services.verification_index import Snapshot
+
+MAX_BATCH_ITEMS = 10_000
+# A batch yields to other requests every this many items, so one batch cannot stall the server.
+YIELD_EVERY = 1_000
+_JSON = msgspec.json.Encoder()
+_DECODE = msgspec.json.Decoder()
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated client and the snapshot its request is answered from."""
+
+    client: ClientRecord
+    snapshot: Snapshot
+
+
+async def authenticate(request: Request, api: ApiContext) -> Caller | Response[bytes]:
+    """The client behind the bearer token, or the 401/403 problem to answer with."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return _unauthorised("send an access token: Authorization: Bearer <token> (see POST /oauth/token)", "invalid_request")
+    try:
+        claims = api.tokens.check(token.strip(), scope="")
+    except InvalidToken as problem_:
+        return _unauthorised(str(problem_), "invalid_token")
+    if "verify" not in claims.scopes:
+        return problem(403, "the access token lacks the scope 'verify'", "insufficient-scope",
+                       headers={"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="verify"'})
+    snapshot = await api.index.current()
+    client = snapshot.clients.get(claims.client_id)
+    if client is None:
+        # A client registered a moment ago on another instance: look once rather than wait for the poll.
+        await api.index.catch_up()
+        snapshot = api.index.snapshot
+        client = snapshot.clients.get(claims.client_id)
+    if client is None or not client.active:
+        return _unauthorised("the client of this access token is disabled", "invalid_token")
+    return Caller(client, snapshot)
+
+
+def _unauthorised(detail: str, error: str) -> Response[bytes]:
+    return problem(401, detail, "unauthorised", headers={"WWW-Authenticate": f'Bearer realm="smr-registry", error="{error}"'})
+
+
+def _rate_limited(api: ApiContext, client: ClientRecord, cost: int) -> Response[bytes] | None:
+    allowance = api.limiter.take(f"client:{client.client_id}", cost, api.settings.api_rate_limit_per_minute)
+    if allowance.allowed:
+        return None
+    return problem(
+        429,
+        f"rate limit of {allowance.limit} verifications a minute reached ({allowance.remaining} left in this minute)",
+        "rate-limited",
+        headers={"Retry-After": str(allowance.retry_after)},
+    )
+
+
+async def _json_body(request: Request) -> Any:
+    body = await request.body()
+    try:
+        return _DECODE.decode(body)
+    except msgspec.DecodeError as error:
+        raise _BadJson(str(error)) from None
+
+
+class _BadJson(Exception):
+    pass
+
+
+def receipt(api: ApiContext, document: dict[str, Any], claim: Claim, client: ClientRecord) -> str:
+    """The signed proof of what the registry answered."""
+    payload = {
+        "iss": api.settings.public_url,
+        "verification_id": document["verification_id"],
+        "request": claim.request_fields(),
+        "accredited": document["accredited"],
+        "reasons": [reason["code"] for reason in document["reasons"]],
+        "checked_at": document["checked_at"],
+        "data_version": document["data_version"],
+        "client_id": client.client_id,
+    }
+    return api.keys.sign_compact(_JSON.encode(payload))
+
+
+def _answer(api: ApiContext, caller: Caller, claim: Claim, checked_at: dt.datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    document = answer(claim, caller.snapshot, checked_at, uuid7())
+    document["receipt"] = receipt(api, document, claim, caller.client)
+    return document, stored_row(document, claim, caller.client.id, checked_at)
+
+
+def _json(document: Any) -> Response[bytes]:
+    return Response(_JSON.encode(document), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@post(
+    "/api/v1/verifications",
+    tags=["verification"],
+    summary="Verify one claim",
+    status_code=200,
+    operation_class=documented(
+        VerificationRequest, {200: (VerificationResult, "The verdict, stored, with a signed receipt.")}, (400, 401, 403, 413, 422, 429)
+    ),
+)
+async def verify_one(request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+    """Was programme P, delivered by coach C, accredited on the date or over the period?"""
+    caller = await authenticate(request, api)
+    if isinstance(caller, Response):
+        return caller
+    if (limited := _rate_limited(api, caller.client, 1)) is not None:
+        return limited
+    try:
+        raw = await _json_body(request)
+    except _BadJson as error:
+        return problem(400, f"the body is not valid JSON: {error}", "malformed-json")
+    claim = parse_claim(raw)
+    document, row = _answer(api, caller, claim, dt.datetime.now(dt.timezone.utc))
+    await api.store.store([row])
+    return _json(document)
+
+
+@post(
+    "/api/v1/verifications/batch",
+    tags=["verification"],
+    summary="Verify up to 10,000 claims",
+    status_code=200,
+    operation_class=documented(
+        BatchRequest, {200: (BatchResult, "One result or item error per item, in order, with a summary.")}, (400, 401, 403, 413, 422, 429)
+    ),
+)
+async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+    """Every claim in the batch answered on its own; invalid items get their own error."""
+    caller = await authenticate(request, api)
+    if isinstance(caller, Response):
+        return caller
+    try:
+        raw = await _json_body(request)
+    except _BadJson as error:
+        return problem(400, f"the body is not valid JSON: {error}", "malformed-json")
+    items = _batch_items(raw)
+    if (limited := _rate_limited(api, caller.client, len(items))) is not None:
+        return limited
+    checked_at = dt.datetime.now(dt.timezone.utc)
+    now = checked_at
+    results: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    summary = {"accredited": 0, "rejected": 0, "invalid": 0}
+    for index, item in enumerate(items):
+        if index and index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+        try:
+            claim = parse_claim(item, now=now)
+        except ValidationFailed as failure:
+            summary["invalid"] += 1
+            results.append({"index": index, "error": problem_body(422, "this item has invalid fields", "validation", failure.errors)})
+            continue
+        document, row = _answer(api, caller, claim, checked_at)
+        summary["accredited" if document["accredited"] else "rejected"] += 1
+        results.append(document)
+        rows.append(row)
+    await api.store.store(rows)
+    return _json({"results": results, "summary": summary})
+
+
+def _batch_items(raw: Any) -> list[Any]:
+    if not isinstance(raw, dict):
+        raise ValidationFailed([FieldError("$", "must be a JSON object with an `items` array")])
+    unknown = [FieldError(name, "unknown field", "unknown_field") for name in raw if name != "items"]
+    items = raw.get("items")
+    if not isinstance(items, list):
+        raise ValidationFailed([*unknown, FieldError("items", "is required: an array of 1 to 10,000 claims", "required")])
+    if not 1 <= len(items) <= MAX_BATCH_ITEMS:
+        raise ValidationFailed([*unknown, FieldError("items", f"must hold 1 to {MAX_BATCH_ITEMS:,} claims, not {len(items):,}")])
+    if unknown:
+        raise ValidationFailed(unknown)
+    return items
+
+
+@get(
+    "/api/v1/verifications/{verification_id:str}",
+    tags=["verification"],
+    summary="Read back a stored verification",
+    operation_class=documented(
+        None, {200: (VerificationResult, "The answer as it was given, receipt included.")}, (401, 403, 404, 429)
+    ),
+)
+async def read_verification(verification_id: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+    """A verification this client made; another client's is reported as not found."""
+    caller = await authenticate(request, api)
+    if isinstance(caller, Response):
+        return caller
+    if (limited := _rate_limited(api, caller.client, 1)) is not None:
+        return limited
+    row = None
+    if len(verification_id) <= 36:
+        async with reading(api.engine) as reader:
+            row = await reader.fetch_one(
+                "SELECT result FROM verification WHERE verification_id = ? AND client = ?", verification_id, caller.client.id
+            )
+    if row is None:
+        return problem(404, f"no verification {verification_id} made by this client")
+    result = row["result"]
+    body = result.encode() if isinstance(result, str) else _JSON.encode(result)
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [verify_one, verify_batch, read_verification]

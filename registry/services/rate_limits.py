@@ -1,0 +1,117 @@
+"""Per-client rate limits in fixed one-minute windows, counted in the database across instances.
+
+Each instance counts locally and adds its counts to the shared row every few hundred
+milliseconds, reading back what all instances used. A request is judged against the last shared
+total plus what this instance has not yet shared, so limits hold across instances to within one
+sync interval, without a database write per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from piccolo.engine.base import Engine
+
+from registry.services.sql import writing
+
+log = logging.getLogger(__name__)
+WINDOW_SECONDS = 60
+# Counter rows older than this are deleted; they serve no limit any more.
+KEEP_WINDOWS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether a request may go ahead, and when to come back if not."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int
+
+
+@dataclass
+class _Bucket:
+    shared: int = 0
+    unsynced: int = 0
+
+
+class RateLimiter:
+    """Counts per bucket (e.g. a client id) per window; shares counts through the database."""
+
+    def __init__(self, engine: Engine, sync_seconds: float = 0.25, clock=time.time):
+        self.engine = engine
+        self.sync_seconds = sync_seconds
+        self.clock = clock
+        self._buckets: dict[tuple[str, int], _Bucket] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def window(self) -> int:
+        """Start of the current window, in epoch seconds."""
+        return int(self.clock()) // WINDOW_SECONDS * WINDOW_SECONDS
+
+    def take(self, bucket: str, cost: int, limit: int) -> Decision:
+        """Spend `cost` from the bucket's allowance if it fits."""
+        start = self.window()
+        counts = self._buckets.setdefault((bucket, start), _Bucket())
+        used = counts.shared + counts.unsynced
+        retry_after = max(1, math.ceil(start + WINDOW_SECONDS - self.clock()))
+        if used + cost > limit:
+            return Decision(False, limit, max(0, limit - used), retry_after)
+        counts.unsynced += cost
+        return Decision(True, limit, limit - used - cost, retry_after)
+
+    async def start(self) -> None:
+        """Start sharing counts in the background."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Share what is left and stop."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self.sync()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.sync_seconds)
+            try:
+                await self.sync()
+            except Exception:  # keep counting locally; the next sync carries the counts over
+                log.exception("rate limit counters could not be shared; will retry")
+
+    async def sync(self) -> None:
+        """Add local counts to the shared rows and read back every instance's total."""
+        current = self.window()
+        pending = {key: counts.unsynced for key, counts in self._buckets.items() if key[1] >= current - WINDOW_SECONDS}
+        self._buckets = {key: counts for key, counts in self._buckets.items() if key[1] >= current - WINDOW_SECONDS}
+        keys = [key for key in self._buckets if key[1] == current]
+        if not keys:
+            return
+        totals: dict[tuple[str, int], int] = {}
+        async with writing(self.engine, serialise=False) as writer:
+            for (bucket, start) in keys:
+                added = pending.get((bucket, start), 0)
+                row = await writer.fetch_one(
+                    "INSERT INTO rate_limit_counter (bucket, window_start, used) VALUES (?, ?, ?) "
+                    "ON CONFLICT (bucket, window_start) DO UPDATE SET used = rate_limit_counter.used + excluded.used "
+                    "RETURNING used",
+                    bucket,
+                    start,
+                    added,
+                )
+                totals[(bucket, start)] = int(row["used"])
+            await writer.execute("DELETE FROM rate_limit_counter WHERE window_start < ?", current - KEEP_WINDOWS * WINDOW_SECONDS)
+        for key, total in totals.items():
+            counts = self._buckets.get(key)
+            if counts is not None:
+                # Requests counted while we were writing stay unsynced for the next round.
+                counts.unsynced -= pending.get(key, 0)
+                counts.shared = total

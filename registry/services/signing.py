@@ -1,0 +1,138 @@
+"""The registry's signing keys (ES256): load or create the key file, sign JWS, publish the JWKS."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from joserfc.jwk import ECKey
+
+# ES256 is the one algorithm we sign with and accept: every JOSE library in insurers' stacks
+# knows it, and it signs in ~50 µs (RSA ~1 ms).
+ALGORITHM = "ES256"
+_ECDSA = ec.ECDSA(hashes.SHA256())
+
+
+def b64url(raw: bytes) -> str:
+    """Base64url without padding, as JOSE writes it."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """One key pair with its id and lifetime."""
+
+    kid: str
+    key: ECKey
+    created_at: dt.datetime
+    retired_at: dt.datetime | None = None
+
+    def public_jwk(self) -> dict[str, Any]:
+        """The public half as a JWK for the JWKS."""
+        return {**self.key.as_dict(private=False), "kid": self.kid, "use": "sig", "alg": ALGORITHM}
+
+    def stored(self) -> dict[str, Any]:
+        """How the key is written to the key file."""
+        return {
+            "kid": self.kid,
+            "created_at": self.created_at.isoformat(),
+            "retired_at": self.retired_at.isoformat() if self.retired_at else None,
+            "jwk": self.key.as_dict(private=True),
+        }
+
+
+def new_key(now: dt.datetime) -> SigningKey:
+    """A fresh P-256 key pair named by its creation date and a random suffix."""
+    kid = f"{now:%Y%m%d}-{secrets.token_hex(4)}"
+    return SigningKey(kid, ECKey.generate_key("P-256", private=True), now)
+
+
+class KeyRing:
+    """Every signing key the registry knows: one active, the others retired."""
+
+    def __init__(self, keys: list[SigningKey], retired_key_days: int = 400):
+        if not any(key.retired_at is None for key in keys):
+            raise ValueError("the key file holds no active signing key")
+        self.keys = keys
+        self.retired_key_days = retired_key_days
+        self.active = max((key for key in keys if key.retired_at is None), key=lambda key: key.created_at)
+        self._by_kid = {key.kid: key for key in keys}
+        self._private = self.active.key.private_key
+        self._header_prefix = b64url(json.dumps({"alg": ALGORITHM, "kid": self.active.kid, "typ": "JWT"}, separators=(",", ":")).encode())
+
+    @classmethod
+    def load_or_create(cls, path: Path, retired_key_days: int = 400) -> "KeyRing":
+        """The keys in `path`; a new key file with one key when there is none yet."""
+        if not path.exists():
+            ring = cls([new_key(dt.datetime.now(dt.timezone.utc))], retired_key_days)
+            ring.save(path)
+            return ring
+        return cls.load(path, retired_key_days)
+
+    @classmethod
+    def load(cls, path: Path, retired_key_days: int = 400) -> "KeyRing":
+        """The keys in an existing key file."""
+        document = json.loads(path.read_text())
+        keys = [
+            SigningKey(
+                kid=entry["kid"],
+                key=ECKey.import_key(entry["jwk"]),
+                created_at=dt.datetime.fromisoformat(entry["created_at"]),
+                retired_at=dt.datetime.fromisoformat(entry["retired_at"]) if entry.get("retired_at") else None,
+            )
+            for entry in document["keys"]
+        ]
+        return cls(keys, retired_key_days)
+
+    def save(self, path: Path) -> None:
+        """Write the key file atomically, readable by its owner only."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            json.dump({"keys": [key.stored() for key in self.keys]}, file, indent=2)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+
+    def rotated(self, now: dt.datetime) -> "KeyRing":
+        """A ring with a new active key; the old one retired but still published."""
+        keys = [key if key.retired_at else SigningKey(key.kid, key.key, key.created_at, now) for key in self.keys]
+        return KeyRing([*keys, new_key(now)], self.retired_key_days)
+
+    def published(self, now: dt.datetime | None = None) -> list[SigningKey]:
+        """Keys in the JWKS: the active one and those retired recently enough to still matter."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        horizon = now - dt.timedelta(days=self.retired_key_days)
+        return [key for key in self.keys if key.retired_at is None or key.retired_at > horizon]
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JWK set."""
+        return {"keys": [key.public_jwk() for key in self.published()]}
+
+    def verification_key(self, kid: str) -> ECKey | None:
+        """The public key a token or receipt names, if it is still published."""
+        key = self._by_kid.get(kid)
+        if key is None or key not in self.published():
+            return None
+        return key.key
+
+    def sign_compact(self, payload: bytes) -> str:
+        """A compact JWS over `payload` with the active key.
+
+        Written here rather than through joserfc because a 10,000-item batch signs 10,000
+        receipts: this costs ~50 µs each against ~85 µs through the general serializer. The tests
+        verify these signatures with joserfc.
+        """
+        signing_input = f"{self._header_prefix}.{b64url(payload)}"
+        r, s = decode_dss_signature(self._private.sign(signing_input.encode("ascii"), _ECDSA))
+        return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
