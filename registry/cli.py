@@ -65,7 +65,8 @@ def serve(host: str, port: int) -> None:
     from registry.app import create_app
 
     run(lambda engine: asyncio.sleep(0))
-    uvicorn.run(create_app(Settings.from_env()), host=host, port=port, proxy_headers=True, log_level="info")
+    # No per-request access log: it costs a third of the throughput; the reverse proxy keeps one.
+    uvicorn.run(create_app(Settings.from_env()), host=host, port=port, proxy_headers=True, log_level="info", access_log=False)
 
 
 @main.command(name="import")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable, Sequence
@@ -96,16 +97,24 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class GrantSpan:
-    """A grant with the end that later revocations give it."""
+    """A grant with the day from which later revocations cut it.
+
+    Its end is the earlier of `valid_until` and the day before `cut_from`; it is kept as those two
+    bounds so that the first and last calendar days need no date arithmetic.
+    """
 
     decision: Decision
     valid_from: dt.date
-    end: dt.date | None
+    valid_until: dt.date | None
     cut_from: dt.date | None
+
+    def ended_before(self, day: dt.date) -> bool:
+        """True when the grant's end is before `day`."""
+        return (self.valid_until is not None and self.valid_until < day) or (self.cut_from is not None and self.cut_from <= day)
 
     def covers(self, day: dt.date) -> bool:
         """True when the grant accredits this day."""
-        return self.valid_from <= day and (self.end is None or day <= self.end)
+        return self.valid_from <= day and not self.ended_before(day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,26 +145,41 @@ def known_decisions(decisions: Iterable[Decision], known_at: dt.datetime | None)
 class Timeline:
     """Status of one subject on any date, as known at one time."""
 
-    __slots__ = ("grants", "suspensions")
+    __slots__ = ("grants", "suspensions", "_days", "_statuses")
 
     def __init__(self, decisions: Iterable[Decision], known_at: dt.datetime | None = None):
+        self._days: list[dt.date] | None = None
+        self._statuses: list[Status] = []
         live = known_decisions(decisions, known_at)
         revokes = [d for d in live if d.kind is DecisionKind.REVOKE and d.starts_on is not None]
         lifts = [d for d in live if d.kind is DecisionKind.LIFT and d.starts_on is not None]
         self.grants: list[GrantSpan] = []
         for grant in (d for d in live if d.kind is DecisionKind.GRANT and d.starts_on is not None):
             cut_from = min((r.starts_on for r in revokes if r.id > grant.id), default=None)
-            end = grant.ends_on
-            if cut_from is not None and (end is None or cut_from - ONE_DAY < end):
-                end = cut_from - ONE_DAY
-            self.grants.append(GrantSpan(grant, grant.starts_on, end, cut_from))
+            self.grants.append(GrantSpan(grant, grant.starts_on, grant.ends_on, cut_from))
         self.suspensions: list[SuspensionSpan] = []
         for suspension in (d for d in live if d.kind is DecisionKind.SUSPEND and d.starts_on is not None):
             lifted_on = min((lift.starts_on for lift in lifts if lift.target == suspension.id), default=None)
             self.suspensions.append(SuspensionSpan(suspension, suspension.starts_on, suspension.ends_on, lifted_on))
 
+    def freeze(self) -> "Timeline":
+        """Precompute the status of every stretch between change days, for timelines asked often."""
+        days = self.change_days()
+        self._statuses = [self._status(day) for day in days]
+        self._days = days
+        return self
+
     def status_on(self, day: dt.date) -> Status:
         """The first matching rule of rules.md gives the status on `day`."""
+        if self._days is None:
+            return self._status(day)
+        position = bisect_right(self._days, day) - 1
+        if position >= 0:
+            return self._statuses[position]
+        # Before the first change day no grant has started yet.
+        return Status.NOT_YET_ACCREDITED if self.grants else Status.NOT_ACCREDITED
+
+    def _status(self, day: dt.date) -> Status:
         if any(grant.covers(day) for grant in self.grants):
             if any(suspension.covers(day) for suspension in self.suspensions):
                 return Status.SUSPENDED
@@ -169,7 +193,7 @@ class Timeline:
             return Status.NOT_ACCREDITED
         if not started:
             return Status.NOT_YET_ACCREDITED
-        if all(grant.end is not None and grant.end < day for grant in self.grants):
+        if all(grant.ended_before(day) for grant in self.grants):
             return Status.EXPIRED
         return Status.NOT_ACCREDITED
 
@@ -185,13 +209,13 @@ class Timeline:
         days: set[dt.date] = set()
         for grant in self.grants:
             days.add(grant.valid_from)
-            if grant.end is not None:
-                days.add(grant.end + ONE_DAY)
+            if grant.valid_until is not None and grant.valid_until < dt.date.max:
+                days.add(grant.valid_until + ONE_DAY)
             if grant.cut_from is not None:
                 days.add(grant.cut_from)
         for suspension in self.suspensions:
             days.add(suspension.starts_on)
-            if suspension.until is not None:
+            if suspension.until is not None and suspension.until < dt.date.max:
                 days.add(suspension.until + ONE_DAY)
             if suspension.lifted_on is not None:
                 days.add(suspension.lifted_on)
@@ -199,12 +223,33 @@ class Timeline:
 
     def first_failing_day(self, first: dt.date, last: dt.date) -> tuple[dt.date, Status] | None:
         """The first day in first..last that is not accredited, with its status; None if all are."""
-        candidates = [first] + [day for day in self.change_days() if first < day <= last]
+        days = self._days if self._days is not None else self.change_days()
+        candidates = [first] + [day for day in days[bisect_right(days, first):] if day <= last]
         for day in candidates:
             status = self.status_on(day)
             if status is not Status.ACCREDITED:
                 return day, status
         return None
+
+
+# Timelines of decision tuples as known now, by identity: the verification index hands the same
+# tuple for a subject until the subject changes, so each timeline is built once, not per claim.
+_TIMELINES: dict[int, tuple[tuple[Decision, ...], Timeline]] = {}
+_TIMELINE_CACHE_SIZE = 400_000
+
+
+def timeline_of(decisions: Sequence[Decision], known_at: dt.datetime | None = None) -> Timeline:
+    """Timeline(decisions, known_at), remembered for tuples asked about as known now."""
+    if known_at is not None or not isinstance(decisions, tuple):
+        return Timeline(decisions, known_at)
+    cached = _TIMELINES.get(id(decisions))
+    if cached is not None and cached[0] is decisions:
+        return cached[1]
+    timeline = Timeline(decisions).freeze()
+    if len(_TIMELINES) >= _TIMELINE_CACHE_SIZE:
+        _TIMELINES.clear()
+    _TIMELINES[id(decisions)] = (decisions, timeline)
+    return timeline
 
 
 def status_on(decisions: Iterable[Decision], day: dt.date, known_at: dt.datetime | None = None) -> Status:
@@ -295,7 +340,7 @@ def is_qualified(
         training = qualification.training
         if guidance_type not in training.guidance_types or programme_format not in training.formats:
             continue
-        if Timeline(training.decisions, known_at).status_on(qualification.completed_on) is Status.ACCREDITED:
+        if timeline_of(training.decisions, known_at).status_on(qualification.completed_on) is Status.ACCREDITED:
             return True
     return False
 
@@ -316,14 +361,14 @@ def verify_claim(
     if programme is None:
         reasons.append(Reason(ReasonCode.PROGRAMME_UNKNOWN, "programme", first))
     else:
-        programme_timeline = Timeline(programme.decisions, known_at)
+        programme_timeline = timeline_of(programme.decisions, known_at)
         failing = programme_timeline.first_failing_day(first, last)
         if failing is not None:
             reasons.append(Reason(PROGRAMME_REASON[failing[1]], "programme", failing[0]))
     if coach is None:
         reasons.append(Reason(ReasonCode.COACH_UNKNOWN, "coach", first))
     else:
-        coach_timeline = Timeline(coach.decisions, known_at)
+        coach_timeline = timeline_of(coach.decisions, known_at)
         failing = coach_timeline.first_failing_day(first, last)
         if failing is not None:
             reasons.append(Reason(COACH_REASON[failing[1]], "coach", failing[0]))

@@ -36,7 +36,7 @@ class ApiContext:
             keys=keys,
             tokens=TokenAuthority(keys, settings.public_url, settings.token_audience, settings.token_lifetime_seconds),
             index=VerificationIndex(engine, settings.change_poll_seconds),
-            store=VerificationStore(engine),
+            store=VerificationStore(engine, settings.sqlite_busy_timeout_seconds),
             limiter=RateLimiter(engine),
         )
 

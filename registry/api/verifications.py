@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,8 @@ from registry.services.verification import Claim, answer, parse_claim, stored_ro
 from registry.services.verification_index import Snapshot
 
 MAX_BATCH_ITEMS = 10_000
-# A batch yields to other requests every this many items, so one batch cannot stall the server.
-YIELD_EVERY = 1_000
+# A batch hands receipts to the signing threads, and yields to other requests, every this many items.
+SIGNING_CHUNK = 500
 _JSON = msgspec.json.Encoder()
 _DECODE = msgspec.json.Decoder()
 
@@ -91,25 +92,29 @@ class _BadJson(Exception):
     pass
 
 
-def receipt(api: ApiContext, document: dict[str, Any], claim: Claim, client: ClientRecord) -> str:
-    """The signed proof of what the registry answered."""
-    payload = {
-        "iss": api.settings.public_url,
-        "verification_id": document["verification_id"],
-        "request": claim.request_fields(),
-        "accredited": document["accredited"],
-        "reasons": [reason["code"] for reason in document["reasons"]],
-        "checked_at": document["checked_at"],
-        "data_version": document["data_version"],
-        "client_id": client.client_id,
-    }
-    return api.keys.sign_compact(_JSON.encode(payload))
+def receipt_payload(api: ApiContext, document: dict[str, Any], claim: Claim, client: ClientRecord) -> bytes:
+    """What a receipt signs: the request, the verdict, when, from which data, for whom."""
+    return _JSON.encode(
+        {
+            "iss": api.settings.public_url,
+            "verification_id": document["verification_id"],
+            "request": claim.request_fields(),
+            "accredited": document["accredited"],
+            "reasons": [reason["code"] for reason in document["reasons"]],
+            "checked_at": document["checked_at"],
+            "data_version": document["data_version"],
+            "client_id": client.client_id,
+        }
+    )
 
 
-def _answer(api: ApiContext, caller: Caller, claim: Claim, checked_at: dt.datetime) -> tuple[dict[str, Any], dict[str, Any]]:
-    document = answer(claim, caller.snapshot, checked_at, uuid7())
-    document["receipt"] = receipt(api, document, claim, caller.client)
-    return document, stored_row(document, claim, caller.client.id, checked_at)
+def _sign_all(api: ApiContext, payloads: list[bytes]) -> list[str]:
+    return [api.keys.sign_compact(payload) for payload in payloads]
+
+
+# Receipts of a batch are signed on other threads while the next items are judged: OpenSSL
+# releases the GIL while it signs, so signing overlaps the Python work instead of following it.
+_SIGNERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="receipt-signer")
 
 
 def _json(document: Any) -> Response[bytes]:
@@ -137,8 +142,10 @@ async def verify_one(request: Request, api: NamedDependency[ApiContext]) -> Resp
     except _BadJson as error:
         return problem(400, f"the body is not valid JSON: {error}", "malformed-json")
     claim = parse_claim(raw)
-    document, row = _answer(api, caller, claim, dt.datetime.now(dt.timezone.utc))
-    await api.store.store([row])
+    checked_at = dt.datetime.now(dt.timezone.utc)
+    document = answer(claim, caller.snapshot, checked_at, uuid7())
+    document["receipt"] = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
+    await api.store.store([stored_row(document, claim, caller.client.id, checked_at)])
     return _json(document)
 
 
@@ -164,24 +171,32 @@ async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Re
     if (limited := _rate_limited(api, caller.client, len(items))) is not None:
         return limited
     checked_at = dt.datetime.now(dt.timezone.utc)
-    now = checked_at
+    loop = asyncio.get_running_loop()
     results: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    answered: list[tuple[dict[str, Any], Claim]] = []
+    signing: list[asyncio.Future[list[str]]] = []
     summary = {"accredited": 0, "rejected": 0, "invalid": 0}
+    chunk_start = 0
     for index, item in enumerate(items):
-        if index and index % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
         try:
-            claim = parse_claim(item, now=now)
+            claim = parse_claim(item, now=checked_at)
         except ValidationFailed as failure:
             summary["invalid"] += 1
             results.append({"index": index, "error": problem_body(422, "this item has invalid fields", "validation", failure.errors)})
-            continue
-        document, row = _answer(api, caller, claim, checked_at)
-        summary["accredited" if document["accredited"] else "rejected"] += 1
-        results.append(document)
-        rows.append(row)
-    await api.store.store(rows)
+        else:
+            document = answer(claim, caller.snapshot, checked_at, uuid7())
+            summary["accredited" if document["accredited"] else "rejected"] += 1
+            results.append(document)
+            answered.append((document, claim))
+        if len(answered) - chunk_start >= SIGNING_CHUNK or index == len(items) - 1:
+            payloads = [receipt_payload(api, document, claim, caller.client) for document, claim in answered[chunk_start:]]
+            signing.append(loop.run_in_executor(_SIGNERS, _sign_all, api, payloads))
+            chunk_start = len(answered)
+            await asyncio.sleep(0)  # let other requests in between chunks
+    receipts = [receipt for chunk in await asyncio.gather(*signing) for receipt in chunk]
+    for (document, _), signed in zip(answered, receipts):
+        document["receipt"] = signed
+    await api.store.store([stored_row(document, claim, caller.client.id, checked_at) for document, claim in answered])
     return _json({"results": results, "summary": summary})
 
 

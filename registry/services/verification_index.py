@@ -78,6 +78,7 @@ class Snapshot:
     clients: dict[str, ClientRecord] = field(default_factory=dict)
     data_version: int = 0
     audit_seen: int = 0
+    _coach_facts: dict[int, rules.CoachFacts] = field(default_factory=dict, repr=False)
 
     def find_coach(self, registration_number: str | None, agb_code: str | None) -> CoachEntry | None:
         """A coach by registration number or by AGB code."""
@@ -86,13 +87,18 @@ class Snapshot:
         return self.coaches.get(registration_number) if registration_number else None
 
     def coach_facts(self, coach: CoachEntry) -> rules.CoachFacts:
-        """What the rules need of a coach, with each qualification's training."""
+        """What the rules need of a coach, with each qualification's training (remembered per snapshot)."""
+        facts = self._coach_facts.get(coach.id)
+        if facts is not None and facts.decisions is coach.decisions:
+            return facts
         qualifications = tuple(
             rules.QualificationFacts(completed_on, recorded_at, self.trainings[training_id].facts)
             for completed_on, recorded_at, training_id in coach.qualifications
             if training_id in self.trainings
         )
-        return rules.CoachFacts(coach.decisions, qualifications)
+        facts = rules.CoachFacts(coach.decisions, qualifications)
+        self._coach_facts[coach.id] = facts
+        return facts
 
 
 # --- loading from the database ------------------------------------------------------------------

@@ -2,28 +2,73 @@
 
 An answer is returned to the client only after its row is committed, so nothing acknowledged is
 lost; while one transaction commits, the next answers queue up and share the following one.
+On SQLite the rows go through one persistent connection on one thread of its own, so a commit
+costs one hop off the event loop instead of the eight a fresh Piccolo connection takes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from piccolo.engine.base import Engine
 
+from registry.db import is_sqlite
 from registry.services.sql import writing
+
+COLUMNS = ("verification_id", "client", "request", "result", "accredited", "data_version", "checked_at")
+INSERT = f'INSERT INTO verification ({", ".join(COLUMNS)}) VALUES ({", ".join("?" * len(COLUMNS))})'
+
+
+class _SQLiteWriter:
+    """A durable connection used only from its own single thread."""
+
+    def __init__(self, path: str, busy_timeout: float):
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self.connection: sqlite3.Connection | None = None
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verification-store")
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.connection is None:
+            # Same adapters as Piccolo's connections (registered on the sqlite3 module), so rows read back alike.
+            self.connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
+            self.connection.execute("PRAGMA synchronous = FULL")
+            self.connection.execute("PRAGMA foreign_keys = 1")
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+            self.connection.executemany(INSERT, rows)
+            self.connection.execute("COMMIT")
+        except BaseException:
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        def close_connection() -> None:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
+
+        self.thread.submit(close_connection).result()
+        self.thread.shutdown(wait=True)
 
 
 class VerificationStore:
     """Queue of rows to insert into `verification`, flushed by one writer task."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, sqlite_busy_timeout: float = 30.0):
         self.engine = engine
         self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._sqlite = _SQLiteWriter(engine.path, sqlite_busy_timeout) if is_sqlite(engine) else None
 
     async def store(self, rows: list[dict[str, Any]]) -> None:
         """Return once these rows are committed."""
+        if not rows:
+            return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((rows, done))
         if self._writer is None or self._writer.done():
@@ -33,9 +78,9 @@ class VerificationStore:
     async def _flush(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting, []
+            rows = [tuple(row[column] for column in COLUMNS) for rows, _ in group for row in rows]
             try:
-                async with writing(self.engine, serialise=False) as writer:
-                    await writer.insert_many("verification", [row for rows, _ in group for row in rows])
+                await self._write(rows)
             except Exception as problem:
                 for _, done in group:
                     if not done.done():
@@ -45,7 +90,16 @@ class VerificationStore:
                 if not done.done():
                     done.set_result(None)
 
+    async def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        if self._sqlite is not None:
+            await asyncio.get_running_loop().run_in_executor(self._sqlite.thread, self._sqlite.write, rows)
+            return
+        async with writing(self.engine, serialise=False) as writer:
+            await writer.execute_many(INSERT, rows)
+
     async def stop(self) -> None:
-        """Wait for the last rows to be written."""
+        """Wait for the last rows to be written and close the connection."""
         if self._writer is not None:
             await asyncio.shield(self._writer)
+        if self._sqlite is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._sqlite.close)
