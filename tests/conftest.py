@@ -8,6 +8,7 @@ own database cloned from a template migrated once per run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
@@ -55,18 +56,27 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield str(path)
 
 
-@pytest.fixture
-def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh migrated database of its own for one test."""
+@contextlib.contextmanager
+def fresh_database(database_template: str, directory: Path) -> Iterator[str]:
+    """A migrated database copied from the template, dropped afterwards (PostgreSQL)."""
     if BACKEND == "postgresql":
         name = f"registry_test_{RUN_ID}_{next(_numbers)}"
         asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
-        yield postgres_url(name)
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        try:
+            yield postgres_url(name)
+        finally:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
-        path = tmp_path / "registry.db"
+        path = directory / "registry.db"
         shutil.copyfile(database_template, path)
         yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh migrated database of its own for one test."""
+    with fresh_database(database_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
