@@ -1,0 +1,42 @@
+"""The Python client in docs/api.md runs as written against a real registry server."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.server import ROOT, running_registry
+
+DOC = ROOT / "docs" / "api.md"
+
+
+def example_code() -> str:
+    [code] = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL)
+    return code
+
+
+def test_python_client_example_runs(database_url: str, tmp_path: Path) -> None:
+    with running_registry(database_url, tmp_path / "data", demo_coaches=30) as registry:
+        credentials = registry.new_client("docs example")
+        code = example_code()
+        for name, value in (("REGISTRY_URL", registry.base_url), ("CLIENT_ID", credentials["client_id"]),
+                            ("CLIENT_SECRET", credentials["client_secret"])):
+            code, count = re.subn(rf'^{name} = ".*"$', f'{name} = "{value}"', code, flags=re.MULTILINE)
+            assert count == 1, f"the example should set {name} once"
+        script = tmp_path / "client.py"
+        script.write_text(code)
+        result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "P-000001 by C-000001 on 2026-03-02: accredited"
+    assert lines[1].startswith("receipt verified: key ")
+
+
+def test_every_reason_code_is_explained() -> None:
+    from registry.rules import ReasonCode
+
+    text = DOC.read_text()
+    positions = [text.index(f"| `{code}` |") for code in ReasonCode]
+    assert positions == sorted(positions), "reason codes are listed in the order answers give them"
