@@ -17,6 +17,7 @@ from registry.api import oauth, verifications
 from registry.api.context import ApiContext
 from registry.api.openapi import openapi_config
 from registry.api.problems import EXCEPTION_HANDLERS
+from registry.public import api as public_api
 from registry.settings import Settings
 
 
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             await stop()
 
     return Litestar(
-        route_handlers=[live, ready, *oauth.ROUTES, *verifications.ROUTES],
+        route_handlers=[live, ready, *oauth.ROUTES, *verifications.ROUTES, *public_api.ROUTES],
         dependencies={
             "engine": Provide(lambda: engine, sync_to_thread=False),
             "api": Provide(lambda: api, sync_to_thread=False),

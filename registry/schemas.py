@@ -172,7 +172,146 @@ class TokenResponse(Struct):
     scope: str
 
 
-API_STRUCTS = (VerificationRequest, BatchRequest, VerificationResult, BatchItemError, BatchResult, Problem, TokenRequest, TokenResponse)
+class PublicDecision(Struct, omit_defaults=True):
+    """A decision as published; which date fields are present depends on `kind`."""
+
+    kind: Literal["grant", "suspend", "lift", "revoke", "retract"]
+    reference: str
+    recorded_at: dt.datetime
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    from_: Annotated[dt.date | None, Meta(description="suspend: first day")] = msgspec.field(default=None, name="from")
+    until: dt.date | None = None
+    date: dt.date | None = None
+    suspension: str | None = None
+    effective: dt.date | None = None
+    target: str | None = None
+    reason: str | None = None
+
+
+class CurrentGrant(Struct):
+    """The grant covering today."""
+
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    reference: str
+
+
+class NamedCode(Struct):
+    """A code and a name."""
+
+    code: str
+    name: str
+
+
+class ProgrammeProvider(Struct):
+    """The organisation offering a programme."""
+
+    code: str
+    name: str
+    city: str | None
+
+
+class ProgrammeDetail(Struct):
+    """A programme with its design, status today and public history."""
+
+    code: str
+    name: str
+    provider: ProgrammeProvider | None
+    guidance_type: Literal["short", "intensive"]
+    format: Literal["individual", "group"]
+    modes: list[str]
+    sessions: int | None
+    contact_minutes: int | None
+    cities: list[str]
+    status: StatusName
+    status_on: dt.date
+    accreditation: CurrentGrant | None
+    history: list[PublicDecision]
+
+
+class QualificationView(Struct):
+    """A training a coach completed."""
+
+    training: NamedCode
+    completed_on: dt.date
+
+
+class CoachDetail(Struct):
+    """A coach's public record."""
+
+    registration_number: str
+    name: str
+    initials: str
+    prefix: str | None
+    surname: str
+    city: str | None
+    status: StatusName
+    status_on: dt.date
+    accreditation: CurrentGrant | None
+    qualifications: list[QualificationView]
+    history: list[PublicDecision]
+
+
+class TrainingDetail(Struct):
+    """A training's public record."""
+
+    code: str
+    name: str
+    institute: NamedCode | None
+    guidance_types: list[str]
+    formats: list[str]
+    status: StatusName
+    status_on: dt.date
+    accreditation: CurrentGrant | None
+    history: list[PublicDecision]
+
+
+class OfferedSubject(Struct):
+    """A programme or training of an organisation, with its status today."""
+
+    code: str
+    name: str
+    status: StatusName
+
+
+class OrganisationDetail(Struct):
+    """An organisation with what it offers."""
+
+    code: str
+    name: str
+    kvk_number: str | None
+    agb_code: str | None
+    city: str | None
+    programmes: list[OfferedSubject]
+    trainings: list[OfferedSubject]
+
+
+class ChangeSubject(Struct):
+    """Which subject a decision is about."""
+
+    kind: Literal["programme", "coach", "training"]
+    code: str | None
+
+
+class Change(Struct):
+    """One decision in the feed."""
+
+    cursor: str
+    subject: ChangeSubject
+    decision: PublicDecision
+
+
+class ChangeFeed(Struct):
+    """Decisions in recording order; continue with `next_cursor`."""
+
+    changes: list[Change]
+    next_cursor: str
+    has_more: bool
+
+
+API_STRUCTS = (VerificationRequest, BatchRequest, VerificationResult, BatchItemError, BatchResult, Problem, TokenRequest, TokenResponse,
+               ProgrammeDetail, CoachDetail, TrainingDetail, OrganisationDetail, ChangeFeed)
 
 
 def component_schemas() -> dict[str, dict[str, Any]]:

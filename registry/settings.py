@@ -26,6 +26,8 @@ class Settings:
     retired_key_days: int = 400
     # Verifications one client may ask per minute (a batch counts each item), over all instances.
     api_rate_limit_per_minute: int = 60_000
+    # Requests one address may make per minute to the public read API, over all instances.
+    public_rate_limit_per_minute: int = 1_200
     max_body_bytes: int = 5 * 1024 * 1024
     # How often an instance looks for changes recorded by other instances or the CLI.
     change_poll_seconds: float = 0.25
@@ -48,6 +50,7 @@ class Settings:
             token_lifetime_seconds=int(env.get("REGISTRY_TOKEN_LIFETIME_SECONDS", defaults.token_lifetime_seconds)),
             retired_key_days=int(env.get("REGISTRY_RETIRED_KEY_DAYS", defaults.retired_key_days)),
             api_rate_limit_per_minute=int(env.get("REGISTRY_API_RATE_LIMIT_PER_MINUTE", defaults.api_rate_limit_per_minute)),
+            public_rate_limit_per_minute=int(env.get("REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE", defaults.public_rate_limit_per_minute)),
             change_poll_seconds=float(env.get("REGISTRY_CHANGE_POLL_SECONDS", defaults.change_poll_seconds)),
         )
 

@@ -29,6 +29,7 @@ RETRY_AFTER = OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER), description
 # Every status a protected API route can answer with besides its own successes.
 PROBLEMS = {
     400: "The body is not JSON, or (token endpoint) the grant type or scope is not supported.",
+    404: "No such record.",
     401: "No valid access token: missing, expired, forged, for another audience, or the client is disabled.",
     403: "The access token lacks the scope `verify`.",
     413: "The body is larger than 5 MB.",
@@ -55,6 +56,7 @@ def documented(
     problems: tuple[int, ...],
     secured: bool = True,
     body_media_type: str = "application/json",
+    bodiless: dict[int, str] | None = None,
 ) -> type[Operation]:
     """An Operation class that documents a route's JSON body and every response it can give."""
 
@@ -71,6 +73,8 @@ def documented(
                 )
                 for status, (struct, description) in success.items()
             }
+            for status, description in (bodiless or {}).items():
+                responses[str(status)] = OpenAPIResponse(description=description)
             for status in problems:
                 responses[str(status)] = _problem(PROBLEMS.get(status, "See detail."), status)
             self.responses = responses

@@ -1,0 +1,1 @@
+"""The public side of the registry: read API (and, next, the public pages)."""

@@ -1,0 +1,94 @@
+"""Public read API: programmes, coaches, trainings, organisations and the change feed (no sign-in)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Awaitable, Callable
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
+
+from registry.api.context import ApiContext
+from registry.api.openapi import documented
+from registry.api.problems import problem
+from registry.schemas import ChangeFeed, CoachDetail, OrganisationDetail, ProgrammeDetail, TrainingDetail
+from registry.services import public_read
+from registry.services.sql import Writer, reading
+
+_JSON = msgspec.json.Encoder()
+PUBLIC_PROBLEMS = (404, 429)
+CACHE_SECONDS = 60
+
+
+async def _cached_json(request: Request, api: ApiContext, build: Callable[[Writer], Awaitable[Any]]) -> Response[bytes]:
+    """Rate-limited, ETag-validated JSON: 304 when the client already holds this exact answer."""
+    address = request.client.host if request.client else "unknown"
+    allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    if not allowance.allowed:
+        return problem(429, "too many requests from this address; try again later", "rate-limited",
+                       headers={"Retry-After": str(allowance.retry_after)})
+    async with reading(api.engine) as reader:
+        body = _JSON.encode(await build(reader))
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Encoding"}
+    asked = request.headers.get("if-none-match", "")
+    if etag in {tag.strip() for tag in asked.split(",")} or asked.strip() == "*":
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _detail(struct: type[msgspec.Struct], what: str):
+    return documented(None, {200: (struct, what)}, PUBLIC_PROBLEMS, secured=False, bodiless={304: "Not modified: your ETag is current."})
+
+
+@get("/api/v1/programmes/{code:str}", tags=["public"], summary="A programme", operation_class=_detail(ProgrammeDetail, "The programme, its status today and its public history."))
+async def programme(code: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+    """A programme's public record."""
+    on = public_read.today()
+    return await _cached_json(request, api, lambda reader: public_read.programme_detail(reader, code, on))
+
+
+@get("/api/v1/coaches/{registration_number:str}", tags=["public"], summary="A coach", operation_class=_detail(CoachDetail, "The coach, status today, qualifications and public history."))
+async def coach(registration_number: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+    """A coach's public record."""
+    on = public_read.today()
+    return await _cached_json(request, api, lambda reader: public_read.coach_detail(reader, registration_number, on))
+
+
+@get("/api/v1/trainings/{code:str}", tags=["public"], summary="A training", operation_class=_detail(TrainingDetail, "The training, its status today and its public history."))
+async def training(code: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+    """A training's public record."""
+    on = public_read.today()
+    return await _cached_json(request, api, lambda reader: public_read.training_detail(reader, code, on))
+
+
+@get("/api/v1/organisations/{code:str}", tags=["public"], summary="An organisation", operation_class=_detail(OrganisationDetail, "The organisation with its programmes and trainings."))
+async def organisation(code: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+    """An organisation's public record."""
+    on = public_read.today()
+    return await _cached_json(request, api, lambda reader: public_read.organisation_detail(reader, code, on))
+
+
+@get(
+    "/api/v1/changes",
+    tags=["public"],
+    summary="Every decision in recording order",
+    operation_class=documented(
+        None, {200: (ChangeFeed, "Decisions after the cursor; follow next_cursor while has_more.")}, (400, 422, 429),
+        secured=False, bodiless={304: "Not modified: your ETag is current."},
+    ),
+)
+async def changes(
+    request: Request,
+    api: NamedDependency[ApiContext],
+    after: Annotated[str | None, Parameter(query="after", description="A cursor from an earlier page; empty for the start.", max_length=64)] = None,
+    limit: Annotated[int, Parameter(query="limit", ge=1, le=public_read.MAX_CHANGES, description="Decisions per page.")] = 100,
+) -> Response[bytes]:
+    """The change feed: mirror the register incrementally."""
+    position = public_read.decode_cursor(after)
+    return await _cached_json(request, api, lambda reader: public_read.changes(reader, position, limit))
+
+
+ROUTES = [programme, coach, training, organisation, changes]

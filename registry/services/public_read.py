@@ -1,0 +1,230 @@
+"""What the public may read: subjects with their status today, public decision history, the change feed.
+
+Only public fields leave this module: never a coach's e-mail, phone, BIG number or internal note,
+nor who recorded a decision or an override's internal reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Any
+
+from registry import rules
+from registry.services.errors import FieldError, NotFound, ValidationFailed
+from registry.services.sql import Writer
+from registry.services.verification import rfc3339
+from registry.services.verification_index import coach_display_name, to_decision
+
+DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
+# Reasons are published for the decisions that take an accreditation away.
+PUBLISHED_REASONS = {"suspend", "revoke"}
+CURSOR_PREFIX = "d1:"
+MAX_CHANGES = 1000
+
+
+def today() -> dt.date:
+    """The calendar date in the Netherlands now."""
+    return rules.amsterdam_date(dt.datetime.now(dt.timezone.utc))
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def decision_view(row: dict[str, Any], references: dict[int, str]) -> dict[str, Any]:
+    """One decision as the public sees it, with each kind's own field names."""
+    kind = row["kind"]
+    view: dict[str, Any] = {"kind": kind, "reference": row["reference"]}
+    if kind == "grant":
+        view.update(valid_from=_iso(row["starts_on"]), valid_until=_iso(row["ends_on"]))
+    elif kind == "suspend":
+        view.update({"from": _iso(row["starts_on"]), "until": _iso(row["ends_on"])})
+    elif kind == "lift":
+        view.update(date=_iso(row["starts_on"]), suspension=references.get(row["target_id"]))
+    elif kind == "revoke":
+        view.update(effective=_iso(row["starts_on"]))
+    elif kind == "retract":
+        view.update(target=references.get(row["target_id"]))
+    if kind in PUBLISHED_REASONS:
+        view["reason"] = row["reason"] or ""
+    view["recorded_at"] = rfc3339(row["recorded_at"])
+    return view
+
+
+async def _history(reader: Writer, subject_kind: str, subject_id: int) -> tuple[list[dict[str, Any]], list[rules.Decision]]:
+    rows = await reader.fetch_all(
+        f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id", subject_kind, subject_id
+    )
+    references = {row["id"]: row["reference"] for row in rows}
+    return [decision_view(row, references) for row in rows], [to_decision(row) for row in rows]
+
+
+def _standing(decisions: list[rules.Decision], on: dt.date) -> dict[str, Any]:
+    timeline = rules.Timeline(decisions)
+    grant = timeline.covering_grant(on)
+    accreditation = None
+    if grant is not None:
+        accreditation = {"valid_from": _iso(grant.starts_on), "valid_until": _iso(grant.ends_on), "reference": grant.reference}
+    return {"status": str(timeline.status_on(on)), "status_on": on.isoformat(), "accreditation": accreditation}
+
+
+def _list(value: Any) -> list[str]:
+    return list(json.loads(value) if isinstance(value, str) else value or [])
+
+
+async def programme_detail(reader: Writer, code: str, on: dt.date) -> dict[str, Any]:
+    """A programme: provider, design, status today, current grant, history."""
+    row = await reader.fetch_one(
+        "SELECT p.*, o.code AS provider_code, o.name AS provider_name, o.city AS provider_city "
+        "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation WHERE p.code = ?",
+        code.upper(),
+    )
+    if row is None:
+        raise NotFound(f"no programme {code.upper()}")
+    history, decisions = await _history(reader, "programme", row["id"])
+    provider = None
+    if row["provider_code"]:
+        provider = {"code": row["provider_code"], "name": row["provider_name"], "city": row["provider_city"]}
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "provider": provider,
+        "guidance_type": row["guidance_type"],
+        "format": row["format"],
+        "modes": _list(row["modes"]),
+        "sessions": row["sessions"],
+        "contact_minutes": row["contact_minutes"],
+        "cities": _list(row["cities"]),
+        **_standing(decisions, on),
+        "history": history,
+    }
+
+
+async def coach_detail(reader: Writer, registration_number: str, on: dt.date) -> dict[str, Any]:
+    """A coach: name, city, status today, current registration, qualifications, history."""
+    row = await reader.fetch_one(
+        "SELECT id, registration_number, initials, prefix, surname, city FROM coach WHERE registration_number = ?",
+        registration_number.upper(),
+    )
+    if row is None:
+        raise NotFound(f"no coach {registration_number.upper()}")
+    history, decisions = await _history(reader, "coach", row["id"])
+    qualifications = await reader.fetch_all(
+        "SELECT t.code, t.name, q.completed_on FROM qualification q JOIN training t ON t.id = q.training "
+        "WHERE q.coach = ? ORDER BY q.completed_on, t.code",
+        row["id"],
+    )
+    return {
+        "registration_number": row["registration_number"],
+        "name": coach_display_name(row),
+        "initials": row["initials"],
+        "prefix": row["prefix"],
+        "surname": row["surname"],
+        "city": row["city"],
+        **_standing(decisions, on),
+        "qualifications": [
+            {"training": {"code": q["code"], "name": q["name"]}, "completed_on": _iso(q["completed_on"])} for q in qualifications
+        ],
+        "history": history,
+    }
+
+
+async def training_detail(reader: Writer, code: str, on: dt.date) -> dict[str, Any]:
+    """A training: institute, what it qualifies for, status today, current grant, history."""
+    row = await reader.fetch_one(
+        "SELECT t.*, o.code AS institute_code, o.name AS institute_name FROM training t "
+        "LEFT JOIN organisation o ON o.id = t.organisation WHERE t.code = ?",
+        code.upper(),
+    )
+    if row is None:
+        raise NotFound(f"no training {code.upper()}")
+    history, decisions = await _history(reader, "training", row["id"])
+    institute = {"code": row["institute_code"], "name": row["institute_name"]} if row["institute_code"] else None
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "institute": institute,
+        "guidance_types": _list(row["guidance_types"]),
+        "formats": _list(row["formats"]),
+        **_standing(decisions, on),
+        "history": history,
+    }
+
+
+async def organisation_detail(reader: Writer, code: str, on: dt.date) -> dict[str, Any]:
+    """An organisation with its programmes and trainings and their status today."""
+    row = await reader.fetch_one("SELECT id, code, name, kvk_number, agb_code, city FROM organisation WHERE code = ?", code.upper())
+    if row is None:
+        raise NotFound(f"no organisation {code.upper()}")
+    offered = []
+    for kind, table in (("programme", "programme"), ("training", "training")):
+        subjects = await reader.fetch_all(f"SELECT id, code, name FROM {table} WHERE organisation = ? ORDER BY code", row["id"])
+        decisions = await reader.fetch_in(
+            f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = '{kind}' AND subject_id IN", [s["id"] for s in subjects]
+        )
+        by_subject: dict[int, list[rules.Decision]] = {}
+        for decision in sorted(decisions, key=lambda d: d["id"]):
+            by_subject.setdefault(decision["subject_id"], []).append(to_decision(decision))
+        offered.append(
+            [{"code": s["code"], "name": s["name"], "status": str(rules.Timeline(by_subject.get(s["id"], [])).status_on(on))} for s in subjects]
+        )
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "kvk_number": row["kvk_number"],
+        "agb_code": row["agb_code"],
+        "city": row["city"],
+        "programmes": offered[0],
+        "trainings": offered[1],
+    }
+
+
+def encode_cursor(decision_id: int) -> str:
+    """An opaque position in the change feed."""
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{decision_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The decision id a cursor stands for; 0 for the start."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(CURSOR_PREFIX) or not text[len(CURSOR_PREFIX):].isdigit():
+        raise ValidationFailed([FieldError("after", "is not a cursor this feed gave out")])
+    return int(text[len(CURSOR_PREFIX):])
+
+
+SUBJECT_CODES = {
+    "programme": "SELECT id, code FROM programme WHERE id IN",
+    "coach": "SELECT id, registration_number AS code FROM coach WHERE id IN",
+    "training": "SELECT id, code FROM training WHERE id IN",
+}
+
+
+async def changes(reader: Writer, after: int, limit: int) -> dict[str, Any]:
+    """Decisions recorded after a position, in recording order, with the cursor to continue from."""
+    rows = await reader.fetch_all(f"SELECT {DECISION_COLUMNS} FROM decision WHERE id > ? ORDER BY id LIMIT ?", after, limit + 1)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    codes: dict[tuple[str, int], str] = {}
+    for kind, sql in SUBJECT_CODES.items():
+        for subject in await reader.fetch_in(sql, [row["subject_id"] for row in rows if row["subject_kind"] == kind]):
+            codes[(kind, subject["id"])] = subject["code"]
+    targets = await reader.fetch_in("SELECT id, reference FROM decision WHERE id IN", [row["target_id"] for row in rows if row["target_id"]])
+    references = {row["id"]: row["reference"] for row in rows} | {row["id"]: row["reference"] for row in targets}
+    items = [
+        {
+            "cursor": encode_cursor(row["id"]),
+            "subject": {"kind": row["subject_kind"], "code": codes.get((row["subject_kind"], row["subject_id"]))},
+            "decision": decision_view(row, references),
+        }
+        for row in rows
+    ]
+    last = rows[-1]["id"] if rows else after
+    return {"changes": items, "next_cursor": encode_cursor(last), "has_more": has_more}
