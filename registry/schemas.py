@@ -310,8 +310,88 @@ class ChangeFeed(Struct):
     has_more: bool
 
 
+class PageLinks(Struct, omit_defaults=True):
+    """Where this page and its neighbours are."""
+
+    self_: str = msgspec.field(name="self")
+    first: str | None = None
+    prev: str | None = None
+    next: str | None = None
+    last: str | None = None
+
+
+class ProgrammeSummary(Struct):
+    """A programme in a list."""
+
+    code: str
+    name: str
+    provider: NamedCode | None
+    guidance_type: Literal["short", "intensive"]
+    format: Literal["individual", "group"]
+    modes: list[str]
+    cities: list[str]
+    status: StatusName
+    accreditation: CurrentGrant | None
+
+
+class CoachSummary(Struct):
+    """A coach in a list."""
+
+    registration_number: str
+    name: str
+    city: str | None
+    status: StatusName
+    accreditation: CurrentGrant | None
+
+
+class TrainingSummary(Struct):
+    """A training in a list."""
+
+    code: str
+    name: str
+    institute: NamedCode | None
+    guidance_types: list[str]
+    formats: list[str]
+    status: StatusName
+    accreditation: CurrentGrant | None
+
+
+class ProgrammePage(Struct):
+    """One page of programmes."""
+
+    items: list[ProgrammeSummary]
+    page: int
+    page_size: int
+    total: int
+    status_on: dt.date
+    links: PageLinks
+
+
+class CoachPage(Struct):
+    """One page of coaches."""
+
+    items: list[CoachSummary]
+    page: int
+    page_size: int
+    total: int
+    status_on: dt.date
+    links: PageLinks
+
+
+class TrainingPage(Struct):
+    """One page of trainings."""
+
+    items: list[TrainingSummary]
+    page: int
+    page_size: int
+    total: int
+    status_on: dt.date
+    links: PageLinks
+
+
 API_STRUCTS = (VerificationRequest, BatchRequest, VerificationResult, BatchItemError, BatchResult, Problem, TokenRequest, TokenResponse,
-               ProgrammeDetail, CoachDetail, TrainingDetail, OrganisationDetail, ChangeFeed)
+               ProgrammeDetail, CoachDetail, TrainingDetail, OrganisationDetail, ChangeFeed,
+               ProgrammePage, CoachPage, TrainingPage)
 
 
 def component_schemas() -> dict[str, dict[str, Any]]:

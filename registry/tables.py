@@ -29,6 +29,9 @@ class Organisation(Table, tablename="organisation"):
     city = Varchar(length=100, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Folded words and city names for public search (registry.search_text), kept by the writers.
+    search_text = Text(default="")
+    places = Text(default="")
     version = Integer(default=1)
 
 
@@ -42,6 +45,9 @@ class Training(Table, tablename="training"):
     formats = JSON(default="[]")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Folded words and city names for public search (registry.search_text), kept by the writers.
+    search_text = Text(default="")
+    places = Text(default="")
     version = Integer(default=1)
 
 
@@ -59,6 +65,9 @@ class Programme(Table, tablename="programme"):
     cities = JSON(default="[]")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Folded words and city names for public search (registry.search_text), kept by the writers.
+    search_text = Text(default="")
+    places = Text(default="")
     version = Integer(default=1)
 
 
@@ -77,6 +86,9 @@ class Coach(Table, tablename="coach"):
     internal_note = Text(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Folded words and city names for public search (registry.search_text), kept by the writers.
+    search_text = Text(default="")
+    places = Text(default="")
     version = Integer(default=1)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Awaitable, Callable
+from urllib.parse import urlencode
+from typing import Annotated, Any, Awaitable, Callable, Literal
 
 import msgspec
 from litestar import Request, Response, get
@@ -13,8 +14,17 @@ from litestar.params import FromPath, Parameter
 from registry.api.context import ApiContext
 from registry.api.openapi import documented
 from registry.api.problems import problem
-from registry.schemas import ChangeFeed, CoachDetail, OrganisationDetail, ProgrammeDetail, TrainingDetail
-from registry.services import public_read
+from registry.schemas import (
+    ChangeFeed,
+    CoachDetail,
+    CoachPage,
+    OrganisationDetail,
+    ProgrammeDetail,
+    ProgrammePage,
+    TrainingDetail,
+    TrainingPage,
+)
+from registry.services import public_read, public_search
 from registry.services.sql import Writer, reading
 
 _JSON = msgspec.json.Encoder()
@@ -91,4 +101,94 @@ async def changes(
     return await _cached_json(request, api, lambda reader: public_read.changes(reader, position, limit))
 
 
-ROUTES = [programme, coach, training, organisation, changes]
+Text = Annotated[str | None, Parameter(max_length=200, description="Words to look for; each must start a word (accents and case ignored).")]
+PageNumber = Annotated[int, Parameter(ge=1, le=100_000, description="Page number, from 1.")]
+PageSize = Annotated[int, Parameter(ge=1, le=public_search.MAX_PAGE_SIZE, description="Results per page.")]
+StatusFilter = Annotated[
+    Literal["accredited", "suspended", "revoked", "not_yet_accredited", "expired", "not_accredited"] | None,
+    Parameter(description="Only subjects with this status today."),
+]
+
+
+def _page_document(request: Request, items: list[dict[str, Any]], total: int, page: public_search.Page, on: Any) -> dict[str, Any]:
+    last = max(1, -(-total // page.size))
+
+    asked = [(key, value) for key, value in request.query_params.multi_items() if key not in ("page", "page_size")]
+
+    def link(number: int) -> str:
+        # Relative links, so they hold behind any reverse proxy.
+        return f"{request.url.path}?{urlencode([*asked, ('page', number), ('page_size', page.size)])}"
+
+    links = {"self": link(page.number), "first": link(1), "last": link(last)}
+    if page.number > 1:
+        links["prev"] = link(min(page.number - 1, last))
+    if page.number < last:
+        links["next"] = link(page.number + 1)
+    return {"items": items, "page": page.number, "page_size": page.size, "total": total, "status_on": on.isoformat(), "links": links}
+
+
+def _list_operation(struct: type[msgspec.Struct], what: str):
+    return documented(None, {200: (struct, what)}, (400, 429), secured=False, bodiless={304: "Not modified: your ETag is current."})
+
+
+@get("/api/v1/programmes", tags=["public"], summary="Search programmes", operation_class=_list_operation(ProgrammePage, "Programmes matching every filter, by name."))
+async def programmes(
+    request: Request,
+    api: NamedDependency[ApiContext],
+    q: Text = None,
+    guidance_type: Annotated[Literal["short", "intensive"] | None, Parameter(description="Kortdurend or intensief.")] = None,
+    format: Annotated[Literal["individual", "group"] | None, Parameter(description="Individueel or groep.")] = None,  # noqa: A002 - the contract's name
+    mode: Annotated[Literal["on_site", "phone", "video"] | None, Parameter(description="How sessions are held.")] = None,
+    city: Annotated[str | None, Parameter(max_length=100, description="A city the programme is offered in.")] = None,
+    status: StatusFilter = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+) -> Response[bytes]:
+    """Programmes by text, guidance type, format, mode, city and status today."""
+    on, paging = public_read.today(), public_search.Page(page, page_size)
+    snapshot = await api.index.current()
+
+    async def build(reader: Writer) -> dict[str, Any]:
+        items, total = await public_search.search_programmes(reader, snapshot, on, paging, q, guidance_type, format, mode, city, status)
+        return _page_document(request, items, total, paging, on)
+
+    return await _cached_json(request, api, build)
+
+
+@get("/api/v1/coaches", tags=["public"], summary="Search coaches", operation_class=_list_operation(CoachPage, "Coaches matching the filters, by surname."))
+async def coaches(
+    request: Request,
+    api: NamedDependency[ApiContext],
+    q: Text = None,
+    city: Annotated[str | None, Parameter(max_length=100, description="The coach's city.")] = None,
+    status: StatusFilter = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+) -> Response[bytes]:
+    """Coaches by name or registration number, city and status today."""
+    on, paging = public_read.today(), public_search.Page(page, page_size)
+    snapshot = await api.index.current()
+
+    async def build(reader: Writer) -> dict[str, Any]:
+        items, total = await public_search.search_coaches(reader, snapshot, on, paging, q, city, status)
+        return _page_document(request, items, total, paging, on)
+
+    return await _cached_json(request, api, build)
+
+
+@get("/api/v1/trainings", tags=["public"], summary="Search trainings", operation_class=_list_operation(TrainingPage, "Trainings by name."))
+async def trainings(
+    request: Request, api: NamedDependency[ApiContext], q: Text = None, page: PageNumber = 1, page_size: PageSize = 20
+) -> Response[bytes]:
+    """Trainings by name or code."""
+    on, paging = public_read.today(), public_search.Page(page, page_size)
+    snapshot = await api.index.current()
+
+    async def build(reader: Writer) -> dict[str, Any]:
+        items, total = await public_search.search_trainings(reader, snapshot, on, paging, q)
+        return _page_document(request, items, total, paging, on)
+
+    return await _cached_json(request, api, build)
+
+
+ROUTES = [programmes, coaches, trainings, programme, coach, training, organisation, changes]

@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable
 
+from registry.search_text import search_columns
 from registry.services.import_parse import ENTITY_SECTIONS, SUBJECT_SECTION
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.sql import Writer
@@ -99,6 +100,8 @@ def _row(change: "EntityChange", row_id: int, organisation_ids: dict[str, int], 
         elif key in JSON_COLUMNS:
             value = json.dumps(value, ensure_ascii=False)
         row[key] = value
+    table = ENTITY_SECTIONS[change.section][0]
+    row.update(search_columns(table, {**(change.existing or {}), **change.after}))
     row["updated_at"] = moment
     if new:
         row["created_at"] = moment

@@ -1,0 +1,171 @@
+"""Public search over programmes, coaches and trainings: accent- and case-insensitive word prefixes.
+
+Text is matched against the folded `search_text` of each record (registry.search_text): every
+word typed must start a word of the record ("dijk" finds "van Dijk", "leeuw" finds Leeuwarden).
+Status is the status today from the verification index's snapshot, so searching never recomputes
+history from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from registry import rules
+from registry.search_text import fold, query_words
+from registry.services.sql import Writer
+from registry.services.verification_index import Snapshot, coach_display_name
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which page of results, and how many per page."""
+
+    number: int = 1
+    size: int = 20
+
+    @property
+    def offset(self) -> int:
+        """Rows before this page."""
+        return (self.number - 1) * self.size
+
+
+def _text_conditions(query: str | None, column: str) -> tuple[list[str], list[Any]]:
+    conditions, params = [], []
+    for word in query_words(query):
+        conditions.append(f"{column} LIKE ?")
+        params.append(f"% {word}%")
+    return conditions, params
+
+
+def _standing(decisions: tuple[rules.Decision, ...], on: dt.date) -> tuple[str, dict[str, Any] | None]:
+    timeline = rules.timeline_of(decisions)
+    grant = timeline.covering_grant(on)
+    accreditation = None
+    if grant is not None:
+        accreditation = {
+            "valid_from": grant.starts_on.isoformat() if grant.starts_on else None,
+            "valid_until": grant.ends_on.isoformat() if grant.ends_on else None,
+            "reference": grant.reference,
+        }
+    return str(timeline.status_on(on)), accreditation
+
+
+async def _paged(
+    reader: Writer, select: str, where: list[str], params: list[Any], order: str, page: Page,
+    status: str | None, status_of: Any,
+) -> tuple[list[dict[str, Any]], int]:
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    if status is None:
+        total = (await reader.fetch_one(f"SELECT COUNT(*) AS n FROM ({select}{clause}) AS matches", *params))["n"]
+        rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order} LIMIT ? OFFSET ?", *params, page.size, page.offset)
+        return rows, int(total)
+    # Status is derived, not stored: filter the matches by it, then take the page.
+    rows = [row for row in await reader.fetch_all(f"{select}{clause} ORDER BY {order}", *params) if status_of(row) == status]
+    return rows[page.offset : page.offset + page.size], len(rows)
+
+
+async def search_programmes(
+    reader: Writer, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None, guidance_type: str | None = None,
+    programme_format: str | None = None, mode: str | None = None, city: str | None = None, status: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Programmes matching every filter, by name."""
+    where, params = _text_conditions(q, "p.search_text")
+    for column, value in (("p.guidance_type", guidance_type), ("p.format", programme_format)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if mode:
+        where.append("CAST(p.modes AS TEXT) LIKE ?")
+        params.append(f'%"{mode}"%')
+    if city and fold(city):
+        where.append("p.places LIKE ?")
+        params.append(f"%|{fold(city)}|%")
+    select = (
+        "SELECT p.code, p.name, p.guidance_type, p.format, p.modes, p.cities, o.code AS provider_code, o.name AS provider_name "
+        "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"
+    )
+
+    def status_of(row: dict[str, Any]) -> str:
+        entry = snapshot.programmes.get(row["code"])
+        return _standing(entry.decisions if entry else (), on)[0]
+
+    rows, total = await _paged(reader, select, where, params, "p.name, p.code", page, status, status_of)
+    items = []
+    for row in rows:
+        entry = snapshot.programmes.get(row["code"])
+        item_status, accreditation = _standing(entry.decisions if entry else (), on)
+        items.append({
+            "code": row["code"],
+            "name": row["name"],
+            "provider": {"code": row["provider_code"], "name": row["provider_name"]} if row["provider_code"] else None,
+            "guidance_type": row["guidance_type"],
+            "format": row["format"],
+            "modes": _list(row["modes"]),
+            "cities": _list(row["cities"]),
+            "status": item_status,
+            "accreditation": accreditation,
+        })
+    return items, total
+
+
+async def search_coaches(
+    reader: Writer, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None, city: str | None = None,
+    status: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Coaches by name words or registration number, optionally in a city or with a status, by surname."""
+    where, params = _text_conditions(q, "search_text")
+    if city and fold(city):
+        where.append("places LIKE ?")
+        params.append(f"%|{fold(city)}|%")
+    select = "SELECT registration_number, initials, prefix, surname, city FROM coach"
+
+    def status_of(row: dict[str, Any]) -> str:
+        entry = snapshot.coaches.get(row["registration_number"])
+        return _standing(entry.decisions if entry else (), on)[0]
+
+    rows, total = await _paged(reader, select, where, params, "surname, initials, registration_number", page, status, status_of)
+    items = []
+    for row in rows:
+        entry = snapshot.coaches.get(row["registration_number"])
+        item_status, accreditation = _standing(entry.decisions if entry else (), on)
+        items.append({
+            "registration_number": row["registration_number"],
+            "name": coach_display_name(row),
+            "city": row["city"],
+            "status": item_status,
+            "accreditation": accreditation,
+        })
+    return items, total
+
+
+async def search_trainings(reader: Writer, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Trainings by name words or code."""
+    where, params = _text_conditions(q, "t.search_text")
+    select = (
+        "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute_code, o.name AS institute_name "
+        "FROM training t LEFT JOIN organisation o ON o.id = t.organisation"
+    )
+    rows, total = await _paged(reader, select, where, params, "t.name, t.code", page, None, None)
+    items = []
+    for row in rows:
+        entry = snapshot.trainings.get(row["id"])
+        item_status, accreditation = _standing(entry.facts.decisions if entry else (), on)
+        items.append({
+            "code": row["code"],
+            "name": row["name"],
+            "institute": {"code": row["institute_code"], "name": row["institute_name"]} if row["institute_code"] else None,
+            "guidance_types": _list(row["guidance_types"]),
+            "formats": _list(row["formats"]),
+            "status": item_status,
+            "accreditation": accreditation,
+        })
+    return items, total
+
+
+def _list(value: Any) -> list[str]:
+    return list(json.loads(value) if isinstance(value, str) else value or [])
