@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from piccolo.engine.base import Engine
 
 from registry.services.rate_limits import RateLimiter
+from registry.services.search_index import SearchIndex
 from registry.services.signing import KeyRing
 from registry.services.tokens import TokenAuthority
 from registry.services.verification_index import VerificationIndex
@@ -16,7 +17,7 @@ from registry.settings import Settings
 
 @dataclass
 class ApiContext:
-    """Settings, database, keys, token authority, verification index, answer store and rate limits."""
+    """Settings, database, keys, token authority, verification and search indexes, answer store and rate limits."""
 
     settings: Settings
     engine: Engine
@@ -25,6 +26,7 @@ class ApiContext:
     index: VerificationIndex
     store: VerificationStore
     limiter: RateLimiter
+    search: SearchIndex
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> "ApiContext":
@@ -38,15 +40,18 @@ class ApiContext:
             index=VerificationIndex(engine, settings.change_poll_seconds),
             store=VerificationStore(engine, settings.sqlite_busy_timeout_seconds),
             limiter=RateLimiter(engine),
+            search=SearchIndex(),
         )
 
     async def start(self) -> None:
         """Build the index and start the background tasks."""
         await self.index.start()
+        await self.search.for_snapshot(self.index.snapshot)
         await self.limiter.start()
 
     async def stop(self) -> None:
         """Finish writing answers and stop the background tasks."""
         await self.store.stop()
+        await self.search.stop()
         await self.limiter.stop()
         await self.index.stop()

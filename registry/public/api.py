@@ -32,15 +32,20 @@ PUBLIC_PROBLEMS = (404, 429)
 CACHE_SECONDS = 60
 
 
-async def _cached_json(request: Request, api: ApiContext, build: Callable[[Writer], Awaitable[Any]]) -> Response[bytes]:
+async def _cached_json(
+    request: Request, api: ApiContext, build: Callable[[Writer | None], Awaitable[Any]], needs_database: bool = True
+) -> Response[bytes]:
     """Rate-limited, ETag-validated JSON: 304 when the client already holds this exact answer."""
     address = request.client.host if request.client else "unknown"
     allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
     if not allowance.allowed:
         return problem(429, "too many requests from this address; try again later", "rate-limited",
                        headers={"Retry-After": str(allowance.retry_after)})
-    async with reading(api.engine) as reader:
-        body = _JSON.encode(await build(reader))
+    if needs_database:
+        async with reading(api.engine) as reader:
+            body = _JSON.encode(await build(reader))
+    else:
+        body = _JSON.encode(await build(None))
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Encoding"}
     asked = request.headers.get("if-none-match", "")
@@ -146,13 +151,13 @@ async def programmes(
 ) -> Response[bytes]:
     """Programmes by text, guidance type, format, mode, city and status today."""
     on, paging = public_read.today(), public_search.Page(page, page_size)
-    snapshot = await api.index.current()
+    search = (await api.search.for_snapshot(await api.index.current())).programmes
 
-    async def build(reader: Writer) -> dict[str, Any]:
-        items, total = await public_search.search_programmes(reader, snapshot, on, paging, q, guidance_type, format, mode, city, status)
+    async def build(reader: Writer | None) -> dict[str, Any]:
+        items, total = public_search.search_programmes(search, on, paging, q, guidance_type, format, mode, city, status)
         return _page_document(request, items, total, paging, on)
 
-    return await _cached_json(request, api, build)
+    return await _cached_json(request, api, build, needs_database=False)
 
 
 @get("/api/v1/coaches", tags=["public"], summary="Search coaches", operation_class=_list_operation(CoachPage, "Coaches matching the filters, by surname."))
@@ -167,13 +172,13 @@ async def coaches(
 ) -> Response[bytes]:
     """Coaches by name or registration number, city and status today."""
     on, paging = public_read.today(), public_search.Page(page, page_size)
-    snapshot = await api.index.current()
+    search = (await api.search.for_snapshot(await api.index.current())).coaches
 
-    async def build(reader: Writer) -> dict[str, Any]:
-        items, total = await public_search.search_coaches(reader, snapshot, on, paging, q, city, status)
+    async def build(reader: Writer | None) -> dict[str, Any]:
+        items, total = public_search.search_coaches(search, on, paging, q, city, status)
         return _page_document(request, items, total, paging, on)
 
-    return await _cached_json(request, api, build)
+    return await _cached_json(request, api, build, needs_database=False)
 
 
 @get("/api/v1/trainings", tags=["public"], summary="Search trainings", operation_class=_list_operation(TrainingPage, "Trainings by name."))

@@ -2,8 +2,8 @@
 
 Text is matched against the folded `search_text` of each record (registry.search_text): every
 word typed must start a word of the record ("dijk" finds "van Dijk", "leeuw" finds Leeuwarden).
-Status is the status today from the verification index's snapshot, so searching never recomputes
-history from the database.
+Programmes and coaches are searched in memory (registry.services.search_index), trainings in the
+database. Status is the status today from the verification index's snapshot.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 from registry import rules
 from registry.search_text import fold, query_words
 from registry.services.sql import Writer
-from registry.services.verification_index import Snapshot, coach_display_name
+from registry.services.search_index import CoachSearch, ProgrammeSearch
+from registry.services.verification_index import Snapshot
 
 MAX_PAGE_SIZE = 100
 
@@ -69,77 +70,63 @@ async def _paged(
     return rows[page.offset : page.offset + page.size], len(rows)
 
 
-async def search_programmes(
-    reader: Writer, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None, guidance_type: str | None = None,
+def _page_of(matches: list[Any], page: Page, status: str | None, on: dt.date) -> tuple[list[tuple[Any, str, dict[str, Any] | None]], int]:
+    """The page's entries with their status today and current grant; status filters before paging."""
+    if status is None:
+        chosen = matches[page.offset : page.offset + page.size]
+        return [(entry, *_standing(entry.decisions, on)) for entry in chosen], len(matches)
+    kept = []
+    for entry in matches:
+        standing = _standing(entry.decisions, on)
+        if standing[0] == status:
+            kept.append((entry, *standing))
+    return kept[page.offset : page.offset + page.size], len(kept)
+
+
+def search_programmes(
+    search: ProgrammeSearch, on: dt.date, page: Page, q: str | None = None, guidance_type: str | None = None,
     programme_format: str | None = None, mode: str | None = None, city: str | None = None, status: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Programmes matching every filter, by name."""
-    where, params = _text_conditions(q, "p.search_text")
-    for column, value in (("p.guidance_type", guidance_type), ("p.format", programme_format)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if mode:
-        where.append("CAST(p.modes AS TEXT) LIKE ?")
-        params.append(f'%"{mode}"%')
-    if city and fold(city):
-        where.append("p.places LIKE ?")
-        params.append(f"%|{fold(city)}|%")
-    select = (
-        "SELECT p.code, p.name, p.guidance_type, p.format, p.modes, p.cities, o.code AS provider_code, o.name AS provider_name "
-        "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"
-    )
-
-    def status_of(row: dict[str, Any]) -> str:
-        entry = snapshot.programmes.get(row["code"])
-        return _standing(entry.decisions if entry else (), on)[0]
-
-    rows, total = await _paged(reader, select, where, params, "p.name, p.code", page, status, status_of)
-    items = []
-    for row in rows:
-        entry = snapshot.programmes.get(row["code"])
-        item_status, accreditation = _standing(entry.decisions if entry else (), on)
-        items.append({
-            "code": row["code"],
-            "name": row["name"],
-            "provider": {"code": row["provider_code"], "name": row["provider_name"]} if row["provider_code"] else None,
-            "guidance_type": row["guidance_type"],
-            "format": row["format"],
-            "modes": _list(row["modes"]),
-            "cities": _list(row["cities"]),
+    matches = search.find(q, guidance_type, programme_format, mode, city)
+    rows, total = _page_of(matches, page, status, on)
+    items = [
+        {
+            "code": entry.code,
+            "name": entry.name,
+            "provider": {"code": entry.provider["code"], "name": entry.provider["name"]} if entry.provider else None,
+            "guidance_type": entry.guidance_type,
+            "format": entry.format,
+            "modes": list(entry.modes),
+            "cities": list(entry.cities),
             "status": item_status,
             "accreditation": accreditation,
-        })
+        }
+        for entry, item_status, accreditation in rows
+    ]
     return items, total
 
 
-async def search_coaches(
-    reader: Writer, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None, city: str | None = None,
-    status: str | None = None,
+def search_coaches(
+    search: CoachSearch, on: dt.date, page: Page, q: str | None = None, city: str | None = None, status: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Coaches by name words or registration number, optionally in a city or with a status, by surname."""
-    where, params = _text_conditions(q, "search_text")
-    if city and fold(city):
-        where.append("places LIKE ?")
-        params.append(f"%|{fold(city)}|%")
-    select = "SELECT registration_number, initials, prefix, surname, city FROM coach"
-
-    def status_of(row: dict[str, Any]) -> str:
-        entry = snapshot.coaches.get(row["registration_number"])
-        return _standing(entry.decisions if entry else (), on)[0]
-
-    rows, total = await _paged(reader, select, where, params, "surname, initials, registration_number", page, status, status_of)
-    items = []
-    for row in rows:
-        entry = snapshot.coaches.get(row["registration_number"])
-        item_status, accreditation = _standing(entry.decisions if entry else (), on)
-        items.append({
-            "registration_number": row["registration_number"],
-            "name": coach_display_name(row),
-            "city": row["city"],
-            "status": item_status,
-            "accreditation": accreditation,
-        })
+    found = search.find(q, city if city and fold(city) else None)
+    if status is None:
+        # Only the page's coaches are looked at: a common name may match thousands.
+        total = len(search.coaches) if found is None else len(found)
+        chosen = search.coaches[page.offset : page.offset + page.size] if found is None else [
+            search.coaches[position] for position in found[page.offset : page.offset + page.size]
+        ]
+        rows = [(entry, *_standing(entry.decisions, on)) for entry in chosen]
+    else:
+        matches = list(search.coaches) if found is None else [search.coaches[position] for position in found]
+        rows, total = _page_of(matches, page, status, on)
+    items = [
+        {"registration_number": entry.registration_number, "name": entry.name, "city": entry.city, "status": item_status,
+         "accreditation": accreditation}
+        for entry, item_status, accreditation in rows
+    ]
     return items, total
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import sqlite3
@@ -20,6 +21,7 @@ from piccolo.engine.base import Engine
 
 from registry import rules
 from registry.db import is_sqlite
+from registry.search_text import fold
 from registry.services.clients import ClientRecord, load_clients
 from registry.services.sql import Writer, reading
 
@@ -42,6 +44,11 @@ class ProgrammeEntry:
     organisation_id: int | None
     provider: dict[str, Any] | None
     decisions: tuple[rules.Decision, ...]
+    # For public search (registry.services.search_index).
+    modes: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    search_text: str = ""
+    places: str = ""
 
     def facts(self) -> rules.ProgrammeFacts:
         """What the rules need."""
@@ -58,6 +65,11 @@ class CoachEntry:
     agb_code: str | None
     decisions: tuple[rules.Decision, ...]
     qualifications: tuple[tuple[Any, Any, int], ...]
+    # For public search (registry.services.search_index).
+    city: str | None = None
+    search_text: str = ""
+    places: str = ""
+    sort_key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +120,10 @@ class Snapshot:
 DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, recorded_at"
 PROGRAMME_SELECT = (
     "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.organisation, o.code AS provider_code, "
-    "o.name AS provider_name, o.agb_code AS provider_agb_code "
+    "o.name AS provider_name, o.agb_code AS provider_agb_code, p.modes, p.cities, p.search_text, p.places "
     "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"
 )
-COACH_SELECT = "SELECT id, registration_number, initials, prefix, surname, agb_code FROM coach"
+COACH_SELECT = "SELECT id, registration_number, initials, prefix, surname, agb_code, city, search_text, places FROM coach"
 TRAINING_SELECT = "SELECT id, code, guidance_types, formats FROM training"
 QUALIFICATION_SELECT = "SELECT coach, training, completed_on, recorded_at FROM qualification"
 
@@ -134,6 +146,10 @@ def coach_display_name(coach: dict[str, Any]) -> str:
     return " ".join(part for part in (coach["initials"], coach.get("prefix"), coach["surname"]) if part)
 
 
+def _json_tuple(value: Any) -> tuple[str, ...]:
+    return tuple(json.loads(value) if isinstance(value, str) else value or ())
+
+
 def _json_list(value: Any) -> frozenset[str]:
     return frozenset(json.loads(value) if isinstance(value, str) else value or ())
 
@@ -143,13 +159,17 @@ def _programme(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> Pr
     if row["provider_code"] is not None:
         provider = {"code": row["provider_code"], "name": row["provider_name"], "agb_code": row["provider_agb_code"]}
     return ProgrammeEntry(
-        row["id"], row["code"], row["name"], row["guidance_type"], row["format"], row["organisation"], provider, decisions
+        row["id"], row["code"], row["name"], row["guidance_type"], row["format"], row["organisation"], provider, decisions,
+        _json_tuple(row["modes"]), _json_tuple(row["cities"]),
+        row["search_text"] or "", row["places"] or "",
     )
 
 
 def _coach(row: dict[str, Any], decisions: tuple[rules.Decision, ...], qualifications: list[tuple[Any, Any, int]]) -> CoachEntry:
+    sort_key = (fold(row["surname"]), fold(row["initials"]), fold(row["prefix"]), row["registration_number"])
     return CoachEntry(
-        row["id"], row["registration_number"], coach_display_name(row), row["agb_code"], decisions, tuple(qualifications)
+        row["id"], row["registration_number"], coach_display_name(row), row["agb_code"], decisions, tuple(qualifications),
+        row["city"], row["search_text"] or "", row["places"] or "", sort_key,
     )
 
 
@@ -251,6 +271,7 @@ class VerificationIndex:
         """Build the first snapshot and start following changes."""
         async with reading(self.engine) as reader:
             self.snapshot = await build_snapshot(reader)
+        gc.freeze()  # see search_index: the snapshot's objects live as long as the process
         if is_sqlite(self.engine):
             # PRAGMA data_version on a connection of our own says in microseconds whether anyone
             # (another instance, the CLI) has committed since we last looked.
@@ -360,4 +381,5 @@ class VerificationIndex:
             snapshot = await build_snapshot(reader)
         if snapshot.audit_seen >= self.snapshot.audit_seen:
             self.snapshot = snapshot
+            gc.freeze()
         log.info("verification index rebuilt: data version %s", snapshot.data_version)

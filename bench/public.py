@@ -1,0 +1,105 @@
+"""Benchmark of public search against `registry serve` on demo data, from a second process.
+
+Measures, in one run on one server: requests/s and p50/p95/p99 latency of coach search by name,
+programme search with filters, and GET /health/live alongside (wrk over loopback). Needs `wrk`.
+
+    .venv/bin/python bench/public.py --database-url sqlite:///data/bench.db --skip-demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import environment, free_port, lua_script, registry, serving, table, wrk  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from registry.demo import CITIES, NAME_POOL  # noqa: E402
+
+
+def coach_queries(count: int, seed: int = 3) -> list[str]:
+    """Surname words and their prefixes, as people type them."""
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(count):
+        _, surname = rng.choice(NAME_POOL)
+        word = surname.split()[-1]
+        typed = word[: rng.randint(3, len(word))] if len(word) > 3 else word
+        paths.append("/api/v1/coaches?" + urlencode({"q": typed}))
+    return paths
+
+
+def programme_queries(count: int, seed: int = 5) -> list[str]:
+    """Programme searches combining a city, a guidance type, a format, a mode and sometimes a status."""
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(count):
+        params = {"city": rng.choice(CITIES)}
+        if rng.random() < 0.7:
+            params["guidance_type"] = rng.choice(["short", "intensive"])
+        if rng.random() < 0.5:
+            params["format"] = rng.choice(["individual", "group"])
+        if rng.random() < 0.3:
+            params["mode"] = rng.choice(["on_site", "phone", "video"])
+        if rng.random() < 0.3:
+            params["status"] = "accredited"
+        if rng.random() < 0.3:
+            params["q"] = rng.choice(["stop", "rook", "samen", "vrij"])
+        paths.append("/api/v1/programmes?" + urlencode(params))
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="an existing database to use (default: a new SQLite file)")
+    parser.add_argument("--coaches", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--skip-demo", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install -y wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="registry-bench-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'registry.db'}"
+    port = free_port()
+    env = environment(database_url, workdir / "data", port)
+    registry(env, "migrate")
+    if not args.skip_demo:
+        started = time.perf_counter()
+        registry(env, "demo", "--coaches", str(args.coaches))
+        print(f"demo data with {args.coaches:,} coaches loaded in {time.perf_counter() - started:.1f} s")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with serving(env, port):
+            coaches = coach_queries(300)
+            programmes = programme_queries(300)
+            hits = [httpx.get(base + path).json()["total"] for path in coaches[:20]]
+            assert all(total > 0 for total in hits), "coach searches should find someone"
+            scripts = {
+                "health": lua_script(workdir / "health.lua", "GET", ["/health/live"]),
+                "coaches": lua_script(workdir / "coaches.lua", "GET", coaches),
+                "programmes": lua_script(workdir / "programmes.lua", "GET", programmes),
+            }
+            wrk(f"{base}/health/live", 2, args.connections, scripts["health"])  # warm-up
+            results = [
+                ("GET /health/live", wrk(base, args.seconds, args.connections, scripts["health"])),
+                ("GET /api/v1/coaches?q=<name prefix>", wrk(base, args.seconds, args.connections, scripts["coaches"])),
+                ("GET /api/v1/programmes?<filters>", wrk(base, args.seconds, args.connections, scripts["programmes"])),
+            ]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    table(f"{engine}, {args.coaches:,} coaches, one uvicorn worker, wrk -t1 -c{args.connections} -d{args.seconds}s", results)
+
+
+if __name__ == "__main__":
+    main()

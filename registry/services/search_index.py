@@ -1,0 +1,144 @@
+"""In-memory search structures over a verification-index snapshot, for public search.
+
+Coaches: every folded word of every coach in one sorted list of (word, position), positions in
+display order (surname, initials). A typed word is a range of that list found by bisection, so a
+search costs its matches, not the register's size: 100,000 coaches answer in about a millisecond.
+Programmes (a few thousand) are grouped by city and filtered by a scan of the city's few.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from registry.search_text import fold, query_words
+from registry.services.verification_index import CoachEntry, ProgrammeEntry, Snapshot
+
+log = logging.getLogger(__name__)
+REBUILD_WAIT_SECONDS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class CoachSearch:
+    """Coaches in display order; their words sorted, with the position of the coach beside each."""
+
+    coaches: tuple[CoachEntry, ...]
+    words: list[str]
+    positions: list[int]
+    by_city: dict[str, list[int]]
+
+    @classmethod
+    def build(cls, snapshot: Snapshot) -> "CoachSearch":
+        """Build from every coach of the snapshot."""
+        coaches = tuple(sorted(snapshot.coaches.values(), key=lambda coach: coach.sort_key))
+        pairs: list[tuple[str, int]] = []
+        by_city: dict[str, list[int]] = {}
+        for position, coach in enumerate(coaches):
+            pairs.extend((word, position) for word in set(coach.search_text.split()))
+            if coach.city:
+                by_city.setdefault(fold(coach.city), []).append(position)
+        pairs.sort()
+        return cls(coaches, [word for word, _ in pairs], [position for _, position in pairs], by_city)
+
+    def _starting_with(self, prefix: str) -> list[int]:
+        # Words starting with the prefix form one run of the sorted list: two bisections and a slice.
+        start = bisect_left(self.words, prefix)
+        end = bisect_left(self.words, prefix + "\U0010ffff", start)
+        return self.positions[start:end]
+
+    def find(self, query: str | None, city: str | None) -> list[int] | None:
+        """Positions (display order) of coaches whose words start with every typed word, in the city; None: all."""
+        positions: set[int] | None = None
+        for word in sorted(query_words(query), key=len, reverse=True):  # the longest word narrows most
+            matches = self._starting_with(word)
+            positions = set(matches) if positions is None else positions.intersection(matches)
+            if not positions:
+                return []
+        if city is not None:
+            in_city = self.by_city.get(fold(city), [])
+            positions = set(in_city) if positions is None else positions.intersection(in_city)
+        return None if positions is None else sorted(positions)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeSearch:
+    """Programmes by name, and per city."""
+
+    programmes: tuple[ProgrammeEntry, ...]
+    by_city: dict[str, tuple[ProgrammeEntry, ...]]
+
+    @classmethod
+    def build(cls, snapshot: Snapshot) -> "ProgrammeSearch":
+        """Build from every programme of the snapshot."""
+        programmes = tuple(sorted(snapshot.programmes.values(), key=lambda programme: (programme.name, programme.code)))
+        by_city: dict[str, list[ProgrammeEntry]] = {}
+        for programme in programmes:
+            for city in {fold(city) for city in programme.cities if city}:
+                by_city.setdefault(city, []).append(programme)
+        return cls(programmes, {city: tuple(entries) for city, entries in by_city.items()})
+
+    def find(self, query: str | None, guidance_type: str | None, programme_format: str | None, mode: str | None, city: str | None) -> list[ProgrammeEntry]:
+        """Programmes matching every filter, by name then code."""
+        words = [f" {word}" for word in query_words(query)]
+        candidates = self.programmes if not city or not fold(city) else self.by_city.get(fold(city), ())
+        return [
+            programme
+            for programme in candidates
+            if (not guidance_type or programme.guidance_type == guidance_type)
+            and (not programme_format or programme.format == programme_format)
+            and (not mode or mode in programme.modes)
+            and all(word in programme.search_text for word in words)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Searches:
+    """Both search structures of one snapshot."""
+
+    coaches: CoachSearch
+    programmes: ProgrammeSearch
+
+    @classmethod
+    def build(cls, snapshot: Snapshot) -> "Searches":
+        """Build both; the caller freezes the result out of the garbage collector's way."""
+        return cls(CoachSearch.build(snapshot), ProgrammeSearch.build(snapshot))
+
+
+class SearchIndex:
+    """The search structures for the newest snapshot; rebuilt off the request path when it changes."""
+
+    def __init__(self) -> None:
+        self._snapshot: Snapshot | None = None
+        self._searches: Searches | None = None
+        self._building: asyncio.Task[None] | None = None
+
+    async def for_snapshot(self, snapshot: Snapshot) -> Searches:
+        """The searches of this snapshot, or of the previous one while a rebuild runs."""
+        if self._searches is None:
+            await self._build(snapshot)
+        elif snapshot is not self._snapshot:
+            if self._building is None or self._building.done():
+                self._building = asyncio.create_task(self._build(snapshot))
+            # A small register rebuilds within the wait and answers current; a big one answers from
+            # the previous build for the second or so the rebuild takes.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._building), REBUILD_WAIT_SECONDS)
+        assert self._searches is not None
+        return self._searches
+
+    async def _build(self, snapshot: Snapshot) -> None:
+        built = await asyncio.to_thread(Searches.build, snapshot)
+        self._snapshot, self._searches = snapshot, built
+        # Hundreds of thousands of long-lived objects: keep them out of every later GC pass
+        # (a full collection over them stalled requests for ~0.4 s).
+        gc.freeze()
+        log.info("search index built: %s coaches, %s programmes", len(built.coaches.coaches), len(built.programmes.programmes))
+
+    async def stop(self) -> None:
+        """Wait for a rebuild in progress."""
+        if self._building is not None and not self._building.done():
+            await self._building
