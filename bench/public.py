@@ -1,7 +1,8 @@
 """Benchmark of public search against `registry serve` on demo data, from a second process.
 
 Measures, in one run on one server: requests/s and p50/p95/p99 latency of coach search by name,
-programme search with filters, and GET /health/live alongside (wrk over loopback). Needs `wrk`.
+programme search with filters, and GET /health/live alongside (wrk over loopback); then the time
+and peak memory of a full open-data export. Needs `wrk`.
 
     .venv/bin/python bench/public.py --database-url sqlite:///data/bench.db --skip-demo
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import subprocess
 import shutil
 import sys
 import tempfile
@@ -20,7 +22,7 @@ from urllib.parse import urlencode
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import environment, free_port, lua_script, registry, serving, table, wrk  # noqa: E402
+from common import PYTHON, ROOT, environment, free_port, lua_script, registry, serving, table, wrk  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from registry.demo import CITIES, NAME_POOL  # noqa: E402
@@ -99,6 +101,32 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
     table(f"{engine}, {args.coaches:,} coaches, one uvicorn worker, wrk -t1 -c{args.connections} -d{args.seconds}s", results)
+    seconds, peak_mb, sizes = open_data_export(env)
+    print(f"open-data export (registry open-data, its own process): {seconds:.1f} s, peak memory {peak_mb:.0f} MB RSS, "
+          + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items()))
+
+
+def open_data_export(env: dict[str, str]) -> tuple[float, float, dict[str, int]]:
+    """Time and peak memory of a full export in a process of its own."""
+    directory = Path(tempfile.mkdtemp(prefix="registry-open-data-"))
+    try:
+        # The export's own peak RSS, reported by the process itself when it is done.
+        measured = (
+            "import resource, runpy, sys\n"
+            f"sys.argv = ['registry', 'open-data', {str(directory)!r}]\n"
+            "try:\n    runpy.run_module('registry.cli', run_name='__main__')\n"
+            "finally:\n    print('peak-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        )
+        started = time.perf_counter()
+        result = subprocess.run([PYTHON, "-c", measured], env=env, cwd=ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if result.returncode != 0:
+            sys.exit(result.stderr)
+        peak_mb = int(result.stderr.rsplit("peak-kb", 1)[1].split()[0]) / 1024
+        sizes = {path.name: path.stat().st_size for path in sorted(directory.glob("*.*")) if path.name != "manifest.json"}
+        return seconds, peak_mb, sizes
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from registry.api.context import ApiContext
 from registry.api.openapi import openapi_config
 from registry.api.problems import EXCEPTION_HANDLERS
 from registry.public import api as public_api
+from registry.public import open_data_routes
 from registry.settings import Settings
 
 
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             await stop()
 
     return Litestar(
-        route_handlers=[live, ready, *oauth.ROUTES, *verifications.ROUTES, *public_api.ROUTES],
+        route_handlers=[live, ready, *oauth.ROUTES, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES],
         dependencies={
             "engine": Provide(lambda: engine, sync_to_thread=False),
             "api": Provide(lambda: api, sync_to_thread=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
 import json
 import sys
@@ -234,6 +235,17 @@ def rotate_signing_key() -> None:
     rotated = ring.rotated(dt.datetime.now(dt.timezone.utc))
     rotated.save(settings.key_file)
     click.echo(f"signing with {rotated.active.kid}; {ring.active.kid} retired, published for {settings.retired_key_days} more days")
+
+
+@main.command(name="open-data")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def open_data(directory: Path) -> None:
+    """Write the open-data files (registry.json and a CSV per subject kind) into DIRECTORY."""
+    from registry.services.open_data import export
+
+    started = time.perf_counter()
+    manifest = run(lambda engine: export(engine, directory))
+    click.echo(json.dumps({**dataclasses.asdict(manifest), "seconds": round(time.perf_counter() - started, 2)}, indent=2))
 
 
 @main.group()

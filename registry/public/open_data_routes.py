@@ -1,0 +1,63 @@
+"""GET /open-data/registry.json and /open-data/{programmes,coaches,trainings}.csv: files from one snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.response import File
+
+from registry.api.context import ApiContext
+from registry.api.problems import problem
+from registry.services import open_data
+from registry.services.public_read import today
+
+_generating = asyncio.Lock()
+
+
+async def current_files(api: ApiContext) -> tuple[Path, dict]:
+    """The open-data directory, regenerated first when the register or the date has moved on."""
+    directory = api.settings.data_dir / "open-data"
+    data_version = (await api.index.current()).data_version
+    async with _generating:
+        manifest_path = directory / "manifest.json"
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        if manifest.get("data_version") != data_version or manifest.get("status_on") != today().isoformat():
+            await open_data.export(api.engine, directory)
+            manifest = json.loads(manifest_path.read_text())
+    return directory, manifest
+
+
+async def _serve(request: Request, api: ApiContext, name: str, media_type: str) -> Response | File:
+    address = request.client.host if request.client else "unknown"
+    allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    if not allowance.allowed:
+        return problem(429, "too many requests from this address; try again later", "rate-limited",
+                       headers={"Retry-After": str(allowance.retry_after)})
+    directory, manifest = await current_files(api)
+    etag = f'"{manifest["data_version"]}-{manifest["status_on"]}-{manifest["generated_at"]}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "X-Data-Version": str(manifest["data_version"])}
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(b"", status_code=304, headers=headers)
+    return File(directory / name, filename=name, media_type=media_type, headers=headers, content_disposition_type="inline")
+
+
+@get("/open-data/registry.json", tags=["open data"], summary="The whole public register as JSON", include_in_schema=False)
+async def registry_json(request: Request, api: NamedDependency[ApiContext]) -> Response | File:
+    """Organisations, trainings, programmes, coaches, qualifications and every decision."""
+    return await _serve(request, api, "registry.json", "application/json")
+
+
+CSV_KINDS = ("programmes", "coaches", "trainings")
+
+
+@get([f"/open-data/{kind}.csv" for kind in CSV_KINDS], tags=["open data"], summary="One subject kind as CSV", include_in_schema=False)
+async def subject_csv(request: Request, api: NamedDependency[ApiContext]) -> Response | File:
+    """Programmes, coaches or trainings with their status today and current grant."""
+    name = request.url.path.rsplit("/", 1)[-1]
+    return await _serve(request, api, name, "text/csv; charset=utf-8")
+
+
+ROUTES = [registry_json, subject_csv]

@@ -1,0 +1,216 @@
+"""Open data: the whole public register as one JSON file and a CSV per subject kind, from one snapshot.
+
+Everything is read in one read transaction, so the files agree with each other and name the
+data version (last decision id) they were made from. Rows are streamed page by page into files
+written next to the final ones and renamed into place, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import msgspec
+from piccolo.engine.base import Engine
+
+from registry import rules
+from registry.services.public_read import decision_view, today
+from registry.services.sql import Writer, reading
+from registry.services.verification import rfc3339
+from registry.services.verification_index import coach_display_name, to_decision
+
+LICENCE = "CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/): free to use, no rights reserved"
+FILES = ("registry.json", "programmes.csv", "coaches.csv", "trainings.csv")
+_JSON = msgspec.json.Encoder()
+DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What one export holds."""
+
+    generated_at: str
+    data_version: int
+    status_on: str
+    counts: dict[str, int]
+
+
+def _listed(value: Any) -> list[str]:
+    return list(json.loads(value) if isinstance(value, str) else value or [])
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def _all_decisions(reader: Writer) -> tuple[list[dict[str, Any]], dict[tuple[str, int], list[rules.Decision]]]:
+    """Every decision row once, and the rules' view of them by subject (both sections need them)."""
+    rows: list[dict[str, Any]] = []
+    grouped: dict[tuple[str, int], list[rules.Decision]] = {}
+    async for row in _rows(reader, f"SELECT {DECISION_COLUMNS} FROM decision"):
+        rows.append(row)
+        grouped.setdefault((row["subject_kind"], row["subject_id"]), []).append(to_decision(row))
+    return rows, grouped
+
+
+def _standing(decisions: list[rules.Decision], on: dt.date) -> dict[str, Any]:
+    timeline = rules.Timeline(decisions)
+    grant = timeline.covering_grant(on)
+    return {
+        "status": str(timeline.status_on(on)),
+        "valid_from": _iso(grant.starts_on) if grant else None,
+        "valid_until": _iso(grant.ends_on) if grant else None,
+        "reference": grant.reference if grant else None,
+    }
+
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "organisations": ("organisation", "SELECT id, code, name, city, kvk_number, agb_code FROM organisation"),
+    "trainings": ("training", "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute FROM training t "
+                              "LEFT JOIN organisation o ON o.id = t.organisation"),
+    "programmes": ("programme", "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.modes, p.sessions, p.contact_minutes, "
+                                "p.cities, o.code AS provider FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"),
+    "coaches": ("coach", "SELECT id, registration_number, initials, prefix, surname, city FROM coach"),
+}
+CSV_COLUMNS = {
+    "programmes": ["code", "name", "provider", "guidance_type", "format", "modes", "sessions", "contact_minutes", "cities",
+                   "status", "valid_from", "valid_until", "reference"],
+    "coaches": ["registration_number", "name", "city", "status", "valid_from", "valid_until", "reference"],
+    "trainings": ["code", "name", "institute", "guidance_types", "formats", "status", "valid_from", "valid_until", "reference"],
+}
+
+
+def _record(section: str, row: dict[str, Any], standing: dict[str, Any] | None) -> dict[str, Any]:
+    """A row as published: public fields only."""
+    if section == "organisations":
+        return {key: row[key] for key in ("code", "name", "city", "kvk_number", "agb_code")}
+    if section == "trainings":
+        record = {"code": row["code"], "name": row["name"], "institute": row["institute"],
+                  "guidance_types": _listed(row["guidance_types"]), "formats": _listed(row["formats"])}
+    elif section == "programmes":
+        record = {key: row[key] for key in ("code", "name", "provider", "guidance_type", "format", "sessions", "contact_minutes")}
+        record.update(modes=_listed(row["modes"]), cities=_listed(row["cities"]))
+    else:
+        record = {"registration_number": row["registration_number"], "name": coach_display_name(row), "initials": row["initials"],
+                  "prefix": row["prefix"], "surname": row["surname"], "city": row["city"]}
+    assert standing is not None
+    record["status"] = standing["status"]
+    record["accreditation"] = None if standing["reference"] is None else {
+        "valid_from": standing["valid_from"], "valid_until": standing["valid_until"], "reference": standing["reference"]}
+    return record
+
+
+def _csv_values(values: list[Any]) -> list[Any]:
+    return ["; ".join(v) if isinstance(v, list) else "" if v is None else v for v in values]
+
+
+PAGE = 5_000
+
+
+async def _rows(reader: Writer, sql: str) -> AsyncIterator[dict[str, Any]]:
+    """Rows of `sql` (which selects an `id`) in id order, a page at a time, so memory stays flat.
+
+    On SQLite the next page is fetched (on aiosqlite's thread) while this one is written out; a
+    PostgreSQL connection runs one query at a time, so there the pages follow each other.
+    """
+    page_sql = f"SELECT * FROM ({sql}) AS page WHERE id > ? ORDER BY id LIMIT {PAGE}"
+    ahead = reader.sqlite
+    pending = asyncio.ensure_future(reader.fetch_all(page_sql, 0)) if ahead else None
+    last = 0
+    while True:
+        page = await pending if pending is not None else await reader.fetch_all(page_sql, last)
+        pending = None
+        if len(page) == PAGE:
+            last = page[-1]["id"]
+            if ahead:
+                pending = asyncio.ensure_future(reader.fetch_all(page_sql, last))
+        for row in page:
+            yield row
+        if len(page) < PAGE:
+            return
+
+
+async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> Manifest:
+    """Write every open-data file into `directory` from one consistent snapshot."""
+    on = on or today()
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = {name: directory / f".{name}.partial" for name in FILES}
+    counts: dict[str, int] = {}
+    async with reading(engine) as reader:
+        last = await reader.fetch_one("SELECT COALESCE(MAX(id), 0) AS id FROM decision")
+        data_version = int(last["id"])
+        generated_at = rfc3339(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+        with open(partial["registry.json"], "w", encoding="utf-8") as registry_json:
+            header = {"licence": LICENCE, "generated_at": generated_at, "data_version": data_version, "status_on": on.isoformat()}
+            registry_json.write(_JSON.encode(header).decode()[:-1])
+            decision_rows, decisions = await _all_decisions(reader)
+            for section, (kind, sql) in SECTIONS.items():
+                csv_file = open(partial[f"{section}.csv"], "w", encoding="utf-8", newline="") if section in CSV_COLUMNS else None
+                rows_out = csv.writer(csv_file, lineterminator="\n") if csv_file else None
+                try:
+                    if csv_file:
+                        csv_file.write(f"# {LICENCE}; generated {generated_at}; data version {data_version}; status on {on}\n")
+                        rows_out.writerow(CSV_COLUMNS[section])
+                    registry_json.write(f',"{section}":[')
+                    count = 0
+                    async for row in _rows(reader, sql):
+                        standing = _standing(decisions.get((kind, row["id"]), []), on) if section != "organisations" else None
+                        record = _record(section, row, standing)
+                        registry_json.write(("," if count else "") + _JSON.encode(record).decode())
+                        if csv_file:
+                            flat = {**record, **(record["accreditation"] or {})}
+                            flat.pop("accreditation")
+                            rows_out.writerow(_csv_values([flat.get(column) for column in CSV_COLUMNS[section]]))
+                        count += 1
+                    registry_json.write("]")
+                    counts[section] = count
+                finally:
+                    if csv_file:
+                        csv_file.close()
+            counts["qualifications"] = await _write_qualifications(reader, registry_json)
+            counts["decisions"] = await _write_decisions(reader, registry_json, decision_rows)
+            registry_json.write("}\n")
+    for name, path in partial.items():
+        os.replace(path, directory / name)
+    manifest = Manifest(generated_at, data_version, on.isoformat(), counts)
+    (directory / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
+    return manifest
+
+
+async def _write_qualifications(reader: Writer, out: Any) -> int:
+    out.write(',"qualifications":[')
+    count = 0
+    sql = ("SELECT q.id, c.registration_number AS coach, t.code AS training, q.completed_on FROM qualification q "
+           "JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training")
+    async for row in _rows(reader, sql):
+        out.write(("," if count else "") + _JSON.encode({"coach": row["coach"], "training": row["training"],
+                                                       "completed_on": _iso(row["completed_on"])}).decode())
+        count += 1
+    out.write("]")
+    return count
+
+
+async def _write_decisions(reader: Writer, out: Any, rows: list[dict[str, Any]]) -> int:
+    codes: dict[tuple[str, int], str] = {}
+    for kind, sql in (("programme", "SELECT id, code FROM programme"), ("coach", "SELECT id, registration_number AS code FROM coach"),
+                      ("training", "SELECT id, code FROM training")):
+        codes.update({(kind, row["id"]): row["code"] for row in await reader.fetch_all(sql)})
+    references: dict[int, str] = {}
+    out.write(',"decisions":[')
+    count = 0
+    for row in rows:
+        references[row["id"]] = row["reference"]
+        view = {"subject": {"kind": row["subject_kind"], "code": codes.get((row["subject_kind"], row["subject_id"]))},
+                **decision_view(row, references)}
+        out.write(("," if count else "") + _JSON.encode(view).decode())
+        count += 1
+    out.write("]")
+    return count
+
+
