@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
+import shutil
+import tempfile
 import re
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -24,6 +28,51 @@ done = function(summary, latency, requests)
   end
 end
 """
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where a benchmark runs: its scratch folder, database, port and server environment."""
+
+    args: argparse.Namespace
+    workdir: Path
+    database_url: str
+    port: int
+    env: dict[str, str]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def arguments(description: str, connections: int, **extra: int) -> argparse.ArgumentParser:
+    """The options every benchmark takes, plus its own whole-number options."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="an existing database to use (default: a new SQLite file)")
+    parser.add_argument("--coaches", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--connections", type=int, default=connections)
+    parser.add_argument("--skip-demo", action="store_true", help="the database already holds the demo data")
+    for name, default in extra.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    return parser
+
+
+def prepare(parser: argparse.ArgumentParser) -> Setup:
+    """Parse the options, check for wrk, migrate, and load the demo data unless told not to."""
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install -y wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="registry-bench-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'registry.db'}"
+    port = free_port()
+    env = environment(database_url, workdir / "data", port)
+    registry(env, "migrate")
+    if not args.skip_demo:
+        started = time.perf_counter()
+        registry(env, "demo", "--coaches", str(args.coaches))
+        print(f"demo data with {args.coaches:,} coaches loaded in {time.perf_counter() - started:.1f} s")
+    return Setup(args, workdir, database_url, port, env)
 
 
 def free_port() -> int:

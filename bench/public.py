@@ -9,10 +9,9 @@ and peak memory of a full open-data export. Needs `wrk`.
 
 from __future__ import annotations
 
-import argparse
 import random
-import subprocess
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ from urllib.parse import urlencode
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, environment, free_port, lua_script, registry, serving, table, wrk  # noqa: E402
+from common import PYTHON, ROOT, arguments, lua_script, prepare, serving, table, wrk  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from registry.demo import CITIES, NAME_POOL  # noqa: E402
@@ -61,27 +60,10 @@ def programme_queries(count: int, seed: int = 5) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="an existing database to use (default: a new SQLite file)")
-    parser.add_argument("--coaches", type=int, default=100_000)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--skip-demo", action="store_true")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install -y wrk")
-    workdir = Path(tempfile.mkdtemp(prefix="registry-bench-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'registry.db'}"
-    port = free_port()
-    env = environment(database_url, workdir / "data", port)
-    registry(env, "migrate")
-    if not args.skip_demo:
-        started = time.perf_counter()
-        registry(env, "demo", "--coaches", str(args.coaches))
-        print(f"demo data with {args.coaches:,} coaches loaded in {time.perf_counter() - started:.1f} s")
-    base = f"http://127.0.0.1:{port}"
+    setup = prepare(arguments(__doc__, connections=10))
+    args, workdir, database_url, env, base = setup.args, setup.workdir, setup.database_url, setup.env, setup.base
     try:
-        with serving(env, port):
+        with serving(env, setup.port):
             coaches = coach_queries(300)
             programmes = programme_queries(300)
             hits = [httpx.get(base + path).json()["total"] for path in coaches[:20]]

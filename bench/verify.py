@@ -10,21 +10,19 @@ the time per item of 10,000-item batches. Needs `wrk` (Debian package `wrk`).
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import environment, free_port, lua_script, registry, serving, table, wrk  # noqa: E402
+from common import arguments, lua_script, prepare, registry, serving, table, wrk  # noqa: E402
 
 
 def claims(count: int, coaches: int, programmes: int, seed: int = 7) -> list[dict[str, str]]:
@@ -41,30 +39,11 @@ def claims(count: int, coaches: int, programmes: int, seed: int = 7) -> list[dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="an existing database to use (default: a new SQLite file)")
-    parser.add_argument("--coaches", type=int, default=100_000)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--batches", type=int, default=5)
-    parser.add_argument("--skip-demo", action="store_true", help="the database already holds the demo data")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install -y wrk")
-
-    workdir = Path(tempfile.mkdtemp(prefix="registry-bench-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'registry.db'}"
-    port = free_port()
-    env = environment(database_url, workdir / "data", port)
-    registry(env, "migrate")
-    if not args.skip_demo:
-        started = time.perf_counter()
-        registry(env, "demo", "--coaches", str(args.coaches))
-        print(f"demo data with {args.coaches:,} coaches loaded in {time.perf_counter() - started:.1f} s")
+    setup = prepare(arguments(__doc__, connections=50, batches=5))
+    args, workdir, database_url, env, base = setup.args, setup.workdir, setup.database_url, setup.env, setup.base
     credentials = json.loads(registry(env, "create-client", "bench", "--json"))
-    base = f"http://127.0.0.1:{port}"
     try:
-        with serving(env, port) as server, httpx.Client(base_url=base, timeout=60) as http:
+        with serving(env, setup.port) as server, httpx.Client(base_url=base, timeout=60) as http:
             token = http.post("/oauth/token", data={"grant_type": "client_credentials"},
                               auth=(credentials["client_id"], credentials["client_secret"])).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
