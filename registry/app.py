@@ -19,6 +19,7 @@ from registry.api.openapi import openapi_config
 from registry.api.problems import EXCEPTION_HANDLERS
 from registry.public import api as public_api
 from registry.public import open_data_routes
+from registry.security.headers import SecurityHeadersMiddleware
 from registry.settings import Settings
 
 
@@ -65,17 +66,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             await stop()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[live, ready, *oauth.ROUTES, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES],
         dependencies={
             "engine": Provide(lambda: engine, sync_to_thread=False),
             "api": Provide(lambda: api, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=openapi_config(),
+        openapi_config=openapi_config(settings.openapi_enabled),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         # start/stop are the lifespan's steps, for tests that run the app on their own event loop.
         state=State({"settings": settings, "api": api, "start": start, "stop": stop}),
         debug=settings.debug,
     )
+    # Around Litestar's own handler (router and exception handling included), so that 404s,
+    # 405s and errors raised before any route carry the headers too.
+    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler)
+    return app

@@ -29,6 +29,8 @@ class Settings:
     # Requests one address may make per minute to the public read API, over all instances.
     public_rate_limit_per_minute: int = 1_200
     max_body_bytes: int = 5 * 1024 * 1024
+    # The OpenAPI document and its browsable page under /schema; production may switch them off.
+    openapi_enabled: bool = True
     # How often an instance looks for changes recorded by other instances or the CLI.
     change_poll_seconds: float = 0.25
 
@@ -51,6 +53,7 @@ class Settings:
             retired_key_days=int(env.get("REGISTRY_RETIRED_KEY_DAYS", defaults.retired_key_days)),
             api_rate_limit_per_minute=int(env.get("REGISTRY_API_RATE_LIMIT_PER_MINUTE", defaults.api_rate_limit_per_minute)),
             public_rate_limit_per_minute=int(env.get("REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE", defaults.public_rate_limit_per_minute)),
+            openapi_enabled=env.get("REGISTRY_OPENAPI", "on").lower() not in {"0", "off", "false", "no"},
             change_poll_seconds=float(env.get("REGISTRY_CHANGE_POLL_SECONDS", defaults.change_poll_seconds)),
         )
 

@@ -1,0 +1,1 @@
+"""Security policy applied to every response: headers, and which routes may be cached."""
