@@ -9,7 +9,7 @@ from typing import Annotated, Any, Awaitable, Callable, Literal
 import msgspec
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, QueryParameter
 
 from registry.api.context import ApiContext
 from registry.api.openapi import documented
@@ -98,20 +98,20 @@ async def organisation(code: FromPath[str], request: Request, api: NamedDependen
 async def changes(
     request: Request,
     api: NamedDependency[ApiContext],
-    after: Annotated[str | None, Parameter(query="after", description="A cursor from an earlier page; empty for the start.", max_length=64)] = None,
-    limit: Annotated[int, Parameter(query="limit", ge=1, le=public_read.MAX_CHANGES, description="Decisions per page.")] = 100,
+    after: Annotated[str | None, QueryParameter(description="A cursor from an earlier page; empty for the start.", max_length=64)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=public_read.MAX_CHANGES, description="Decisions per page.")] = 100,
 ) -> Response[bytes]:
     """The change feed: mirror the register incrementally."""
     position = public_read.decode_cursor(after)
     return await _cached_json(request, api, lambda reader: public_read.changes(reader, position, limit))
 
 
-Text = Annotated[str | None, Parameter(max_length=200, description="Words to look for; each must start a word (accents and case ignored).")]
-PageNumber = Annotated[int, Parameter(ge=1, le=100_000, description="Page number, from 1.")]
-PageSize = Annotated[int, Parameter(ge=1, le=public_search.MAX_PAGE_SIZE, description="Results per page.")]
+Text = Annotated[str | None, QueryParameter(max_length=200, description="Words to look for; each must start a word (accents and case ignored).")]
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1.")]
+PageSize = Annotated[int, QueryParameter(ge=1, le=public_search.MAX_PAGE_SIZE, description="Results per page.")]
 StatusFilter = Annotated[
     Literal["accredited", "suspended", "revoked", "not_yet_accredited", "expired", "not_accredited"] | None,
-    Parameter(description="Only subjects with this status today."),
+    QueryParameter(description="Only subjects with this status today."),
 ]
 
 
@@ -141,10 +141,10 @@ async def programmes(
     request: Request,
     api: NamedDependency[ApiContext],
     q: Text = None,
-    guidance_type: Annotated[Literal["short", "intensive"] | None, Parameter(description="Kortdurend or intensief.")] = None,
-    format: Annotated[Literal["individual", "group"] | None, Parameter(description="Individueel or groep.")] = None,  # noqa: A002 - the contract's name
-    mode: Annotated[Literal["on_site", "phone", "video"] | None, Parameter(description="How sessions are held.")] = None,
-    city: Annotated[str | None, Parameter(max_length=100, description="A city the programme is offered in.")] = None,
+    guidance_type: Annotated[Literal["short", "intensive"] | None, QueryParameter(description="Kortdurend or intensief.")] = None,
+    format: Annotated[Literal["individual", "group"] | None, QueryParameter(description="Individueel or groep.")] = None,  # noqa: A002 - the contract's name
+    mode: Annotated[Literal["on_site", "phone", "video"] | None, QueryParameter(description="How sessions are held.")] = None,
+    city: Annotated[str | None, QueryParameter(max_length=100, description="A city the programme is offered in.")] = None,
     status: StatusFilter = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
@@ -165,7 +165,7 @@ async def coaches(
     request: Request,
     api: NamedDependency[ApiContext],
     q: Text = None,
-    city: Annotated[str | None, Parameter(max_length=100, description="The coach's city.")] = None,
+    city: Annotated[str | None, QueryParameter(max_length=100, description="The coach's city.")] = None,
     status: StatusFilter = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
