@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
@@ -89,9 +90,13 @@ async def start(engine: Engine, pool_size: int = 10) -> None:
 
 
 async def stop(engine: Engine) -> None:
-    """Close the PostgreSQL connection pool."""
-    if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+    """Close the PostgreSQL connection pool; connections still checked out after 10 s are cut."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        try:
+            await asyncio.wait_for(engine.pool.close(), timeout=10)
+        except asyncio.TimeoutError:
+            engine.pool.terminate()
+        engine.pool = None
 
 
 @contextlib.asynccontextmanager

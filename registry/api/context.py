@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from piccolo.engine.base import Engine
@@ -27,6 +28,8 @@ class ApiContext:
     store: VerificationStore
     limiter: RateLimiter
     search: SearchIndex
+    # One open-data regeneration at a time; created on the app's own event loop in start().
+    open_data_lock: asyncio.Lock | None = None
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> "ApiContext":
@@ -45,6 +48,7 @@ class ApiContext:
 
     async def start(self) -> None:
         """Build the index and start the background tasks."""
+        self.open_data_lock = asyncio.Lock()
         await self.index.start()
         await self.search.for_snapshot(self.index.snapshot)
         await self.limiter.start()

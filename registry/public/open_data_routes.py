@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from litestar import Request, Response, get
@@ -14,14 +13,12 @@ from registry.api.problems import problem
 from registry.services import open_data
 from registry.services.public_read import today
 
-_generating = asyncio.Lock()
-
-
 async def current_files(api: ApiContext) -> tuple[Path, dict]:
     """The open-data directory, regenerated first when the register or the date has moved on."""
     directory = api.settings.data_dir / "open-data"
     data_version = (await api.index.current()).data_version
-    async with _generating:
+    assert api.open_data_lock is not None, "the app has not started"
+    async with api.open_data_lock:
         manifest_path = directory / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         if manifest.get("data_version") != data_version or manifest.get("status_on") != today().isoformat():

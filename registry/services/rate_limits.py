@@ -50,6 +50,7 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[tuple[str, int], _Bucket] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def window(self) -> int:
         """Start of the current window, in epoch seconds."""
@@ -71,17 +72,19 @@ class RateLimiter:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        """Share what is left and stop."""
+        """Share what is left and stop (without cancelling a sync inside a database call)."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=10)
         with contextlib.suppress(Exception):
             await self.sync()
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.sync_seconds)
+        while not self._stopping.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.sync_seconds)
+                return
             try:
                 await self.sync()
             except Exception:  # keep counting locally; the next sync carries the counts over

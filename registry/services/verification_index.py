@@ -266,6 +266,7 @@ class VerificationIndex:
         self._watch: sqlite3.Connection | None = None
         self._watched_version: int | None = None
         self._watched_at = 0.0
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         """Build the first snapshot and start following changes."""
@@ -281,11 +282,15 @@ class VerificationIndex:
 
     async def stop(self) -> None:
         """Stop following changes and close the watch connection."""
+        # Let a catch-up in flight finish rather than cancel it inside a database call, which
+        # could leave a pooled connection checked out and the pool unable to close.
+        self._stopping.set()
         for task in (self._poller, self._rebuild):
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                try:
+                    await asyncio.wait_for(task, timeout=10)
+                except (asyncio.TimeoutError, asyncio.CancelledError):
+                    pass
         if self._watch is not None:
             self._watch.close()
             self._watch = None
@@ -311,8 +316,10 @@ class VerificationIndex:
         return last > self.snapshot.audit_seen
 
     async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_seconds)
+        while not self._stopping.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+                return
             try:
                 await self.catch_up()
             except Exception:  # a database hiccup must not stop the index from following later changes
