@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from piccolo.engine.base import Engine
 
 from registry import db
-from registry.api import oauth, verifications
+from registry.api import fast_verify, oauth, verifications
 from registry.api.context import ApiContext
 from registry.api.openapi import openapi_config
 from registry.api.problems import EXCEPTION_HANDLERS
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             await stop()
 
     app = Litestar(
-        route_handlers=[live, ready, *oauth.ROUTES, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES],
+        route_handlers=[live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES],
         dependencies={
             "engine": Provide(lambda: engine, sync_to_thread=False),
             "api": Provide(lambda: api, sync_to_thread=False),
@@ -83,4 +83,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Around Litestar's own handler (router and exception handling included), so that 404s,
     # 405s and errors raised before any route carry the headers too.
     app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler)
+    if settings.openapi_enabled:
+        fast_verify.document_in(app.openapi_schema)
     return app

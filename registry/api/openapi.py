@@ -30,6 +30,7 @@ RETRY_AFTER = OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER), description
 PROBLEMS = {
     400: "The body is not JSON, or (token endpoint) the grant type or scope is not supported.",
     404: "No such record.",
+    405: "Only POST is allowed here.",
     401: "No valid access token: missing, expired, forged, for another audience, or the client is disabled.",
     403: "The access token lacks the scope `verify`.",
     413: "The body is larger than 5 MB.",

@@ -39,19 +39,36 @@ class Caller:
     snapshot: Snapshot
 
 
-async def authenticate(request: Request, api: ApiContext) -> Caller | Response[bytes]:
-    """The client behind the bearer token, or the 401/403 problem to answer with."""
-    header = request.headers.get("authorization", "")
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a request is not served: status, detail, problem type and headers."""
+
+    status: int
+    detail: str
+    kind: str
+    headers: dict[str, str]
+
+    def response(self) -> Response[bytes]:
+        """As a Litestar problem response."""
+        return problem(self.status, self.detail, self.kind, headers=self.headers)
+
+
+def _unauthorised(detail: str, error: str) -> Refusal:
+    return Refusal(401, detail, "unauthorised", {"WWW-Authenticate": f'Bearer realm="smr-registry", error="{error}"'})
+
+
+async def authenticate_header(api: ApiContext, header: str) -> Caller | Refusal:
+    """The client behind an Authorization header, or why it is refused (401/403)."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _unauthorised("send an access token: Authorization: Bearer <token> (see POST /oauth/token)", "invalid_request")
     try:
         claims = api.tokens.check(token.strip(), scope="")
-    except InvalidToken as problem_:
-        return _unauthorised(str(problem_), "invalid_token")
+    except InvalidToken as refused:
+        return _unauthorised(str(refused), "invalid_token")
     if "verify" not in claims.scopes:
-        return problem(403, "the access token lacks the scope 'verify'", "insufficient-scope",
-                       headers={"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="verify"'})
+        return Refusal(403, "the access token lacks the scope 'verify'", "insufficient-scope",
+                       {"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="verify"'})
     snapshot = await api.index.current()
     client = snapshot.clients.get(claims.client_id)
     if client is None:
@@ -64,20 +81,28 @@ async def authenticate(request: Request, api: ApiContext) -> Caller | Response[b
     return Caller(client, snapshot)
 
 
-def _unauthorised(detail: str, error: str) -> Response[bytes]:
-    return problem(401, detail, "unauthorised", headers={"WWW-Authenticate": f'Bearer realm="smr-registry", error="{error}"'})
+async def authenticate(request: Request, api: ApiContext) -> Caller | Response[bytes]:
+    """The client behind the bearer token, or the 401/403 problem to answer with."""
+    caller = await authenticate_header(api, request.headers.get("authorization", ""))
+    return caller.response() if isinstance(caller, Refusal) else caller
 
 
-def _rate_limited(api: ApiContext, client: ClientRecord, cost: int) -> Response[bytes] | None:
+def rate_refusal(api: ApiContext, client: ClientRecord, cost: int) -> Refusal | None:
+    """A 429 when the client's allowance for this minute cannot cover `cost` verifications."""
     allowance = api.limiter.take(f"client:{client.client_id}", cost, api.settings.api_rate_limit_per_minute)
     if allowance.allowed:
         return None
-    return problem(
+    return Refusal(
         429,
         f"rate limit of {allowance.limit} verifications a minute reached ({allowance.remaining} left in this minute)",
         "rate-limited",
-        headers={"Retry-After": str(allowance.retry_after)},
+        {"Retry-After": str(allowance.retry_after)},
     )
+
+
+def _rate_limited(api: ApiContext, client: ClientRecord, cost: int) -> Response[bytes] | None:
+    refusal = rate_refusal(api, client, cost)
+    return None if refusal is None else refusal.response()
 
 
 async def _json_body(request: Request) -> Any:
@@ -119,34 +144,6 @@ _SIGNERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="receipt-signer"
 
 def _json(document: Any) -> Response[bytes]:
     return Response(_JSON.encode(document), media_type="application/json", headers={"Cache-Control": "no-store"})
-
-
-@post(
-    "/api/v1/verifications",
-    tags=["verification"],
-    summary="Verify one claim",
-    status_code=200,
-    operation_class=documented(
-        VerificationRequest, {200: (VerificationResult, "The verdict, stored, with a signed receipt.")}, (400, 401, 403, 413, 422, 429)
-    ),
-)
-async def verify_one(request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
-    """Was programme P, delivered by coach C, accredited on the date or over the period?"""
-    caller = await authenticate(request, api)
-    if isinstance(caller, Response):
-        return caller
-    if (limited := _rate_limited(api, caller.client, 1)) is not None:
-        return limited
-    try:
-        raw = await _json_body(request)
-    except _BadJson as error:
-        return problem(400, f"the body is not valid JSON: {error}", "malformed-json")
-    claim = parse_claim(raw)
-    checked_at = dt.datetime.now(dt.timezone.utc)
-    document = answer(claim, caller.snapshot, checked_at, uuid7())
-    document["receipt"] = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
-    await api.store.store([stored_row(document, claim, caller.client.id, checked_at)])
-    return _json(document)
 
 
 @post(
@@ -242,4 +239,4 @@ async def read_verification(verification_id: FromPath[str], request: Request, ap
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-ROUTES = [verify_one, verify_batch, read_verification]
+ROUTES = [verify_batch, read_verification]

@@ -1,0 +1,121 @@
+"""POST /api/v1/verifications as a plain ASGI handler: the billing systems' hot path.
+
+Litestar's per-request machinery (request object, signature model, dependency injection,
+response object) costs about as much as the whole verification. This handler reads the body and
+the one header it needs straight from the ASGI messages and writes the answer itself; it shares
+authentication, rate limits, rules, receipts and storage with the other routes. Errors are the
+same problem+json; the security headers come from the middleware around the whole app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import asgi
+from litestar.openapi.spec import OpenAPI, PathItem
+from litestar.types import Receive, Scope, Send
+
+from registry.api.context import ApiContext
+from registry.api.openapi import documented
+from registry.api.problems import PROBLEM_JSON, problem_body
+from registry.api.verifications import Refusal, authenticate_header, rate_refusal, receipt_payload
+from registry.schemas import VerificationRequest, VerificationResult
+from registry.services.errors import ValidationFailed
+from registry.services.verification import answer, parse_claim, stored_row, uuid7
+
+PATH = "/api/v1/verifications"
+_JSON = msgspec.json.Encoder()
+_DECODE = msgspec.json.Decoder()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send(send: Send, status: int, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> None:
+    raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]
+    raw.extend((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_problem(send: Send, status: int, detail: str, kind: str | None = None, headers: dict[str, str] | None = None,
+                        errors: Any = None) -> None:
+    await _send(send, status, _JSON.encode(problem_body(status, detail, kind, errors)), PROBLEM_JSON, headers)
+
+
+async def _body(receive: Receive, limit: int) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+@asgi(PATH, copy_scope=False)
+async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
+    """Was programme P, delivered by coach C, accredited on the date or over the period?"""
+    if scope["method"] != "POST":
+        await _send_problem(send, 405, f"{scope['method']} is not allowed here; use POST", headers={"Allow": "POST"})
+        return
+    api: ApiContext = scope["app"].state.api
+    caller = await authenticate_header(api, _header(scope, b"authorization"))
+    if isinstance(caller, Refusal):
+        await _send_problem(send, caller.status, caller.detail, caller.kind, caller.headers)
+        return
+    refusal = rate_refusal(api, caller.client, 1)
+    if refusal is not None:
+        await _send_problem(send, refusal.status, refusal.detail, refusal.kind, refusal.headers)
+        return
+    try:
+        body = await _body(receive, api.settings.max_body_bytes)
+    except _TooLarge:
+        await _send_problem(send, 413, "the request body is larger than the registry accepts (5 MB)")
+        return
+    if body is None:
+        return
+    try:
+        raw = _DECODE.decode(body)
+    except msgspec.DecodeError as error:
+        await _send_problem(send, 400, f"the body is not valid JSON: {error}", "malformed-json")
+        return
+    try:
+        claim = parse_claim(raw)
+    except ValidationFailed as failure:
+        await _send_problem(send, 422, "the request has invalid fields; nothing was done", "validation", errors=failure.errors)
+        return
+    checked_at = dt.datetime.now(dt.timezone.utc)
+    document = answer(claim, caller.snapshot, checked_at, uuid7())
+    document["receipt"] = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
+    await api.store.store([stored_row(document, claim, caller.client.id, checked_at)])
+    await _send(send, 200, _JSON.encode(document), "application/json")
+
+
+def document_in(schema: OpenAPI) -> None:
+    """Add this route to the OpenAPI document (Litestar leaves plain ASGI routes out of it)."""
+    operation = documented(
+        VerificationRequest, {200: (VerificationResult, "The verdict, stored, with a signed receipt.")}, (400, 401, 403, 405, 413, 422, 429)
+    )(
+        tags=["verification"],
+        summary="Verify one claim",
+        description="Was programme P, delivered by coach C, accredited on the date or over the period?",
+        operation_id="ApiV1VerificationsVerifyOne",
+    )
+    schema.paths = schema.paths or {}
+    schema.paths[PATH] = PathItem(post=operation)
