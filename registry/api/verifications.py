@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from registry.api.context import ApiContext
 from registry.api.openapi import documented
 from registry.api.problems import problem, problem_body
-from registry.schemas import BatchRequest, BatchResult, VerificationRequest, VerificationResult
+from registry.schemas import BatchRequest, BatchResult, VerificationResult
 from registry.services.clients import ClientRecord
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.sql import reading
@@ -191,7 +191,7 @@ async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Re
             chunk_start = len(answered)
             await asyncio.sleep(0)  # let other requests in between chunks
     receipts = [receipt for chunk in await asyncio.gather(*signing) for receipt in chunk]
-    for (document, _), signed in zip(answered, receipts):
+    for (document, _), signed in zip(answered, receipts, strict=True):
         document["receipt"] = signed
     await api.store.store([stored_row(document, claim, caller.client.id, checked_at) for document, claim in answered])
     return _json({"results": results, "summary": summary})

@@ -61,7 +61,7 @@ async def write_plan(
         ids[section] = await _ids_by_code(writer, table, code_column, [c.code for c in changes])
         new = [c for c in changes if c.existing is None]
         changed = [c for c in changes if c.existing is not None and c.changed]
-        for change, new_id in zip(new, await writer.allocate_ids(table, len(new))):
+        for change, new_id in zip(new, await writer.allocate_ids(table, len(new)), strict=True):
             ids[section][change.code] = new_id
         organisation_ids = ids.get("organisations", {})
         await _insert_grouped(writer, table, [_row(c, ids[section][c.code], organisation_ids, moment, True) for c in new])
@@ -152,7 +152,7 @@ async def _write_qualifications(
     new = [c for c in changes if c.existing is None]
     changed = [c for c in changes if c.existing is not None and c.changed]
     inserts = []
-    for change, new_id in zip(new, await writer.allocate_ids("qualification", len(new))):
+    for change, new_id in zip(new, await writer.allocate_ids("qualification", len(new)), strict=True):
         coach, training = change.code.split("/", 1)
         inserts.append(
             {
@@ -191,7 +191,7 @@ async def _write_decisions(
         table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
         missing = [d.code for d in decisions if d.subject_kind == subject_kind and d.code not in ids[section]]
         ids[section].update(await _ids_by_code(writer, table, code_column, missing))
-    real_ids = dict(zip((d.entry.id for d in decisions), await writer.allocate_ids("decision", len(decisions))))
+    real_ids = dict(zip((d.entry.id for d in decisions), await writer.allocate_ids("decision", len(decisions)), strict=True))
     rows = []
     for planned in decisions:
         entry = planned.entry

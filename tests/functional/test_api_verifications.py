@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from joserfc import jws
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from registry.services.importer import import_document
@@ -175,7 +176,7 @@ async def test_receipt_verifies_with_the_jwks_and_holds_the_answer(session: ApiS
     assert payload["request"]["programme_code"] == "P-SUS" and payload["request"]["reference"] == "r-9"
     assert payload["client_id"].startswith("smr-")
     tampered = answer["receipt"][:-4] + ("AAAA" if not answer["receipt"].endswith("AAAA") else "BBBB")
-    with pytest.raises(Exception):
+    with pytest.raises(JoseError):
         jws.deserialize_compact(tampered, jwks, algorithms=["ES256"])
 
 

@@ -57,13 +57,14 @@ def test_api_matches_its_openapi_document(api_schema, fuzzed_registry: tuple[Run
     # Every operation of the document, generated data valid (positive) or invalid (negative) for it.
     # (schemathesis' own pytest loader does not run on pytest 9; hypothesis drives the cases directly.)
     tested = []
+    auth = {"Authorization": f"Bearer {token}"}
     for operation in operations(api_schema):
-        headers = {"Authorization": f"Bearer {token}"} if operation.path.startswith("/api/") else {}
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         def call(case) -> None:
+            headers = auth if case.operation.path.startswith("/api/") else {}
             case.call_and_validate(base_url=registry.base_url, headers=headers, checks=CHECKS)
 
         try:

@@ -39,7 +39,7 @@ def histories(draw: st.DrawFn, max_size: int = 9) -> tuple[Decision, ...]:
         kinds = ["grant", "grant", "suspend", "revoke"] + (["lift"] if suspensions else []) + (["retract"] if retractable else [])
         kind = draw(st.sampled_from(kinds))
         start = a_day(draw(st.sampled_from(START_OFFSETS)))
-        end = draw(st.one_of(st.none(), st.integers(0, 40).map(lambda length: start + dt.timedelta(days=length))))
+        end = draw(st.one_of(st.none(), st.integers(0, 40).map(lambda length, start=start: start + dt.timedelta(days=length))))
         if kind == "grant":
             decisions.append(Decision(id_, DecisionKind.GRANT, moment, start, end))
         elif kind == "suspend":
@@ -87,7 +87,7 @@ def reference_status(history: tuple[Decision, ...], day: dt.date, known_at: dt.d
         return grant.starts_on <= on and (end is None or on <= end)
 
     def suspension_covers(suspension: Decision, on: dt.date) -> bool:
-        lifted = any(l.kind is DecisionKind.LIFT and l.target == suspension.id and l.starts_on <= on for l in live)
+        lifted = any(d.kind is DecisionKind.LIFT and d.target == suspension.id and d.starts_on <= on for d in live)
         return suspension.starts_on <= on and (suspension.ends_on is None or on <= suspension.ends_on) and not lifted
 
     if any(grant_covers(g, day) for g in grants):
