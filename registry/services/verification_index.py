@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from piccolo.engine.base import Engine
 
 from registry import rules
@@ -28,6 +29,7 @@ from registry.services.sql import Writer, reading
 log = logging.getLogger(__name__)
 
 WATCH_INTERVAL_SECONDS = 0.01
+CHANNEL = "registry_changes"
 # Past this many audit events to follow, one full rebuild is cheaper than reloading subjects.
 FULL_REBUILD_AFTER = 5_000
 
@@ -267,6 +269,9 @@ class VerificationIndex:
         self._watched_version: int | None = None
         self._watched_at = 0.0
         self._stopping = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self._pending_catch_up: asyncio.Future[None] | None = None
+        self._notified_again = False
 
     async def start(self) -> None:
         """Build the first snapshot and start following changes."""
@@ -277,8 +282,34 @@ class VerificationIndex:
             # PRAGMA data_version on a connection of our own says in microseconds whether anyone
             # (another instance, the CLI) has committed since we last looked.
             self._watch = sqlite3.connect(self.engine.path, check_same_thread=False, isolation_level=None)
+        else:
+            await self._listen()
         self._poller = asyncio.create_task(self._poll())
         log.info("verification index built: data version %s", self.snapshot.data_version)
+
+    async def _listen(self) -> None:
+        """PostgreSQL: a connection of our own LISTENs for registry_changes (migration 0006)."""
+        try:
+            self._listener = await asyncpg.connect(self.engine.config["dsn"])
+            await self._listener.add_listener(CHANNEL, self._notified)
+        except Exception:  # polling still keeps the index current, only a little later
+            log.exception("could not LISTEN for changes; following them by polling only")
+            self._listener = None
+
+    def _notified(self, *_: object) -> None:
+        # A notification during a catch-up may concern a commit that catch-up's snapshot missed:
+        # remember it, and catch up once more afterwards.
+        self._notified_again = True
+        if not self._stopping.is_set() and (self._pending_catch_up is None or self._pending_catch_up.done()):
+            self._pending_catch_up = asyncio.ensure_future(self._catch_up_quietly())
+
+    async def _catch_up_quietly(self) -> None:
+        while self._notified_again and not self._stopping.is_set():
+            self._notified_again = False
+            try:
+                await self.catch_up()
+            except Exception:  # the poll will try again
+                log.exception("verification index could not catch up after a notification")
 
     async def stop(self) -> None:
         """Stop following changes and close the watch connection."""
@@ -291,6 +322,13 @@ class VerificationIndex:
                     await asyncio.wait_for(task, timeout=10)
                 except (asyncio.TimeoutError, asyncio.CancelledError):
                     pass
+        if self._pending_catch_up is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._pending_catch_up, timeout=10)
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._listener.close(), timeout=5)
+            self._listener = None
         if self._watch is not None:
             self._watch.close()
             self._watch = None

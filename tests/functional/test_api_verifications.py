@@ -13,6 +13,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from registry.services.clients import disable_client
 from registry.services.importer import import_document
 from registry.services.sql import reading
 from registry.services.verification import parse_claim, verify
@@ -301,3 +302,22 @@ async def test_rate_limits_and_new_decisions_hold_across_instances(settings) -> 
                 break
             assert asyncio.get_running_loop().time() - recorded < 1.0, "the other instance did not see the decision within 1 s"
             await asyncio.sleep(0.02)
+
+
+async def test_other_instance_follows_a_change_at_once(settings) -> None:
+    """Without waiting for a poll: PostgreSQL notifies, SQLite's data_version moves."""
+    slow_poll = replace(settings, change_poll_seconds=30)
+    async with open_session(slow_poll) as first, open_session(slow_poll) as second:
+        await import_document(first.engine, encode(registry_document()), OPERATOR)
+        await first.recorded()
+        client_id, secret = await first.new_client()
+        token = await first.token_for(client_id, secret)
+        claim = {"programme_code": "P-A", "coach_registration_number": "C-A", "service_date": DAY}
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (await second.http.post("/api/v1/verifications", json=claim, headers=headers)).status_code == 200
+        await disable_client(first.engine, OPERATOR, client_id)
+        started = asyncio.get_running_loop().time()
+        while (await second.http.post("/api/v1/verifications", json=claim, headers=headers)).status_code != 401:
+            assert asyncio.get_running_loop().time() - started < 2, "the other instance kept accepting a disabled client"
+            await asyncio.sleep(0.01)
+        assert asyncio.get_running_loop().time() - started < 0.5
