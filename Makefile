@@ -24,7 +24,10 @@ run: setup
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 
 # The suite runs on SQLite; with CI=true (or REGISTRY_TEST_POSTGRES=1) it runs again on PostgreSQL.
+# Static checks first (ruff; bandit at high severity), then the suite.
 test: setup
+	$(BIN)/ruff check registry tests bench
+	$(BIN)/bandit -q -r registry -lll
 	$(BIN)/python -m pytest -q
 	@if [ "$$CI" = "true" ] || [ -n "$$REGISTRY_TEST_POSTGRES" ]; then \
 		REGISTRY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q tests/functional; \

@@ -15,8 +15,8 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 
 from registry.api.context import ApiContext
-from registry.api.problems import problem
 from registry.api.openapi import documented
+from registry.api.problems import problem
 from registry.schemas import TokenRequest, TokenResponse
 from registry.services.clients import ClientRecord, load_clients
 from registry.services.sql import reading

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlencode
 from typing import Annotated, Any, Awaitable, Callable, Literal
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.response import File
@@ -12,6 +13,7 @@ from registry.api.context import ApiContext
 from registry.api.problems import problem
 from registry.services import open_data
 from registry.services.public_read import today
+
 
 async def current_files(api: ApiContext) -> tuple[Path, dict]:
     """The open-data directory, regenerated first when the register or the date has moved on."""

@@ -8,8 +8,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable
 
 from registry.search_text import search_columns
-from registry.services.import_parse import ENTITY_SECTIONS, SUBJECT_SECTION
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
+from registry.services.import_parse import ENTITY_SECTIONS, SUBJECT_SECTION
 from registry.services.sql import Writer
 
 if TYPE_CHECKING:

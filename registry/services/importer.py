@@ -13,7 +13,14 @@ from registry import rules
 from registry.services.audit import Actor, Role
 from registry.services.decisions import LedgerEntry, ProgrammeDesign, SubjectLedger, entry_from_row
 from registry.services.errors import FieldError, ValidationFailed
-from registry.services.import_parse import ENTITY_SECTIONS, JSON_LIST_FIELDS, SUBJECT_SECTION, ParsedDocument, Record, parse_document
+from registry.services.import_parse import (
+    ENTITY_SECTIONS,
+    JSON_LIST_FIELDS,
+    SUBJECT_SECTION,
+    ParsedDocument,
+    Record,
+    parse_document,
+)
 from registry.services.import_write import write_plan
 from registry.services.sql import Writer, writing
 

@@ -53,6 +53,10 @@ def any_document(request: pytest.FixtureRequest) -> dict:
     return request.getfixturevalue(request.param)
 
 
+def _day(decision: dict, name: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(decision[name]) if name and name in decision else None
+
+
 def rule_decisions(document: dict) -> dict[tuple[str, str], list[rules.Decision]]:
     """The document's decisions as rules.Decision objects, per (subject, code), ids in file order."""
     by_subject: dict[tuple[str, str], list[rules.Decision]] = defaultdict(list)
@@ -60,10 +64,9 @@ def rule_decisions(document: dict) -> dict[tuple[str, str], list[rules.Decision]
     for number, decision in enumerate(document["decisions"], 1):
         key = (decision["subject"], decision["code"])
         start_field, end_field, target_field = DATE_FIELDS[decision["kind"]]
-        day = lambda name: dt.date.fromisoformat(decision[name]) if name and name in decision else None  # noqa: E731
         by_subject[key].append(rules.Decision(
             id=number, kind=rules.DecisionKind(decision["kind"]), recorded_at=RECORDED_AT,
-            starts_on=day(start_field), ends_on=day(end_field),
+            starts_on=_day(decision, start_field), ends_on=_day(decision, end_field),
             target=ids[(*key, decision[target_field])] if target_field else None, reference=decision["reference"],
         ))
         ids[(*key, decision["reference"])] = number
