@@ -8,7 +8,10 @@ PORT ?= 8000
 COACHES ?= 400
 export REGISTRY_DATABASE_URL ?= sqlite:///data/registry.db
 
-.PHONY: setup run test test-sqlite test-postgres clean
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup run test messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +21,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 run: setup
 	$(BIN)/registry migrate
 	$(BIN)/registry demo --coaches $(COACHES)
@@ -25,13 +33,18 @@ run: setup
 
 # The suite runs on SQLite; with CI=true (or REGISTRY_TEST_POSTGRES=1) it runs again on PostgreSQL.
 # Static checks first (ruff; bandit at high severity), then the suite.
-test: setup
+test: setup $(CHROMIUM)
 	$(BIN)/ruff check registry tests bench
 	$(BIN)/bandit -q -r registry -lll
 	$(BIN)/python -m pytest -q
 	@if [ "$$CI" = "true" ] || [ -n "$$REGISTRY_TEST_POSTGRES" ]; then \
-		REGISTRY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q tests/functional; \
+		REGISTRY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q tests/functional tests/browser; \
 	fi
+
+# After changing a message on a page: extract, update the Dutch catalog, then translate what is empty.
+messages: setup
+	$(BIN)/pybabel extract -F registry/translations/babel.cfg -k N_ --no-location --sort-output -o registry/translations/messages.pot .
+	$(BIN)/pybabel update -i registry/translations/messages.pot -d registry/translations -l nl --no-fuzzy-matching --ignore-obsolete --no-location -w 120
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import AsyncIterator
 
 from litestar import Litestar, get
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.response import Response
+from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from piccolo.engine.base import Engine
 
@@ -16,11 +18,14 @@ from registry import db
 from registry.api import fast_verify, oauth, verifications
 from registry.api.context import ApiContext
 from registry.api.openapi import openapi_config
-from registry.api.problems import EXCEPTION_HANDLERS
 from registry.public import api as public_api
-from registry.public import open_data_routes
+from registry.public import check_page, detail_pages, open_data_routes, pages
+from registry.public.errors import EXCEPTION_HANDLERS
 from registry.security.headers import SecurityHeadersMiddleware
 from registry.settings import Settings
+from registry.templating import Renderer
+
+STATIC = Path(__file__).parent / "static"
 
 
 @get("/health/live", sync_to_thread=False, tags=["health"])
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or db.build_engine(settings)
     db.bind(engine)
     api = ApiContext.build(settings, engine)
+    renderer = Renderer()
 
     async def start() -> None:
         await db.start(engine, settings.postgres_pool_size)
@@ -67,17 +73,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             await stop()
 
     app = Litestar(
-        route_handlers=[live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES],
+        route_handlers=[
+            live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES,
+            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES,
+            create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
+                                       include_in_schema=False),
+        ],
         dependencies={
             "engine": Provide(lambda: engine, sync_to_thread=False),
             "api": Provide(lambda: api, sync_to_thread=False),
+            "pages": Provide(lambda: renderer, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(settings.openapi_enabled),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         # start/stop are the lifespan's steps, for tests that run the app on their own event loop.
-        state=State({"settings": settings, "api": api, "start": start, "stop": stop}),
+        state=State({"settings": settings, "api": api, "pages": renderer, "start": start, "stop": stop}),
         debug=settings.debug,
     )
     # Around Litestar's own handler (router and exception handling included), so that 404s,

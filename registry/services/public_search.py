@@ -156,3 +156,11 @@ async def search_trainings(reader: Writer, snapshot: Snapshot, on: dt.date, page
 
 def _list(value: Any) -> list[str]:
     return list(json.loads(value) if isinstance(value, str) else value or [])
+
+
+async def search_organisations(reader: Writer, page: Page, q: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Organisations (providers and training institutes) by name words, code or city."""
+    where, params = _text_conditions(q, "search_text")
+    select = "SELECT code, name, city FROM organisation"
+    rows, total = await _paged(reader, select, where, params, "name, code", page, None, None)
+    return [{"code": row["code"], "name": row["name"], "city": row["city"]} for row in rows], total

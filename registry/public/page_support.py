@@ -1,0 +1,118 @@
+"""What every public page shares: the visitor's language, the rate limit, rendering and paging links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+
+from registry.api.context import ApiContext
+from registry.i18n import LANGUAGE_COOKIE, LANGUAGES, N_, choose_language
+from registry.services import public_read
+from registry.templating import Renderer
+
+PAGE_SIZE = 20
+MAX_TEXT = 200
+HTML = "text/html; charset=utf-8"
+# Pages depend on the language cookie and the browser's languages; shared caches must keep them apart.
+PAGE_HEADERS = {"Vary": "Cookie, Accept-Language", "Cache-Control": "no-cache"}
+
+
+def language_of(request: Request) -> str:
+    """The language to answer this visitor in."""
+    return choose_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def here(request: Request) -> str:
+    """This page's path and query, to come back to after switching language."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def render_page(request: Request, pages: Renderer, template: str, status: int = 200, **context: Any) -> Response[str]:
+    """A page in the visitor's language, with what the layout needs."""
+    language = language_of(request)
+    html = pages.render(
+        template, language, here=here(request), languages=LANGUAGES, today=public_read.today(), path=request.url.path, **context
+    )
+    return Response(html, status_code=status, media_type=HTML, headers={**PAGE_HEADERS, "Content-Language": language})
+
+
+def too_many(request: Request, api: ApiContext, pages: Renderer) -> Response[str] | None:
+    """The refusal page when this address asked too often, else None (one allowance with the JSON API)."""
+    address = request.client.host if request.client else "unknown"
+    allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    if allowance.allowed:
+        return None
+    response = render_page(request, pages, "errors/error.html", 429, heading=N_("Too many requests"),
+                           explanation=N_("You asked for many pages in a short time. Please wait a minute and try again."))
+    response.headers["Retry-After"] = str(allowance.retry_after)
+    return response
+
+
+def not_found(request: Request, pages: Renderer, what: str) -> Response[str]:
+    """The page for a code the register does not hold."""
+    return render_page(request, pages, "errors/error.html", 404, heading=N_("Not found"), explanation=what)
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a result list is: page number, pages in all, and the links to go back and forth."""
+
+    number: int
+    last: int
+    total: int
+    previous: str | None
+    next: str | None
+    first_shown: int
+    last_shown: int
+
+
+def paging(request: Request, number: int, total: int, size: int = PAGE_SIZE) -> Paging:
+    """Links to the neighbouring pages of a search, keeping every filter."""
+    last = max(1, -(-total // size))
+    number = min(number, last)
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "page" and value != ""]
+
+    def link(page: int) -> str:
+        return f"{request.url.path}?{urlencode([*kept, ('page', page)])}"
+
+    return Paging(
+        number=number,
+        last=last,
+        total=total,
+        previous=link(number - 1) if number > 1 else None,
+        next=link(number + 1) if number < last else None,
+        first_shown=min(total, (number - 1) * size + 1),
+        last_shown=min(total, number * size),
+    )
+
+
+class FormErrors(dict[str, str]):
+    """Field name -> message id, translated when the page is rendered."""
+
+
+def text_field(request: Request, name: str, errors: FormErrors, limit: int = MAX_TEXT) -> str:
+    """A free-text query field, trimmed; too long is an error."""
+    value = (request.query_params.get(name) or "").strip()
+    if len(value) > limit:
+        errors[name] = N_("Use at most 200 characters.")
+        return ""
+    return value
+
+
+def choice_field(request: Request, name: str, allowed: Any, errors: FormErrors) -> str | None:
+    """A value from a fixed list, or None when not chosen; anything else is an error."""
+    value = request.query_params.get(name) or None
+    if value is not None and value not in allowed:
+        errors[name] = N_("Choose one of the options.")
+        return None
+    return value
+
+
+def page_number(request: Request) -> int:
+    """The page asked for; anything that is not a sensible page number means the first."""
+    raw = request.query_params.get("page") or "1"
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1

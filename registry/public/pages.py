@@ -1,0 +1,162 @@
+"""Public pages: home, search across the register, and the lists of programmes, coaches, trainings, organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from registry.api.context import ApiContext
+from registry.i18n import LANGUAGE_COOKIE, LANGUAGES
+from registry.public import labels
+from registry.public.page_support import (
+    FormErrors,
+    choice_field,
+    page_number,
+    paging,
+    render_page,
+    text_field,
+    too_many,
+)
+from registry.services import public_read, public_search
+from registry.services.sql import reading
+from registry.templating import Renderer
+
+PREVIEW = 5
+ONE_YEAR = 365 * 24 * 3600
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
+    """The start page: one search box and the ways into the register."""
+    return too_many(request, api, pages) or render_page(request, pages, "public/home.html", section="home")
+
+
+@get("/zoeken", include_in_schema=False)
+async def search_everything(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
+    """The home box's results: the first few programmes, coaches, trainings and organisations."""
+    if refused := too_many(request, api, pages):
+        return refused
+    errors = FormErrors()
+    q = text_field(request, "q", errors)
+    found: dict[str, tuple[list[dict[str, Any]], int]] = {}
+    if q and not errors:
+        on, first = public_read.today(), public_search.Page(1, PREVIEW)
+        searches = await api.search.for_snapshot(await api.index.current())
+        found["programmes"] = public_search.search_programmes(searches.programmes, on, first, q)
+        found["coaches"] = public_search.search_coaches(searches.coaches, on, first, q)
+        async with reading(api.engine) as reader:
+            found["trainings"] = await public_search.search_trainings(reader, await api.index.current(), on, first, q)
+            found["organisations"] = await public_search.search_organisations(reader, first, q)
+    status = 400 if errors else 200
+    return render_page(request, pages, "public/search.html", status, section="home", q=q, errors=errors, found=found)
+
+
+@get("/programmas", include_in_schema=False)
+async def programme_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
+    """Programmes by text, guidance type, format, way of working, city and status today."""
+    if refused := too_many(request, api, pages):
+        return refused
+    errors = FormErrors()
+    asked = {
+        "q": text_field(request, "q", errors),
+        "guidance_type": choice_field(request, "guidance_type", labels.GUIDANCE_TYPES, errors),
+        "format": choice_field(request, "format", labels.FORMATS, errors),
+        "mode": choice_field(request, "mode", labels.MODES, errors),
+        "city": text_field(request, "city", errors, 100),
+        "status": choice_field(request, "status", labels.STATUS_ORDER, errors),
+    }
+    on, number = public_read.today(), page_number(request)
+    searches = await api.search.for_snapshot(await api.index.current())
+    items, total = [], 0
+    if not errors:
+        items, total = public_search.search_programmes(
+            searches.programmes, on, public_search.Page(number, 20), asked["q"] or None, asked["guidance_type"],
+            asked["format"], asked["mode"], asked["city"] or None, asked["status"],
+        )
+    return render_page(request, pages, "public/programmes.html", 400 if errors else 200, section="programmes",
+                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+
+
+@get("/coaches", include_in_schema=False)
+async def coach_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
+    """Coaches by name or registration number, city and status today."""
+    if refused := too_many(request, api, pages):
+        return refused
+    errors = FormErrors()
+    asked = {
+        "q": text_field(request, "q", errors),
+        "city": text_field(request, "city", errors, 100),
+        "status": choice_field(request, "status", labels.STATUS_ORDER, errors),
+    }
+    on, number = public_read.today(), page_number(request)
+    searches = await api.search.for_snapshot(await api.index.current())
+    items, total = [], 0
+    if not errors:
+        items, total = public_search.search_coaches(
+            searches.coaches, on, public_search.Page(number, 20), asked["q"] or None, asked["city"] or None, asked["status"]
+        )
+    return render_page(request, pages, "public/coaches.html", 400 if errors else 200, section="coaches",
+                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+
+
+@get("/opleidingen", include_in_schema=False)
+async def training_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
+    """Trainings by name or code."""
+    if refused := too_many(request, api, pages):
+        return refused
+    errors = FormErrors()
+    asked = {"q": text_field(request, "q", errors)}
+    number, items, total = page_number(request), [], 0
+    if not errors:
+        async with reading(api.engine) as reader:
+            items, total = await public_search.search_trainings(
+                reader, await api.index.current(), public_read.today(), public_search.Page(number, 20), asked["q"] or None
+            )
+    return render_page(request, pages, "public/trainings.html", 400 if errors else 200, section="trainings",
+                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+
+
+@get("/organisaties", include_in_schema=False)
+async def organisation_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
+    """Providers and training institutes by name, code or city."""
+    if refused := too_many(request, api, pages):
+        return refused
+    errors = FormErrors()
+    asked = {"q": text_field(request, "q", errors)}
+    number, items, total = page_number(request), [], 0
+    if not errors:
+        async with reading(api.engine) as reader:
+            items, total = await public_search.search_organisations(reader, public_search.Page(number, 20), asked["q"] or None)
+    return render_page(request, pages, "public/organisations.html", 400 if errors else 200, section="organisations",
+                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+
+
+@get("/open-data", include_in_schema=False)
+async def open_data_page(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
+    """What can be downloaded, in which form, under which licence."""
+    return too_many(request, api, pages) or render_page(request, pages, "public/open_data.html", section="open-data")
+
+
+def _safe_return(target: str | None) -> str:
+    # Only a path on this site: never an absolute or scheme-relative URL (no open redirect).
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@get("/taal/{language:str}", include_in_schema=False)
+async def switch_language(request: Request, language: FromPath[str]) -> Redirect:
+    """Remember the chosen language for a year and go back to the page the visitor was on."""
+    target = _safe_return(request.query_params.get("terug"))
+    response = Redirect(target, status_code=303)
+    if language in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=ONE_YEAR, path="/", samesite="lax", httponly=True,
+                            secure=request.url.scheme == "https")
+    return response
+
+
+ROUTES = [home, search_everything, programme_list, coach_list, training_list, organisation_list, open_data_page, switch_language]

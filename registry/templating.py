@@ -1,0 +1,84 @@
+"""Jinja2 for the registry's pages: autoescaped, translated through registry.i18n, Dutch dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from registry.i18n import current_language, gettext_now, ngettext_now, speaking
+from registry.public import labels
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def day(value: Any) -> str:
+    """A calendar date in words, in the page's language ("14 maart 2026")."""
+    parsed = _as_date(value)
+    return format_date(parsed, "d MMMM y", locale=current_language()) if parsed else ""
+
+
+def moment(value: Any) -> str:
+    """A moment as a date and time in the Netherlands ("14 maart 2026 09:12")."""
+    if not value:
+        return ""
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return format_datetime(parsed, "d MMMM y HH:mm", tzinfo=AMSTERDAM, locale=current_language())
+
+
+def number(value: int) -> str:
+    """A count with the language's digit grouping (12.345 in Dutch)."""
+    return format_decimal(value, locale=current_language())
+
+
+def build_environment(directory: Path = TEMPLATES) -> Environment:
+    """The template environment; gettext follows the language of the render in progress."""
+    environment = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(gettext_now, ngettext_now, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters.update(day=day, moment=moment, number=number)
+    environment.globals.update(
+        STATUS_WORDS=labels.STATUS_WORDS,
+        STATUS_SYMBOLS=labels.STATUS_SYMBOLS,
+        STATUS_ORDER=labels.STATUS_ORDER,
+        GUIDANCE_TYPES=labels.GUIDANCE_TYPES,
+        FORMATS=labels.FORMATS,
+        MODES=labels.MODES,
+        DECISION_KINDS=labels.DECISION_KINDS,
+        COACH_DECISION_KINDS=labels.COACH_DECISION_KINDS,
+        REASONS=labels.REASONS,
+        status_options=lambda kind: [(key, labels.STATUS_WORDS[kind][key]) for key in labels.STATUS_ORDER],
+    )
+    return environment
+
+
+class Renderer:
+    """Renders a template in one language."""
+
+    def __init__(self, environment: Environment | None = None):
+        self.environment = environment or build_environment()
+
+    def render(self, template: str, language: str, **context: Any) -> str:
+        """The page as HTML text."""
+        with speaking(language) as spoken:
+            return self.environment.get_template(template).render(lang=spoken, **context)

@@ -1,0 +1,77 @@
+"""Browser tests: a real registry server and Debian's Chromium driven by Playwright (no browser download)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.conftest import fresh_database
+from tests.functional.helpers import BASE_DOCUMENT
+from tests.support.server import RunningRegistry, running_registry
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def browser_document() -> dict:
+    """The functional tests' programme, coach and training under codes of their own (9xxxxx), beside the demo data."""
+    text = json.dumps(BASE_DOCUMENT)
+    for code, own in {"O-000012": "O-900012", "O-000020": "O-900020", "T-000003": "T-900003", "P-000045": "P-900045",
+                      "C-000123": "C-900123", "87654321": "97654321", "12345678": "92345678", "02345678": "92345679"}.items():
+        text = text.replace(code, own)
+    return json.loads(text)
+
+
+@pytest.fixture(scope="session")
+def registry(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
+    """One server for the browser tests, with demo data and the known records."""
+    directory = tmp_path_factory.mktemp("browser")
+    with fresh_database(database_template, directory) as url, running_registry(url, directory / "data", demo_coaches=60) as server:
+        document = directory / "known.json"
+        document.write_text(json.dumps(browser_document()))
+        server.command("import", str(document))
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(registry: RunningRegistry) -> Iterator[Browser]:
+    """Debian's Chromium, headless, for one module.
+
+    Playwright's sync API keeps an event loop running in this thread while it is open, so it starts
+    after the server (whose database is prepared with asyncio.run) and closes before other modules.
+    """
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def screenshot_folder() -> Path:
+    """Screenshots of each page type, kept after the run for people to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def context(browser: Browser, registry: RunningRegistry) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) at desktop width, JavaScript off: the pages must not need it."""
+    opened = browser.new_context(base_url=registry.base_url, viewport=DESKTOP, java_script_enabled=False, locale="nl-NL")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    """A tab in the fresh profile."""
+    return context.new_page()
