@@ -1,8 +1,9 @@
 """Benchmark of public search against `registry serve` on demo data, from a second process.
 
 Measures, in one run on one server: requests/s and p50/p95/p99 latency of coach search by name,
-programme search with filters, and GET /health/live alongside (wrk over loopback); then the time
-and peak memory of a full open-data export. Needs `wrk`.
+programme search with filters (JSON API and the HTML pages), a programme's page, and GET
+/health/live alongside (wrk over loopback); then the time and peak memory of a full open-data
+export. Needs `wrk`.
 
     .venv/bin/python bench/public.py --database-url sqlite:///data/bench.db --skip-demo
 """
@@ -59,6 +60,11 @@ def programme_queries(count: int, seed: int = 5) -> list[str]:
     return paths
 
 
+def as_page(api_path: str) -> str:
+    """The HTML page that shows the same search as an API path."""
+    return api_path.replace("/api/v1/programmes", "/programmas").replace("/api/v1/coaches", "/coaches")
+
+
 def main() -> None:
     setup = prepare(arguments(__doc__, connections=10))
     args, workdir, database_url, env, base = setup.args, setup.workdir, setup.database_url, setup.env, setup.base
@@ -72,12 +78,18 @@ def main() -> None:
                 "health": lua_script(workdir / "health.lua", "GET", ["/health/live"]),
                 "coaches": lua_script(workdir / "coaches.lua", "GET", coaches),
                 "programmes": lua_script(workdir / "programmes.lua", "GET", programmes),
+                "coach pages": lua_script(workdir / "coach_pages.lua", "GET", [as_page(path) for path in coaches]),
+                "programme pages": lua_script(workdir / "programme_pages.lua", "GET", [as_page(path) for path in programmes]),
+                "programme page": lua_script(workdir / "programme_page.lua", "GET", [f"/programmas/P-{n:06d}" for n in range(1, 301)]),
             }
             wrk(f"{base}/health/live", 2, args.connections, scripts["health"])  # warm-up
             results = [
                 ("GET /health/live", wrk(base, args.seconds, args.connections, scripts["health"])),
                 ("GET /api/v1/coaches?q=<name prefix>", wrk(base, args.seconds, args.connections, scripts["coaches"])),
                 ("GET /api/v1/programmes?<filters>", wrk(base, args.seconds, args.connections, scripts["programmes"])),
+                ("page /coaches?q=<name prefix>", wrk(base, args.seconds, args.connections, scripts["coach pages"])),
+                ("page /programmas?<filters>", wrk(base, args.seconds, args.connections, scripts["programme pages"])),
+                ("page /programmas/<code>", wrk(base, args.seconds, args.connections, scripts["programme page"])),
             ]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or db.build_engine(settings)
     db.bind(engine)
     api = ApiContext.build(settings, engine)
-    renderer = Renderer()
+    renderer = Renderer(reload=settings.debug)
 
     async def start() -> None:
         await db.start(engine, settings.postgres_pool_size)
