@@ -9,6 +9,17 @@ from pathlib import Path
 DEFAULT_DATABASE_FILE = "registry.db"
 
 
+def parse_role_map(text: str) -> tuple[tuple[str, str], ...]:
+    """`group=role,group=role` as pairs; a role that is not viewer, editor or admin is an error."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        claim_value, _, role = item.partition("=")
+        if role.strip() not in {"viewer", "editor", "admin"}:
+            raise ValueError(f"REGISTRY_OIDC_ROLE_MAP: {item!r} must map to viewer, editor or admin")
+        pairs.append((claim_value.strip(), role.strip()))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the registry can be configured with; tests pass their own."""
@@ -33,6 +44,18 @@ class Settings:
     openapi_enabled: bool = True
     # How often an instance looks for changes recorded by other instances or the CLI.
     change_poll_seconds: float = 0.25
+    # Staff sessions end after this long without a request, and this long after sign-in in any case.
+    session_idle_seconds: int = 30 * 60
+    session_absolute_seconds: int = 12 * 3600
+    # Sign-in attempts one address may make per minute (local and OIDC), over all instances.
+    login_rate_limit_per_minute: int = 10
+    # Staff sign-in through the foundation's OpenID Provider; off while no issuer is set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    # The claim holding the staff member's groups or roles, and how its values map to registry roles.
+    oidc_role_claim: str = "roles"
+    oidc_role_map: tuple[tuple[str, str], ...] = (("viewer", "viewer"), ("editor", "editor"), ("admin", "admin"))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -55,6 +78,14 @@ class Settings:
             public_rate_limit_per_minute=int(env.get("REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE", defaults.public_rate_limit_per_minute)),
             openapi_enabled=env.get("REGISTRY_OPENAPI", "on").lower() not in {"0", "off", "false", "no"},
             change_poll_seconds=float(env.get("REGISTRY_CHANGE_POLL_SECONDS", defaults.change_poll_seconds)),
+            session_idle_seconds=int(env.get("REGISTRY_SESSION_IDLE_SECONDS", defaults.session_idle_seconds)),
+            session_absolute_seconds=int(env.get("REGISTRY_SESSION_ABSOLUTE_SECONDS", defaults.session_absolute_seconds)),
+            login_rate_limit_per_minute=int(env.get("REGISTRY_LOGIN_RATE_LIMIT_PER_MINUTE", defaults.login_rate_limit_per_minute)),
+            oidc_issuer=env.get("REGISTRY_OIDC_ISSUER") or None,
+            oidc_client_id=env.get("REGISTRY_OIDC_CLIENT_ID") or None,
+            oidc_client_secret=env.get("REGISTRY_OIDC_CLIENT_SECRET") or None,
+            oidc_role_claim=env.get("REGISTRY_OIDC_ROLE_CLAIM", defaults.oidc_role_claim),
+            oidc_role_map=parse_role_map(env["REGISTRY_OIDC_ROLE_MAP"]) if env.get("REGISTRY_OIDC_ROLE_MAP") else defaults.oidc_role_map,
         )
 
     @property

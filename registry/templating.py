@@ -47,6 +47,16 @@ def moment(value: Any) -> str:
     return format_datetime(parsed, "d MMMM y HH:mm", tzinfo=AMSTERDAM, locale=current_language())
 
 
+def month(value: dt.date) -> str:
+    """A month and year in words ("maart 2026")."""
+    return format_date(value, "MMMM y", locale=current_language())
+
+
+def month_short(value: dt.date) -> str:
+    """A month's short name ("mrt.")."""
+    return format_date(value, "MMM", locale=current_language())
+
+
 def number(value: int) -> str:
     """A count with the language's digit grouping (12.345 in Dutch)."""
     return format_decimal(value, locale=current_language())
@@ -64,7 +74,7 @@ def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Envi
         lstrip_blocks=True,
     )
     environment.install_gettext_callables(gettext_now, ngettext_now, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters.update(day=day, moment=moment, number=number)
+    environment.filters.update(day=day, moment=moment, number=number, month=month, month_short=month_short)
     environment.globals.update(
         STATUS_WORDS=labels.STATUS_WORDS,
         STATUS_SYMBOLS=labels.STATUS_SYMBOLS,
@@ -75,6 +85,7 @@ def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Envi
         DECISION_KINDS=labels.DECISION_KINDS,
         COACH_DECISION_KINDS=labels.COACH_DECISION_KINDS,
         REASONS=labels.REASONS,
+        ROLE_NAMES=labels.ROLE_NAMES,
         status_options=lambda kind: [(key, labels.STATUS_WORDS[kind][key]) for key in labels.STATUS_ORDER],
     )
     return environment

@@ -69,3 +69,5 @@ REASONS = {
         "On %(date)s the coach had not completed an accredited training for this kind of programme (guidance type and format)."
     ),
 }
+
+ROLE_NAMES = {"viewer": N_("viewer"), "editor": N_("editor"), "admin": N_("administrator")}

@@ -1,0 +1,1 @@
+"""The staff UI: dashboard, records, decisions, audit, import, API clients."""
