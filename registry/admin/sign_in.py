@@ -95,18 +95,25 @@ async def sign_in_local(request: Request, staff_auth: NamedDependency[StaffAuth]
     return await _signed_in(request, staff_auth, session, member, "password", form.get("return_to", "/admin"))
 
 
-@post("/admin/inloggen/oidc", include_in_schema=False, status_code=303)
+@get("/admin/inloggen/oidc", include_in_schema=False)
 async def sign_in_oidc(request: Request, staff_auth: NamedDependency[StaffAuth], api: NamedDependency[ApiContext]) -> Response[Any]:
-    """Off to the OpenID Provider, with state, nonce and PKCE remembered in this session."""
+    """Off to the OpenID Provider, with state, nonce and PKCE remembered in this session.
+
+    A link, not a form: the page's CSP (form-action 'self') would stop a form's redirect to the
+    provider. Starting a sign-in changes nothing; the state bound to this session is what stops a
+    forged callback.
+    """
     session, fresh = await _visitor_session(request, staff_auth)
-    form = await checked_form(request, None if fresh else session)
     if not staff_auth.oidc.enabled:
         return _sign_in_page(request, staff_auth, session, fresh, 400, N_("Sign-in with your organisation's account is not set up."))
     if _too_many(request, api):
         return _sign_in_page(request, staff_auth, session, fresh, 429, N_("Too many attempts from your address. Wait a minute and try again."))
-    url, session.pending = await staff_auth.oidc.begin(_return_path(form.get("return_to")))
+    url, session.pending = await staff_auth.oidc.begin(_return_path(request.query_params.get("terug")))
     await staff_auth.sessions.remember(session)
-    return Redirect(url, status_code=303)
+    response = Redirect(url, status_code=303)
+    if fresh:
+        set_session_cookie(response, session, request.app.state["settings"])
+    return response
 
 
 @get("/admin/oidc/callback", include_in_schema=False)

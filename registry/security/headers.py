@@ -32,7 +32,9 @@ SCHEMA_CSP = "; ".join(
 )
 ALWAYS = {
     "x-content-type-options": "nosniff",  # never guess a type: a JSON answer stays JSON
-    "referrer-policy": "no-referrer",  # coach and programme codes in URLs stay on our site
+    # Coach and programme codes in URLs stay on our site; same-origin (not no-referrer) so that our own
+    # form posts carry a real Origin header for the CSRF check.
+    "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }

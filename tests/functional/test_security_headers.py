@@ -18,7 +18,7 @@ from tests.functional.conftest import open_session
 async def test_every_response_carries_the_security_headers(session: ApiSession, method: str, path: str) -> None:
     response = await session.http.request(method, path)
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert "strict-transport-security" not in response.headers  # plain HTTP here
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from registry.settings import Settings
-from tests.functional.staff import BASE_URL, csrf_of, session_cookie, staff_app
+from tests.functional.staff import BASE_URL, session_cookie, staff_app
 from tests.support.oidc_provider import Provider, complete_login, running_provider
 
 ACCOUNTS = {
@@ -33,7 +33,7 @@ async def start_sign_in(client) -> str:
     """Press the organisation-account button; the provider's authorization URL."""
     page = await client.get("/admin/inloggen")
     assert "Inloggen met het account van uw organisatie" in page.text
-    away = await client.post("/admin/inloggen/oidc", data={"csrf_token": csrf_of(page.text), "return_to": "/admin"})
+    away = await client.get("/admin/inloggen/oidc", params={"terug": "/admin"})
     assert away.status_code == 303
     return away.headers["location"]
 

@@ -62,9 +62,10 @@ def registry_environment(database_url: str, data_dir: Path, port: int, **extra: 
 
 
 @contextlib.contextmanager
-def running_registry(database_url: str, data_dir: Path, demo_coaches: int = 0, **extra: str) -> Iterator[RunningRegistry]:
+def running_registry(database_url: str, data_dir: Path, demo_coaches: int = 0, port: int | None = None,
+                     **extra: str) -> Iterator[RunningRegistry]:
     """Serve the registry (optionally with demo data first) until the block ends."""
-    port = free_port()
+    port = port or free_port()
     env = registry_environment(database_url, data_dir, port, **extra)
     registry = RunningRegistry(f"http://127.0.0.1:{port}", env)
     if demo_coaches:
