@@ -21,7 +21,7 @@ from registry.api.context import ApiContext
 from registry.auth.oidc import OidcRefused
 from registry.auth.sessions import StaffSession
 from registry.i18n import N_
-from registry.public.page_support import render_page
+from registry.public.page_support import local_path, render_page
 from registry.services import users
 from registry.services.audit import Actor, AuditAction, AuditEntry, Role
 
@@ -33,8 +33,8 @@ def _address(request: Request) -> str:
 
 
 def _return_path(target: str | None) -> str:
-    # Only a staff path on this site (no open redirect).
-    return target if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target else "/admin"
+    """Where to go after signing in: a staff path on this site, else the dashboard."""
+    return local_path(target, "/admin")
 
 
 async def _visitor_session(request: Request, auth: StaffAuth) -> tuple[StaffSession, bool]:

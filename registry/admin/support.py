@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -91,7 +92,6 @@ def set_session_cookie(response: Response, session: StaffSession, settings: Any)
 
 def clear_session_cookie(response: Response) -> None:
     """Tell the browser to forget the session id."""
-    response.delete_cookie(COOKIE, path="/")
     response.set_cookie(COOKIE, "", path="/", secure=True, httponly=True, samesite="lax", max_age=0)
 
 
@@ -103,8 +103,6 @@ def admin_page(request: Request, template: str, session: StaffSession, status: i
 
 def handle_sign_in_required(request: Request, exception: SignInRequired) -> Response[Any]:
     """To the sign-in page, remembering where the visitor was going."""
-    from urllib.parse import urlencode
-
     return Redirect(f"/admin/inloggen?{urlencode({'terug': exception.return_to})}", status_code=303)
 
 

@@ -14,6 +14,7 @@ from litestar.params import FromPath, QueryParameter
 from registry.api.context import ApiContext
 from registry.api.openapi import documented
 from registry.api.problems import problem
+from registry.public.page_support import public_allowance
 from registry.schemas import (
     ChangeFeed,
     CoachDetail,
@@ -36,8 +37,7 @@ async def _cached_json(
     request: Request, api: ApiContext, build: Callable[[Writer | None], Awaitable[Any]], needs_database: bool = True
 ) -> Response[bytes]:
     """Rate-limited, ETag-validated JSON: 304 when the client already holds this exact answer."""
-    address = request.client.host if request.client else "unknown"
-    allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    allowance = public_allowance(request, api)
     if not allowance.allowed:
         return problem(429, "too many requests from this address; try again later", "rate-limited",
                        headers={"Retry-After": str(allowance.retry_after)})

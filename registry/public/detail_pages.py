@@ -41,10 +41,9 @@ def _shortfall(record: dict[str, Any]) -> rules.Shortfall | None:
 async def programme_page(code: FromPath[str], request: Request, api: NamedDependency[ApiContext],
                          pages: NamedDependency[Renderer]) -> Response[str]:
     """A programme: provider, design, status today, validity and every public decision."""
-    response = await _detail_page(request, api, pages, public_read.programme_detail, code, "public/programme.html",
-                                  N_("The register holds no programme with this code."), section="programmes",
-                                  json_url=f"/api/v1/programmes/{code.upper()}", shortfall_of=_shortfall)
-    return response
+    return await _detail_page(request, api, pages, public_read.programme_detail, code, "public/programme.html",
+                              N_("The register holds no programme with this code."), section="programmes",
+                              json_url=f"/api/v1/programmes/{code.upper()}", shortfall_of=_shortfall)
 
 
 @get("/coaches/{registration_number:str}", include_in_schema=False)

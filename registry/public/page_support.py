@@ -11,6 +11,7 @@ from litestar import Request, Response
 from registry.api.context import ApiContext
 from registry.i18n import LANGUAGE_COOKIE, LANGUAGES, N_, choose_language
 from registry.services import public_read
+from registry.services.rate_limits import Decision
 from registry.templating import Renderer
 
 PAGE_SIZE = 20
@@ -40,10 +41,22 @@ def render_page(request: Request, pages: Renderer, template: str, status: int = 
     return Response(html, status_code=status, media_type=HTML, headers={**PAGE_HEADERS, "Content-Language": language})
 
 
-def too_many(request: Request, api: ApiContext, pages: Renderer) -> Response[str] | None:
-    """The refusal page when this address asked too often, else None (one allowance with the JSON API)."""
+def local_path(target: str | None, within: str = "/") -> str:
+    """The target if it is a path on this site under `within`, else `within` (no open redirect)."""
+    if not target or not target.startswith(within) or target.startswith("//") or "\\" in target:
+        return within
+    return target
+
+
+def public_allowance(request: Request, api: ApiContext) -> Decision:
+    """One request from this address against the public limit, shared by the pages and the JSON API."""
     address = request.client.host if request.client else "unknown"
-    allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    return api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+
+
+def too_many(request: Request, api: ApiContext, pages: Renderer) -> Response[str] | None:
+    """The refusal page when this address asked too often, else None."""
+    allowance = public_allowance(request, api)
     if allowance.allowed:
         return None
     response = render_page(request, pages, "errors/error.html", 429, heading=N_("Too many requests"),

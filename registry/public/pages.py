@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -13,8 +13,10 @@ from registry.api.context import ApiContext
 from registry.i18n import LANGUAGE_COOKIE, LANGUAGES
 from registry.public import labels
 from registry.public.page_support import (
+    PAGE_SIZE,
     FormErrors,
     choice_field,
+    local_path,
     page_number,
     paging,
     render_page,
@@ -26,7 +28,18 @@ from registry.services.sql import reading
 from registry.templating import Renderer
 
 PREVIEW = 5
+Result = tuple[list[dict[str, Any]], int]
 ONE_YEAR = 365 * 24 * 3600
+
+
+async def _results_page(request: Request, pages: Renderer, template: str, section: str, asked: dict[str, Any],
+                        errors: FormErrors, search: Callable[[public_search.Page], Awaitable[Result]]) -> Response[str]:
+    """A list page: the search runs only when every field is valid; otherwise the form with its errors (400)."""
+    number, items, total = page_number(request), [], 0
+    if not errors:
+        items, total = await search(public_search.Page(number, PAGE_SIZE))
+    return render_page(request, pages, template, 400 if errors else 200, section=section,
+                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
 
 
 @get("/", include_in_schema=False)
@@ -45,11 +58,12 @@ async def search_everything(request: Request, api: NamedDependency[ApiContext], 
     found: dict[str, tuple[list[dict[str, Any]], int]] = {}
     if q and not errors:
         on, first = public_read.today(), public_search.Page(1, PREVIEW)
-        searches = await api.search.for_snapshot(await api.index.current())
+        snapshot = await api.index.current()
+        searches = await api.search.for_snapshot(snapshot)
         found["programmes"] = public_search.search_programmes(searches.programmes, on, first, q)
         found["coaches"] = public_search.search_coaches(searches.coaches, on, first, q)
         async with reading(api.engine) as reader:
-            found["trainings"] = await public_search.search_trainings(reader, await api.index.current(), on, first, q)
+            found["trainings"] = await public_search.search_trainings(reader, snapshot, on, first, q)
             found["organisations"] = await public_search.search_organisations(reader, first, q)
     status = 400 if errors else 200
     return render_page(request, pages, "public/search.html", status, section="home", q=q, errors=errors, found=found)
@@ -69,16 +83,13 @@ async def programme_list(request: Request, api: NamedDependency[ApiContext], pag
         "city": text_field(request, "city", errors, 100),
         "status": choice_field(request, "status", labels.STATUS_ORDER, errors),
     }
-    on, number = public_read.today(), page_number(request)
-    searches = await api.search.for_snapshot(await api.index.current())
-    items, total = [], 0
-    if not errors:
-        items, total = public_search.search_programmes(
-            searches.programmes, on, public_search.Page(number, 20), asked["q"] or None, asked["guidance_type"],
-            asked["format"], asked["mode"], asked["city"] or None, asked["status"],
-        )
-    return render_page(request, pages, "public/programmes.html", 400 if errors else 200, section="programmes",
-                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+
+    async def search(page: public_search.Page) -> Result:
+        searches = await api.search.for_snapshot(await api.index.current())
+        return public_search.search_programmes(searches.programmes, public_read.today(), page, asked["q"] or None, asked["guidance_type"],
+                                               asked["format"], asked["mode"], asked["city"] or None, asked["status"])
+
+    return await _results_page(request, pages, "public/programmes.html", "programmes", asked, errors, search)
 
 
 @get("/coaches", include_in_schema=False)
@@ -92,15 +103,13 @@ async def coach_list(request: Request, api: NamedDependency[ApiContext], pages: 
         "city": text_field(request, "city", errors, 100),
         "status": choice_field(request, "status", labels.STATUS_ORDER, errors),
     }
-    on, number = public_read.today(), page_number(request)
-    searches = await api.search.for_snapshot(await api.index.current())
-    items, total = [], 0
-    if not errors:
-        items, total = public_search.search_coaches(
-            searches.coaches, on, public_search.Page(number, 20), asked["q"] or None, asked["city"] or None, asked["status"]
-        )
-    return render_page(request, pages, "public/coaches.html", 400 if errors else 200, section="coaches",
-                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+
+    async def search(page: public_search.Page) -> Result:
+        searches = await api.search.for_snapshot(await api.index.current())
+        return public_search.search_coaches(searches.coaches, public_read.today(), page, asked["q"] or None, asked["city"] or None,
+                                            asked["status"])
+
+    return await _results_page(request, pages, "public/coaches.html", "coaches", asked, errors, search)
 
 
 @get("/opleidingen", include_in_schema=False)
@@ -110,14 +119,12 @@ async def training_list(request: Request, api: NamedDependency[ApiContext], page
         return refused
     errors = FormErrors()
     asked = {"q": text_field(request, "q", errors)}
-    number, items, total = page_number(request), [], 0
-    if not errors:
+
+    async def search(page: public_search.Page) -> Result:
         async with reading(api.engine) as reader:
-            items, total = await public_search.search_trainings(
-                reader, await api.index.current(), public_read.today(), public_search.Page(number, 20), asked["q"] or None
-            )
-    return render_page(request, pages, "public/trainings.html", 400 if errors else 200, section="trainings",
-                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+            return await public_search.search_trainings(reader, await api.index.current(), public_read.today(), page, asked["q"] or None)
+
+    return await _results_page(request, pages, "public/trainings.html", "trainings", asked, errors, search)
 
 
 @get("/organisaties", include_in_schema=False)
@@ -127,12 +134,12 @@ async def organisation_list(request: Request, api: NamedDependency[ApiContext], 
         return refused
     errors = FormErrors()
     asked = {"q": text_field(request, "q", errors)}
-    number, items, total = page_number(request), [], 0
-    if not errors:
+
+    async def search(page: public_search.Page) -> Result:
         async with reading(api.engine) as reader:
-            items, total = await public_search.search_organisations(reader, public_search.Page(number, 20), asked["q"] or None)
-    return render_page(request, pages, "public/organisations.html", 400 if errors else 200, section="organisations",
-                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+            return await public_search.search_organisations(reader, page, asked["q"] or None)
+
+    return await _results_page(request, pages, "public/organisations.html", "organisations", asked, errors, search)
 
 
 @get("/open-data", include_in_schema=False)
@@ -141,17 +148,10 @@ async def open_data_page(request: Request, api: NamedDependency[ApiContext], pag
     return too_many(request, api, pages) or render_page(request, pages, "public/open_data.html", section="open-data")
 
 
-def _safe_return(target: str | None) -> str:
-    # Only a path on this site: never an absolute or scheme-relative URL (no open redirect).
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 @get("/taal/{language:str}", include_in_schema=False)
 async def switch_language(request: Request, language: FromPath[str]) -> Redirect:
     """Remember the chosen language for a year and go back to the page the visitor was on."""
-    target = _safe_return(request.query_params.get("terug"))
+    target = local_path(request.query_params.get("terug"))
     response = Redirect(target, status_code=303)
     if language in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=ONE_YEAR, path="/", samesite="lax", httponly=True,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry import rules
-from registry.services.public_read import DECISION_COLUMNS, SUBJECT_CODES, decision_view
+from registry.services.public_read import DECISION_COLUMNS, codes_and_references, decision_view
 from registry.services.sql import Writer
 from registry.services.verification_index import Snapshot
 
@@ -65,12 +65,7 @@ def figures(snapshot: Snapshot, on: dt.date) -> Dashboard:
 async def recent_decisions(reader: Writer, limit: int = 10) -> list[dict[str, Any]]:
     """The last decisions recorded, newest first, with their subject's code."""
     rows = await reader.fetch_all(f"SELECT {DECISION_COLUMNS}, recorded_by FROM decision ORDER BY id DESC LIMIT ?", limit)
-    codes: dict[tuple[str, int], str] = {}
-    for kind, sql in SUBJECT_CODES.items():
-        for subject in await reader.fetch_in(sql, [row["subject_id"] for row in rows if row["subject_kind"] == kind]):
-            codes[(kind, subject["id"])] = subject["code"]
-    targets = await reader.fetch_in("SELECT id, reference FROM decision WHERE id IN", [row["target_id"] for row in rows if row["target_id"]])
-    references = {row["id"]: row["reference"] for row in [*rows, *targets]}
+    codes, references = await codes_and_references(reader, rows)
     return [
         {"subject_kind": row["subject_kind"], "code": codes.get((row["subject_kind"], row["subject_id"])),
          "recorded_by": row["recorded_by"], **decision_view(row, references)}

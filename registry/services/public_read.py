@@ -207,17 +207,23 @@ SUBJECT_CODES = {
 }
 
 
-async def changes(reader: Writer, after: int, limit: int) -> dict[str, Any]:
-    """Decisions recorded after a position, in recording order, with the cursor to continue from."""
-    rows = await reader.fetch_all(f"SELECT {DECISION_COLUMNS} FROM decision WHERE id > ? ORDER BY id LIMIT ?", after, limit + 1)
-    has_more = len(rows) > limit
-    rows = rows[:limit]
+async def codes_and_references(reader: Writer, rows: list[dict[str, Any]]) -> tuple[dict[tuple[str, int], str], dict[int, str]]:
+    """For decision rows: each subject's code by (kind, id), and the reference of every decision they name."""
     codes: dict[tuple[str, int], str] = {}
     for kind, sql in SUBJECT_CODES.items():
         for subject in await reader.fetch_in(sql, [row["subject_id"] for row in rows if row["subject_kind"] == kind]):
             codes[(kind, subject["id"])] = subject["code"]
     targets = await reader.fetch_in("SELECT id, reference FROM decision WHERE id IN", [row["target_id"] for row in rows if row["target_id"]])
-    references = {row["id"]: row["reference"] for row in rows} | {row["id"]: row["reference"] for row in targets}
+    references = {row["id"]: row["reference"] for row in [*rows, *targets]}
+    return codes, references
+
+
+async def changes(reader: Writer, after: int, limit: int) -> dict[str, Any]:
+    """Decisions recorded after a position, in recording order, with the cursor to continue from."""
+    rows = await reader.fetch_all(f"SELECT {DECISION_COLUMNS} FROM decision WHERE id > ? ORDER BY id LIMIT ?", after, limit + 1)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    codes, references = await codes_and_references(reader, rows)
     items = [
         {
             "cursor": encode_cursor(row["id"]),
