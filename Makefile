@@ -44,7 +44,7 @@ test: setup $(CHROMIUM)
 # After changing a message on a page: extract, update the Dutch catalog, then translate what is empty.
 messages: setup
 	$(BIN)/pybabel extract -F registry/translations/babel.cfg -k N_ --no-location --sort-output -o registry/translations/messages.pot .
-	$(BIN)/pybabel update -i registry/translations/messages.pot -d registry/translations -l nl --no-fuzzy-matching --ignore-obsolete --no-location -w 120
+	$(BIN)/pybabel update -i registry/translations/messages.pot -d registry/translations -l nl --no-fuzzy-matching --ignore-obsolete -w 120
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -15,8 +15,10 @@ from litestar.response import Redirect
 from registry.auth.oidc import OidcClient
 from registry.auth.permissions import Permission, allows
 from registry.auth.sessions import COOKIE, SessionStore, StaffSession
-from registry.i18n import N_
-from registry.public.page_support import render_page
+from registry.i18n import N_, translations
+from registry.public.page_support import language_of, render_page
+from registry.services.audit import Actor, Role
+from registry.services.errors import FieldError
 
 
 @dataclass
@@ -98,7 +100,25 @@ def clear_session_cookie(response: Response) -> None:
 def admin_page(request: Request, template: str, session: StaffSession, status: int = 200, **context: Any) -> Response[str]:
     """A staff page in the visitor's language, with who is signed in and the CSRF token for its forms."""
     return render_page(request, request.app.state["pages"], template, status, staff=session, csrf_token=session.csrf_token,
-                       section=context.pop("section", "admin"), **context)
+                       section=context.pop("section", "admin"), may=lambda permission: allows(session.role, Permission(permission)),
+                       **context)
+
+
+def actor_of(request: Request, session: StaffSession) -> Actor:
+    """The signed-in staff member as the audit trail records them: name, role now, and address."""
+    address = request.client.host if request.client else "unknown"
+    return Actor(name=f"user:{session.username}", role=Role(session.role) if session.role else None, source=address)
+
+
+def field_messages(request: Request, errors: list[FieldError], prefix: str = "") -> dict[str, str]:
+    """Field name -> message in the visitor's language; `prefix` (such as "coaches[0].") is cut from JSON paths."""
+    gettext = translations(language_of(request)).gettext
+    messages: dict[str, str] = {}
+    for error in errors:
+        name = error.field[len(prefix):] if prefix and error.field.startswith(prefix) else error.field
+        text = error.in_language(gettext)
+        messages[name] = f"{messages[name]} {text}" if name in messages else text
+    return messages
 
 
 def handle_sign_in_required(request: Request, exception: SignInRequired) -> Response[Any]:

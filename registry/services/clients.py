@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from piccolo.engine.base import Engine
 
+from registry.i18n import N_
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.import_write import utc_now
@@ -55,7 +56,7 @@ async def create_client(engine: Engine, actor: Actor, name: str) -> NewCredentia
     """Register a billing system; the secret is returned here and never again."""
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed([FieldError("name", f"give a name of 1 to {MAX_NAME_LENGTH} characters")])
+        raise ValidationFailed([FieldError.said("name", N_("give a name of 1 to %(limit)d characters"), limit=MAX_NAME_LENGTH)])
     credentials = NewCredentials(f"smr-{secrets.token_hex(8)}", secrets.token_urlsafe(32))
     moment = utc_now()
     async with writing(engine) as writer:

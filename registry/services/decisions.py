@@ -8,6 +8,7 @@ from typing import Any
 
 from registry import rules
 from registry.rules import DecisionKind
+from registry.i18n import N_
 from registry.services.errors import FieldError
 from registry.services.import_parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
 
@@ -112,14 +113,8 @@ class SubjectLedger:
         if target_field:
             self._check_target(kind, values[target_field], f"{path}.{target_field}", errors)
         if existing is not None:
-            errors.append(
-                FieldError(
-                    f"{path}.reference",
-                    f"reference {entry.reference} is already used for a different decision of "
-                    f"{self.subject_kind} {self.code}",
-                    "reference_conflict",
-                )
-            )
+            errors.append(FieldError.said(f"{path}.reference", N_("reference %(reference)s is already used for a different decision of %(kind)s %(code)s"),
+                                          "reference_conflict", reference=entry.reference, kind=self.subject_kind, code=self.code))
         if kind is DecisionKind.GRANT and design is not None and entry.starts_on is not None:
             check = rules.check_programme_grant(
                 design.guidance_type,
@@ -132,22 +127,45 @@ class SubjectLedger:
                 may_override,
             )
             if check.refused:
-                errors.append(FieldError(f"{path}.valid_from", f"grant {check.message}", "care_standard"))
+                errors.append(care_standard_error(f"{path}.valid_from", check, entry.starts_on))
         return (None if errors else entry), errors
 
     def _check_target(self, kind: DecisionKind, reference: str, field: str, errors: list[FieldError]) -> None:
         target = self.by_reference.get(reference.upper())
-        where = f"{self.subject_kind} {self.code}"
         if target is None:
-            errors.append(FieldError(field, f"no decision with reference {reference} for {where}", "target_missing"))
+            errors.append(FieldError.said(field, N_("no decision with reference %(reference)s for %(kind)s %(code)s"), "target_missing",
+                                          reference=reference, kind=self.subject_kind, code=self.code))
             return
         if kind is DecisionKind.LIFT and target.kind is not DecisionKind.SUSPEND:
-            errors.append(FieldError(field, f"{reference} is a {target.kind}, not a suspension", "target_not_suspension"))
+            errors.append(FieldError.said(field, N_("%(reference)s is a %(kind)s, not a suspension"), "target_not_suspension",
+                                          reference=reference, kind=str(target.kind)))
         elif kind is DecisionKind.RETRACT and target.kind is DecisionKind.RETRACT:
-            errors.append(FieldError(field, f"{reference} is itself a retraction and cannot be retracted", "target_is_retraction"))
+            errors.append(FieldError.said(field, N_("%(reference)s is itself a retraction and cannot be retracted"), "target_is_retraction",
+                                          reference=reference))
         elif target.retracted:
-            errors.append(FieldError(field, f"{reference} has already been retracted", "target_retracted"))
+            errors.append(FieldError.said(field, N_("%(reference)s has already been retracted"), "target_retracted", reference=reference))
 
     def add(self, entry: LedgerEntry) -> None:
         """Take a checked entry into account for the decisions after it."""
         self._remember(entry)
+
+
+def care_standard_error(field: str, check: rules.GrantCheck, valid_from: dt.date) -> FieldError:
+    """The refusal of a grant by the care standard, naming the shortfall (and why no override applies)."""
+    shortfall = check.shortfall
+    assert shortfall is not None
+    if "override ended" in check.message:
+        template = N_("A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
+                      "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
+                      "%(minimum_minutes)d minutes. The 2026 override ended on 1 January 2027.")
+    elif "only an admin" in check.message:
+        template = N_("A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
+                      "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
+                      "%(minimum_minutes)d minutes. Only an admin may override this.")
+    else:
+        template = N_("A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
+                      "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
+                      "%(minimum_minutes)d minutes.")
+    params = {"valid_from": valid_from.isoformat(), "sessions": shortfall.sessions, "minutes": shortfall.minutes,
+              "minimum_sessions": shortfall.minimum.sessions, "minimum_minutes": shortfall.minimum.minutes}
+    return FieldError(field, f"grant {check.message}", "care_standard", template, tuple(params.items()))

@@ -10,7 +10,8 @@ from typing import Any, Callable
 import msgspec
 
 from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, SubjectKind
-from registry.services.errors import FieldError
+from registry.i18n import N_
+from registry.services.errors import FieldError, Refusal
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 EIGHT_DIGITS = re.compile(r"^[0-9]{8}$")
@@ -78,7 +79,7 @@ class _Fields:
         self.values: dict[str, Any] = {}
 
     def error(self, name: str, message: str, code: str = "invalid") -> None:
-        self.errors.append(FieldError(f"{self.path}.{name}", message, code))
+        self.errors.append(FieldError.said(f"{self.path}.{name}", message, code))
 
     def take(self, name: str, check: Callable[[Any], Any], nullable: bool = True) -> None:
         if name not in self.raw:
@@ -88,17 +89,17 @@ class _Fields:
             if nullable:
                 self.values[name] = None
             else:
-                self.error(name, "must not be null", "required")
+                self.error(name, N_("must not be null"), "required")
             return
         try:
             self.values[name] = check(value)
-        except ValueError as problem:
-            self.error(name, str(problem))
+        except Refusal as problem:
+            self.errors.append(FieldError(f"{self.path}.{name}", str(problem), "invalid", problem.template, problem.params))
 
     def reject_unknown(self, allowed: tuple[str, ...]) -> None:
         for name in self.raw:
             if name not in allowed:
-                self.error(name, "unknown field", "unknown_field")
+                self.error(name, N_("unknown field"), "unknown_field")
 
 
 def text(max_length: int, min_length: int = 1) -> Callable[[Any], str]:
@@ -106,12 +107,12 @@ def text(max_length: int, min_length: int = 1) -> Callable[[Any], str]:
 
     def check(value: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError("must be a string")
+            raise Refusal(N_("must be a string"))
         value = value.strip()
         if len(value) < min_length:
-            raise ValueError("must not be empty")
+            raise Refusal(N_("must not be empty"))
         if len(value) > max_length:
-            raise ValueError(f"must be at most {max_length} characters")
+            raise Refusal(N_("must be at most %(limit)d characters"), limit=max_length)
         return value
 
     return check
@@ -120,25 +121,25 @@ def text(max_length: int, min_length: int = 1) -> Callable[[Any], str]:
 def code(value: Any) -> str:
     """A registry code, matched case-insensitively and kept upper-case."""
     if not isinstance(value, str) or not CODE_PATTERN.match(value.strip().upper()):
-        raise ValueError("must be a code of letters, digits and '-' (at most 32), starting with a letter or digit")
+        raise Refusal(N_("must be a code of letters, digits and '-' (at most 32), starting with a letter or digit"))
     return value.strip().upper()
 
 
 def eight_digits(value: Any) -> str:
     """An AGB code or KvK number: exactly 8 digits as a string (leading zeros count)."""
     if not isinstance(value, str) or not EIGHT_DIGITS.match(value):
-        raise ValueError("must be a string of exactly 8 digits")
+        raise Refusal(N_("must be a string of exactly 8 digits"))
     return value
 
 
 def iso_date(value: Any) -> dt.date:
     """A calendar date written YYYY-MM-DD."""
     if not isinstance(value, str) or not ISO_DATE.match(value):
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise Refusal(N_("must be a date written YYYY-MM-DD"))
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError("is not a real calendar date") from None
+        raise Refusal(N_("is not a real calendar date")) from None
 
 
 def count(maximum: int) -> Callable[[Any], int]:
@@ -146,9 +147,9 @@ def count(maximum: int) -> Callable[[Any], int]:
 
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("must be a whole number")
+            raise Refusal(N_("must be a whole number"))
         if not 0 <= value <= maximum:
-            raise ValueError(f"must be between 0 and {maximum}")
+            raise Refusal(N_("must be between 0 and %(maximum)d"), maximum=maximum)
         return value
 
     return check
@@ -159,7 +160,7 @@ def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 
     def check(value: Any) -> str:
         if value not in options:
-            raise ValueError(f"must be one of {', '.join(options)}")
+            raise Refusal(N_("must be one of %(options)s"), options=", ".join(options))
         return value
 
     return check
@@ -170,12 +171,12 @@ def choices(options: tuple[str, ...], allow_empty: bool = False) -> Callable[[An
 
     def check(value: Any) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError("must be a list of strings")
+            raise Refusal(N_("must be a list of strings"))
         unknown = [item for item in value if item not in options]
         if unknown:
-            raise ValueError(f"unknown value {unknown[0]!r}; allowed: {', '.join(options)}")
+            raise Refusal(N_("unknown value %(value)r; allowed: %(options)s"), value=unknown[0], options=", ".join(options))
         if not value and not allow_empty:
-            raise ValueError("must name at least one value")
+            raise Refusal(N_("must name at least one value"))
         return [option for option in options if option in value]
 
     return check
@@ -184,9 +185,9 @@ def choices(options: tuple[str, ...], allow_empty: bool = False) -> Callable[[An
 def city_list(value: Any) -> list[str]:
     """A list of place names."""
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise ValueError("must be a list of place names")
+        raise Refusal(N_("must be a list of place names"))
     if len(value) > 200:
-        raise ValueError("must name at most 200 places")
+        raise Refusal(N_("must name at most 200 places"))
     return list(dict.fromkeys(item.strip() for item in value))
 
 
@@ -194,7 +195,7 @@ def email(value: Any) -> str:
     """An e-mail address."""
     value = text(254)(value)
     if not EMAIL.match(value):
-        raise ValueError("must be an e-mail address")
+        raise Refusal(N_("must be an e-mail address"))
     return value
 
 
@@ -256,16 +257,16 @@ def parse_document(content: bytes | str) -> ParsedDocument:
     try:
         document = msgspec.json.decode(content)
     except msgspec.DecodeError as problem:
-        parsed.errors.append(FieldError("$", f"not valid JSON: {problem}", "invalid_json"))
+        parsed.errors.append(FieldError.said("$", N_("not valid JSON: %(problem)s"), "invalid_json", problem=str(problem)))
         return parsed
     if not isinstance(document, dict):
-        parsed.errors.append(FieldError("$", "must be a JSON object with the sections " + ", ".join(SECTIONS)))
+        parsed.errors.append(FieldError.said("$", N_("must be a JSON object with the sections %(sections)s"), sections=", ".join(SECTIONS)))
         return parsed
     for name, value in document.items():
         if name not in SECTIONS:
-            parsed.errors.append(FieldError(name, "unknown section", "unknown_field"))
+            parsed.errors.append(FieldError.said(name, N_("unknown section"), "unknown_field"))
         elif not isinstance(value, list):
-            parsed.errors.append(FieldError(name, "must be a list"))
+            parsed.errors.append(FieldError.said(name, N_("must be a list")))
     for section in SECTIONS:
         items = document.get(section)
         if not isinstance(items, list):
@@ -273,7 +274,7 @@ def parse_document(content: bytes | str) -> ParsedDocument:
         for index, raw in enumerate(items):
             path = f"{section}[{index}]"
             if not isinstance(raw, dict):
-                parsed.errors.append(FieldError(path, "must be a JSON object"))
+                parsed.errors.append(FieldError.said(path, N_("must be a JSON object")))
                 continue
             if section == "decisions":
                 values = _decision_fields(raw, path, parsed.errors)
@@ -293,7 +294,7 @@ def _entity_fields(section: str, raw: dict[str, Any], path: str, errors: list[Fi
     if section == "qualifications":
         for name in REQUIRED_QUALIFICATION_FIELDS:
             if name not in raw:
-                fields.error(name, "is required", "required")
+                fields.error(name, N_("is required"), "required")
     return fields.values
 
 
@@ -306,7 +307,7 @@ def _decision_fields(raw: dict[str, Any], path: str, errors: list[FieldError]) -
     fields.take("reason", text(4000, min_length=0), nullable=True)
     for name in ("subject", "code", "kind", "reference"):
         if name not in raw:
-            fields.error(name, "is required", "required")
+            fields.error(name, N_("is required"), "required")
     kind = fields.values.get("kind")
     if kind is None:
         fields.reject_unknown(DECISION_COMMON_FIELDS + _all_kind_fields())
@@ -319,23 +320,26 @@ def _decision_fields(raw: dict[str, Any], path: str, errors: list[FieldError]) -
     ) + (("override_reason",) if kind is DecisionKind.GRANT else ())
     for name in raw:
         if name not in allowed:
-            hint = "unknown field" if name not in _all_kind_fields() else f"is not a field of a {kind} decision"
-            fields.error(name, hint, "unknown_field")
+            if name not in _all_kind_fields():
+                fields.error(name, N_("unknown field"), "unknown_field")
+            else:
+                fields.errors.append(FieldError.said(f"{path}.{name}", N_("is not a field of a %(kind)s decision"), "unknown_field", kind=str(kind)))
     if start_field:
         fields.take(start_field, iso_date, nullable=False)
         if start_field not in raw:
-            fields.error(start_field, f"is required for a {kind}", "required")
+            fields.errors.append(FieldError.said(f"{path}.{start_field}", N_("is required for a %(kind)s"), "required", kind=str(kind)))
     if end_field:
         fields.take(end_field, iso_date, nullable=True)
     if target_field:
         fields.take(target_field, text(64), nullable=False)
         if target_field not in raw:
-            fields.error(target_field, f"is required for a {kind}", "required")
+            fields.errors.append(FieldError.said(f"{path}.{target_field}", N_("is required for a %(kind)s"), "required", kind=str(kind)))
     if kind is DecisionKind.GRANT:
         fields.take("override_reason", text(4000), nullable=True)
     starts, ends = fields.values.get(start_field or ""), fields.values.get(end_field or "")
     if starts is not None and ends is not None and ends < starts:
-        fields.error(end_field or "", f"ends before it starts ({end_field} {ends} is before {start_field} {starts})", "period_ends_before_start")
+        fields.errors.append(FieldError.said(f"{path}.{end_field}", N_("ends before it starts (%(end_field)s %(ends)s is before %(start_field)s %(starts)s)"),
+                                            "period_ends_before_start", end_field=end_field, ends=str(ends), start_field=start_field, starts=str(starts)))
     return fields.values
 
 

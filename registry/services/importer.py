@@ -12,7 +12,8 @@ from piccolo.engine.base import Engine
 from registry import rules
 from registry.services.audit import Actor, Role
 from registry.services.decisions import LedgerEntry, ProgrammeDesign, SubjectLedger, entry_from_row
-from registry.services.errors import FieldError, ValidationFailed
+from registry.i18n import N_
+from registry.services.errors import EditConflict, FieldError, ValidationFailed
 from registry.services.import_parse import (
     ENTITY_SECTIONS,
     JSON_LIST_FIELDS,
@@ -204,7 +205,7 @@ async def _resolve_entities(
                     next_number = await _next_code_number(writer, table, code_column, prefix, parsed, section)
                 code, next_number = f"{prefix}{next_number:06d}", next_number + 1
             if code in seen:
-                errors.append(FieldError(f"{record.path}.{code_column}", f"{code} is also given at {seen[code]}", "duplicate"))
+                errors.append(FieldError.said(f"{record.path}.{code_column}", N_("%(code)s is also given at %(path)s"), "duplicate", code=code, path=seen[code]))
                 continue
             seen[code] = record.path
             existing = known[section].get(code)
@@ -213,13 +214,14 @@ async def _resolve_entities(
             if existing is None:
                 for name in required:
                     if record.get(name) is None:
-                        errors.append(FieldError(f"{record.path}.{name}", "is required for a new record", "required"))
+                        errors.append(FieldError.said(f"{record.path}.{name}", N_("is required for a new record"), "required"))
             after = {code_column: code, **{k: v for k, v in record.values.items() if k != code_column}}
             organisation = after.get("organisation")
             if organisation and organisation not in organisation_codes.values():
-                errors.append(FieldError(f"{record.path}.organisation", f"no organisation with code {organisation} in the registry or this file", "unknown_reference"))
+                errors.append(FieldError.said(f"{record.path}.organisation", N_("no organisation with code %(code)s in the registry or this file"),
+                                              "unknown_reference", code=organisation))
             if section == "programmes" and existing is not None and "organisation" in record.values and organisation is None:
-                errors.append(FieldError(f"{record.path}.organisation", "a programme must have a provider", "required"))
+                errors.append(FieldError.said(f"{record.path}.organisation", N_("a programme must have a provider"), "required"))
             changes.append(EntityChange(section, record.path, code, existing, after))
         plan.entities[section] = changes
     await _check_coach_agb_codes(writer, plan.entities["coaches"], errors)
@@ -277,14 +279,16 @@ async def _check_coach_agb_codes(writer: Writer, coaches: list[EntityChange], er
         if not agb:
             continue
         if agb in holder:
-            errors.append(FieldError(f"{change.path}.agb_code", f"AGB code {agb} is also given to {holder[agb].code} at {holder[agb].path}", "duplicate"))
+            errors.append(FieldError.said(f"{change.path}.agb_code", N_("AGB code %(agb)s is also given to %(code)s at %(path)s"), "duplicate",
+                                          agb=agb, code=holder[agb].code, path=holder[agb].path))
         holder[agb] = change
     in_file = {change.code for change in coaches}
     rows = await writer.fetch_in("SELECT registration_number, agb_code FROM coach WHERE agb_code IN", list(holder))
     for row in rows:
         change = holder[row["agb_code"]]
         if row["registration_number"] != change.code and row["registration_number"] not in in_file:
-            errors.append(FieldError(f"{change.path}.agb_code", f"AGB code {row['agb_code']} already identifies coach {row['registration_number']}", "agb_code_taken"))
+            errors.append(FieldError.said(f"{change.path}.agb_code", N_("AGB code %(agb)s already identifies coach %(code)s"), "agb_code_taken",
+                                          agb=row["agb_code"], code=row["registration_number"]))
 
 
 async def _plan_qualifications(
@@ -307,12 +311,15 @@ async def _plan_qualifications(
     for record in records:
         coach, training = record.get("coach"), record.get("training")
         if coach and coach not in coaches:
-            errors.append(FieldError(f"{record.path}.coach", f"no coach with registration number {coach} in the registry or this file", "unknown_reference"))
+            errors.append(FieldError.said(f"{record.path}.coach", N_("no coach with registration number %(code)s in the registry or this file"),
+                                          "unknown_reference", code=coach))
         if training and training not in trainings:
-            errors.append(FieldError(f"{record.path}.training", f"no training with code {training} in the registry or this file", "unknown_reference"))
+            errors.append(FieldError.said(f"{record.path}.training", N_("no training with code %(code)s in the registry or this file"),
+                                          "unknown_reference", code=training))
         key = (coach, training)
         if key in seen:
-            errors.append(FieldError(record.path, f"coach {coach} and training {training} are also given at {seen[key]}", "duplicate"))
+            errors.append(FieldError.said(record.path, N_("coach %(coach)s and training %(training)s are also given at %(path)s"), "duplicate",
+                                          coach=coach, training=training, path=seen[key]))
             continue
         seen[key] = record.path
         existing = stored.get(key)
@@ -360,7 +367,8 @@ async def _plan_decisions(
         key = (record.get("subject"), record.get("code"))
         ledger = subjects.get(key)
         if ledger is None:
-            errors.append(FieldError(f"{record.path}.code", f"no {key[0]} with code {key[1]} in the registry or this file", "unknown_subject"))
+            errors.append(FieldError.said(f"{record.path}.code", N_("no %(kind)s with code %(code)s in the registry or this file"), "unknown_subject",
+                                          kind=key[0], code=key[1]))
             continue
         design = designs.get(key[1]) if key[0] == "programme" else None
         entry, problems = ledger.check(record.values, record.path, -index, design, recorded_on, may_override, allow_identical)

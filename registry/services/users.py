@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from piccolo.engine.base import Engine
 
+from registry.i18n import N_
 from registry.services.audit import Actor, AuditAction, AuditEntry, Role, record_events
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.import_write import utc_now
@@ -25,17 +26,17 @@ async def create_user(
     username = username.strip().lower()
     errors = []
     if not USERNAME.match(username):
-        errors.append(FieldError("username", "use 2-150 lower-case letters, digits and . _ @ -"))
+        errors.append(FieldError.said("username", N_("use 2-150 lower-case letters, digits and . _ @ -")))
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters"))
+        errors.append(FieldError.said("password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
     if role not in tuple(Role):
-        errors.append(FieldError("role", f"must be one of {', '.join(Role)}"))
+        errors.append(FieldError.said("role", N_("must be one of %(options)s"), options=", ".join(Role)))
     if errors:
         raise ValidationFailed(errors)
     moment = utc_now()
     async with writing(engine) as writer:
         if await writer.fetch_one("SELECT id FROM staff_user WHERE username = ?", username):
-            raise ValidationFailed([FieldError("username", f"{username} already exists", "duplicate")])
+            raise ValidationFailed([FieldError.said("username", N_("%(username)s already exists"), "duplicate", username=username)])
         [user_id] = await writer.allocate_ids("staff_user", 1)
         await writer.insert_many(
             "staff_user",
