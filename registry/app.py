@@ -16,7 +16,7 @@ from piccolo.engine.base import Engine
 
 from registry import db
 from registry.admin import dashboard as admin_dashboard
-from registry.admin import sign_in
+from registry.admin import decision_pages, records, sign_in
 from registry.admin.support import EXCEPTION_HANDLERS as ADMIN_EXCEPTION_HANDLERS
 from registry.admin.support import StaffAuth
 from registry.api import fast_verify, oauth, verifications
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = Litestar(
         route_handlers=[
             live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES,
-            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES, *sign_in.ROUTES, *admin_dashboard.ROUTES,
+            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES, *sign_in.ROUTES, *admin_dashboard.ROUTES, *records.ROUTES, *decision_pages.ROUTES,
             create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
                                        include_in_schema=False),
         ],

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import FormMultiDict
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect
 
@@ -72,18 +73,24 @@ def requires(permission: Permission):
     return guard
 
 
-async def checked_form(request: Request, session: StaffSession | None) -> dict[str, str]:
-    """The posted form, refused unless it carries this session's CSRF token and comes from this site."""
+async def checked_post(request: Request, session: StaffSession | None) -> FormMultiDict:
+    """The posted form (every value of repeated fields), refused unless it carries this session's CSRF token and comes from this site."""
     origin = request.headers.get("origin")
     settings = request.app.state["settings"]
     # "null" (a privacy-minded browser or a sandboxed frame) proves nothing either way; the token still decides.
     if origin and origin != "null" and origin not in {settings.public_url, f"{request.url.scheme}://{request.url.netloc}"}:
         raise CsrfRefused()
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
-    sent = form.pop("csrf_token", "")
-    if session is None or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
         raise CsrfRefused()
     return form
+
+
+async def checked_form(request: Request, session: StaffSession | None) -> dict[str, str]:
+    """The posted text fields (one value each), after the same checks as checked_post."""
+    form = await checked_post(request, session)
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
 
 
 def set_session_cookie(response: Response, session: StaffSession, settings: Any) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry import rules
-from registry.rules import DecisionKind
 from registry.i18n import N_
+from registry.rules import DecisionKind
 from registry.services.errors import FieldError
 from registry.services.import_parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
 

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import msgspec
 
-from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, SubjectKind
 from registry.i18n import N_
+from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, SubjectKind
 from registry.services.errors import FieldError, Refusal
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")

@@ -84,7 +84,8 @@ async def write_plan(
     await record_events(writer, actor, audit, moment)
     progress("writing", steps, steps)
     last = await last_decision(writer)
-    return ImportReport(created, updated, unchanged, recorded, plan.skipped_decisions, last["id"] if last else 0, True)
+    new_codes = {section: [c.code for c in changes if c.existing is None] for section, changes in plan.entities.items()}
+    return ImportReport(created, updated, unchanged, recorded, plan.skipped_decisions, last["id"] if last else 0, True, new_codes)
 
 
 async def _ids_by_code(writer: Writer, table: str, code_column: str, codes: list[str]) -> dict[str, int]:

@@ -10,10 +10,10 @@ from typing import Any, Callable
 from piccolo.engine.base import Engine
 
 from registry import rules
+from registry.i18n import N_
 from registry.services.audit import Actor, Role
 from registry.services.decisions import LedgerEntry, ProgrammeDesign, SubjectLedger, entry_from_row
-from registry.i18n import N_
-from registry.services.errors import EditConflict, FieldError, ValidationFailed
+from registry.services.errors import EditConflict, FieldError, NotFound, ValidationFailed
 from registry.services.import_parse import (
     ENTITY_SECTIONS,
     JSON_LIST_FIELDS,
@@ -81,6 +81,8 @@ class ImportReport:
     decisions_skipped: int
     data_version: int
     applied: bool
+    # section -> codes of the records this import creates, in file order (staff pages go on to the new record).
+    new_codes: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able summary."""
@@ -122,8 +124,15 @@ async def import_document(
     allow_identical_decisions: bool = True,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    expected_versions: dict[tuple[str, str], int] | None = None,
+    always_new: bool = False,
 ) -> ImportReport:
-    """Import a document all-or-nothing; raises ValidationFailed listing every problem."""
+    """Import a document all-or-nothing; raises ValidationFailed listing every problem.
+
+    `expected_versions` maps (section, code) to the version a staff member's form was based on;
+    a record changed since then raises EditConflict and nothing is written (optimistic locking).
+    `always_new` creates every code-less record instead of matching it to a stored one (a staff "new" form).
+    """
     progress = progress or (lambda stage, done, total: None)
     parsed = parse_document(content)
     if parsed.errors:
@@ -131,7 +140,8 @@ async def import_document(
     report: ImportReport | None = None
     try:
         async with writing(engine) as writer:
-            plan, errors = await _plan(writer, parsed, actor, allow_identical_decisions, progress, now)
+            await _check_versions(writer, expected_versions or {})
+            plan, errors = await _plan(writer, parsed, actor, allow_identical_decisions, progress, now, always_new)
             if errors:
                 raise ValidationFailed(errors)
             if not plan.has_changes():
@@ -146,6 +156,23 @@ async def import_document(
     return report
 
 
+async def _check_versions(writer: Writer, expected: dict[tuple[str, str], int]) -> None:
+    """Refuse to overwrite a record that changed since the form showing it was opened."""
+    for (section, code), version in expected.items():
+        if section == "qualifications":
+            coach, training = code.split("/", 1)
+            row = await writer.fetch_one(
+                "SELECT q.* FROM qualification q JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training "
+                "WHERE c.registration_number = ? AND t.code = ?", coach, training)
+        else:
+            table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
+            row = await writer.fetch_one(f'SELECT * FROM "{table}" WHERE {code_column} = ?', code)
+        if row is None:
+            raise NotFound(f"no {section} record {code}")
+        if row["version"] != version:
+            raise EditConflict(section, code, _decoded(row))
+
+
 async def _plan(
     writer: Writer,
     parsed: ParsedDocument,
@@ -153,6 +180,7 @@ async def _plan(
     allow_identical: bool,
     progress: Progress,
     now: dt.datetime | None,
+    always_new: bool = False,
 ) -> tuple[ImportPlan, list[FieldError]]:
     errors: list[FieldError] = []
     plan = ImportPlan()
@@ -161,7 +189,7 @@ async def _plan(
         records = parsed.sections[section]
         codes = [record.get(code_column) for record in records if record.get(code_column)]
         known[section] = await _rows_by_code(writer, table, code_column, codes, records)
-    await _resolve_entities(writer, parsed, known, plan, errors)
+    await _resolve_entities(writer, parsed, known, plan, errors, always_new)
     progress("checking", 1, 3)
     await _plan_qualifications(writer, parsed, known, plan, errors)
     progress("checking", 2, 3)
@@ -187,6 +215,7 @@ async def _resolve_entities(
     known: dict[str, dict[str, dict[str, Any]]],
     plan: ImportPlan,
     errors: list[FieldError],
+    always_new: bool = False,
 ) -> None:
     """Match each record to a stored one (by code, or natural key), merge, and check references."""
     organisation_codes = await _organisation_codes(writer, parsed, known)
@@ -196,7 +225,7 @@ async def _resolve_entities(
         next_number = None
         for record in parsed.sections[section]:
             code = record.get(code_column)
-            if code is None:
+            if code is None and not always_new:
                 code = await _natural_match(writer, section, record)
                 if code is not None and code not in known[section]:
                     known[section].update(await _rows_by_code(writer, table, code_column, [code], []))

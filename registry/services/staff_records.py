@@ -1,0 +1,200 @@
+"""Records as staff see and change them: every field (private ones too), the full decision timeline, saves and decisions.
+
+Writes go through the import service with a one-record document, so a form is checked by the
+same rules, written with the same audit events and refused all-or-nothing exactly like a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from piccolo.engine.base import Engine
+
+from registry import rules
+from registry.i18n import N_
+from registry.search_text import query_words
+from registry.services.audit import Actor
+from registry.services.errors import NotFound
+from registry.services.importer import ImportReport, import_document
+from registry.services.public_read import codes_and_references
+from registry.services.sql import Writer
+from registry.services.verification_index import Snapshot, to_decision
+
+SUBJECT_KINDS = ("training", "programme", "coach")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKind:
+    """One kind of record: where it is stored, its import section and its staff pages."""
+
+    kind: str
+    section: str
+    table: str
+    code_column: str
+    slug: str
+    plural: str
+    singular: str
+    sorts: tuple[tuple[str, str, str], ...]  # (key, label, ORDER BY)
+
+    @property
+    def has_decisions(self) -> bool:
+        """Trainings, programmes and coaches are accredited; organisations are not."""
+        return self.kind in SUBJECT_KINDS
+
+
+KINDS: dict[str, RecordKind] = {
+    "programme": RecordKind("programme", "programmes", "programme", "code", "programmas", N_("Programmes"), N_("Programme"),
+                            (("name", N_("Name"), "r.name, r.code"), ("code", N_("Code"), "r.code"),
+                             ("changed", N_("Last changed"), "r.updated_at DESC, r.code"))),
+    "coach": RecordKind("coach", "coaches", "coach", "registration_number", "coaches", N_("Coaches"), N_("Coach"),
+                        (("name", N_("Name"), "r.surname, r.initials, r.registration_number"), ("code", N_("Registration number"), "r.registration_number"),
+                         ("changed", N_("Last changed"), "r.updated_at DESC, r.registration_number"))),
+    "training": RecordKind("training", "trainings", "training", "code", "opleidingen", N_("Trainings"), N_("Training"),
+                           (("name", N_("Name"), "r.name, r.code"), ("code", N_("Code"), "r.code"),
+                            ("changed", N_("Last changed"), "r.updated_at DESC, r.code"))),
+    "organisation": RecordKind("organisation", "organisations", "organisation", "code", "organisaties", N_("Organisations"),
+                               N_("Organisation"),
+                               (("name", N_("Name"), "r.name, r.code"), ("code", N_("Code"), "r.code"),
+                                ("changed", N_("Last changed"), "r.updated_at DESC, r.code"))),
+}
+JSON_LISTS = ("guidance_types", "formats", "modes", "cities")
+LIST_COLUMNS = {
+    "programme": "r.id, r.code, r.name, r.guidance_type, r.format, r.cities, r.updated_at, o.code AS organisation_code, o.name AS organisation_name",
+    "coach": "r.id, r.registration_number AS code, r.initials, r.prefix, r.surname, r.city, r.agb_code, r.email, r.updated_at",
+    "training": "r.id, r.code, r.name, r.guidance_types, r.formats, r.updated_at, o.code AS organisation_code, o.name AS organisation_name",
+    "organisation": "r.id, r.code, r.name, r.city, r.kvk_number, r.agb_code, r.updated_at",
+}
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: json.loads(value) if key in JSON_LISTS and isinstance(value, str) else value for key, value in row.items()}
+
+
+def coach_name(row: dict[str, Any]) -> str:
+    """Initials, prefix and surname as one name."""
+    return " ".join(part for part in (row.get("initials"), row.get("prefix"), row.get("surname")) if part)
+
+
+def decisions_of(snapshot: Snapshot, kind: str, row: dict[str, Any]) -> tuple[rules.Decision, ...]:
+    """A subject's decisions as the verification index holds them."""
+    if kind == "programme":
+        entry = snapshot.programmes.get(row["code"])
+        return entry.decisions if entry else ()
+    if kind == "coach":
+        entry = snapshot.coaches.get(row["code"])
+        return entry.decisions if entry else ()
+    if kind == "training":
+        training = snapshot.trainings.get(row["id"])
+        return training.facts.decisions if training else ()
+    return ()
+
+
+def status_today(decisions: tuple[rules.Decision, ...] | list[rules.Decision], on: dt.date) -> str:
+    """The status word of a subject's decisions on a day."""
+    return str(rules.Timeline(list(decisions)).status_on(on))
+
+
+async def list_records(
+    reader: Writer, snapshot: Snapshot, kind: RecordKind, on: dt.date, q: str | None, status: str | None, sort: str,
+    page: int, size: int, everything: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of records matching the words and status, in the chosen order, each with its status today."""
+    join = " LEFT JOIN organisation o ON o.id = r.organisation" if kind.kind in ("programme", "training") else ""
+    select = f'SELECT {LIST_COLUMNS[kind.kind]} FROM "{kind.table}" r{join}'
+    where, params = [], []
+    for word in query_words(q):
+        where.append("r.search_text LIKE ?")
+        params.append(f"% {word}%")
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    order = dict((key, sql) for key, _label, sql in kind.sorts).get(sort, kind.sorts[0][2])
+    if status is None and not everything:
+        total = (await reader.fetch_one(f'SELECT COUNT(*) AS n FROM "{kind.table}" r{clause}', *params))["n"]
+        rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order} LIMIT ? OFFSET ?", *params, size, (page - 1) * size)
+    else:
+        # Status is derived from decisions, not stored: filter the matches by it, then take the page.
+        rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order}", *params)
+    items = []
+    for row in rows:
+        item = _decoded(row)
+        if kind.has_decisions:
+            item["status"] = status_today(decisions_of(snapshot, kind.kind, row), on)
+        if kind.kind == "coach":
+            item["name"] = coach_name(row)
+        if status is None or item.get("status") == status:
+            items.append(item)
+    if status is None and not everything:
+        return items, int(total)
+    return (items if everything else items[(page - 1) * size : page * size]), len(items)
+
+
+async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date) -> dict[str, Any]:
+    """Every stored field of one record, its decisions (retracted ones marked) and its status today."""
+    join = ", o.code AS organisation_code, o.name AS organisation_name" if kind.kind in ("programme", "training") else ""
+    source = f'"{kind.table}" r LEFT JOIN organisation o ON o.id = r.organisation' if join else f'"{kind.table}" r'
+    row = await reader.fetch_one(f"SELECT r.*{join} FROM {source} WHERE r.{kind.code_column} = ?", code.upper())
+    if row is None:
+        raise NotFound(f"no {kind.kind} {code.upper()}")
+    record = _decoded(row)
+    record["code"] = row[kind.code_column]
+    if kind.kind == "coach":
+        record["name"] = coach_name(row)
+        record["qualifications"] = await reader.fetch_all(
+            "SELECT q.completed_on, q.certificate, q.version, t.code AS training_code, t.name AS training_name "
+            "FROM qualification q JOIN training t ON t.id = q.training WHERE q.coach = ? ORDER BY q.completed_on, t.code", row["id"])
+    if kind.kind == "organisation":
+        record["programmes"] = await reader.fetch_all("SELECT code, name FROM programme WHERE organisation = ? ORDER BY name", row["id"])
+        record["trainings"] = await reader.fetch_all("SELECT code, name FROM training WHERE organisation = ? ORDER BY name", row["id"])
+    if kind.has_decisions:
+        rows = await reader.fetch_all("SELECT * FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id", kind.kind, row["id"])
+        _codes, references = await codes_and_references(reader, rows)
+        retracted = {r["target_id"]: r for r in rows if r["kind"] == "retract"}
+        lifted = {r["target_id"] for r in rows if r["kind"] == "lift" and r["id"] not in retracted}
+        record["decisions"] = [
+            {**r, "target_reference": references.get(r["target_id"]), "retracted_by": (retracted.get(r["id"]) or {}).get("reference"),
+             "lifted": r["id"] in lifted}
+            for r in rows
+        ]
+        decisions = [to_decision(r) for r in rows]
+        timeline = rules.Timeline(decisions)
+        record["status"] = str(timeline.status_on(on))
+        record["covering_grant"] = timeline.covering_grant(on)
+    return record
+
+
+def one_record(section: str, record: dict[str, Any]) -> bytes:
+    """An import document holding one record."""
+    return msgspec.json.encode({section: [record]})
+
+
+async def save_record(
+    engine: Engine, actor: Actor, kind: RecordKind, code: str | None, values: dict[str, Any], version: int | None, apply: bool = True
+) -> str | None:
+    """Create (no code) or change a record and return its code; a change based on an older version raises EditConflict.
+
+    With apply=False everything is checked and nothing kept (to name every problem of a form at once).
+    """
+    record = {kind.code_column: code, **values} if code else dict(values)
+    expected = {(kind.section, code): version} if code and version is not None else None
+    report = await import_document(engine, one_record(kind.section, record), actor, apply=apply, expected_versions=expected,
+                                   always_new=code is None)
+    if not apply:
+        return None
+    return code or report.new_codes[kind.section][0]
+
+
+async def save_qualification(engine: Engine, actor: Actor, coach: str, values: dict[str, Any], version: int | None) -> ImportReport:
+    """Record that a coach completed a training (or correct the date or certificate)."""
+    record = {"coach": coach, **values}
+    expected = {("qualifications", f"{coach}/{values.get('training')}"): version} if version is not None else None
+    return await import_document(engine, one_record("qualifications", record), actor, expected_versions=expected)
+
+
+async def record_decision(engine: Engine, actor: Actor, subject_kind: str, code: str, values: dict[str, Any]) -> ImportReport:
+    """Record one decision on a subject, checked against its earlier decisions and the care standard."""
+    decision = {"subject": subject_kind, "code": code, **values}
+    # A decision identical to a stored one with the same reference is a refusal here: staff meant a new one.
+    return await import_document(engine, one_record("decisions", decision), actor, allow_identical_decisions=False)
