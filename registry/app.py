@@ -15,8 +15,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from piccolo.engine.base import Engine
 
 from registry import db
+from registry.admin import api_clients, audit_log, decision_pages, import_upload, records, sign_in, staff
 from registry.admin import dashboard as admin_dashboard
-from registry.admin import decision_pages, records, sign_in
 from registry.admin.support import EXCEPTION_HANDLERS as ADMIN_EXCEPTION_HANDLERS
 from registry.admin.support import StaffAuth
 from registry.api import fast_verify, oauth, verifications
@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = Litestar(
         route_handlers=[
             live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES,
-            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES, *sign_in.ROUTES, *admin_dashboard.ROUTES, *records.ROUTES, *decision_pages.ROUTES,
+            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES, *sign_in.ROUTES, *admin_dashboard.ROUTES, *audit_log.ROUTES, *api_clients.ROUTES, *records.ROUTES, *decision_pages.ROUTES,
+            *staff.ROUTES, *import_upload.ROUTES,
             create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
                                        include_in_schema=False),
         ],

@@ -159,7 +159,7 @@ class AuditEvent(Table, tablename="audit_event"):
     actor_role = Varchar(length=16, null=True, default=None)
     action = Varchar(length=64)
     subject_kind = Varchar(length=16, null=True, default=None)
-    subject_code = Varchar(length=CODE_LENGTH, null=True, default=None)
+    subject_code = Varchar(length=255, null=True, default=None)  # a registry code or a staff username
     before_state = JSON(null=True, default=None)
     after_state = JSON(null=True, default=None)
     source = Varchar(length=100, default="")

@@ -8,26 +8,15 @@ from typing import Any, Iterable
 
 from litestar import Response
 
+from registry.csv_cells import BYTE_ORDER_MARK, safe_cell
 from registry.services.staff_records import RecordKind
 
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "programme": ("code", "name", "organisation_code", "organisation_name", "guidance_type", "format", "cities", "status", "updated_at"),
     "coach": ("code", "initials", "prefix", "surname", "agb_code", "email", "city", "status", "updated_at"),
     "training": ("code", "name", "organisation_code", "organisation_name", "guidance_types", "formats", "status", "updated_at"),
     "organisation": ("code", "name", "kvk_number", "agb_code", "city", "updated_at"),
 }
-
-
-def safe_cell(value: Any) -> str:
-    """A value as CSV text; lists joined; a would-be formula kept as text by a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        value = "; ".join(str(item) for item in value)
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
@@ -37,7 +26,7 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
     writer.writerow(header)
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return (BYTE_ORDER_MARK + buffer.getvalue()).encode()
 
 
 def csv_file(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Response[bytes]:

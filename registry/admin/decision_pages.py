@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from registry.admin import record_forms
@@ -44,7 +45,7 @@ def decision_route(kind: RecordKind) -> Any:
 
     @post(f"/admin/{kind.slug}/{{code:str}}/besluiten", name=f"admin-{kind.slug}-decide", include_in_schema=False,
           guards=[requires(Permission.DECISIONS_RECORD)])
-    async def decide(request: Request, code: str, api: NamedDependency[ApiContext]) -> Response[Any]:
+    async def decide(request: Request, code: FromPath[str], api: NamedDependency[ApiContext]) -> Response[Any]:
         """Check the decision; revocations and retractions are shown for confirmation before they are recorded."""
         session = await session_of(request)
         form = await checked_post(request, session)
@@ -86,7 +87,7 @@ _FORM_FIELDS = {"reference", "reason", "valid_from", "valid_until", "from", "unt
 
 @post("/admin/coaches/{code:str}/opleidingen", name="admin-coach-qualification", include_in_schema=False,
       guards=[requires(Permission.RECORDS_WRITE)])
-async def add_qualification(request: Request, code: str, api: NamedDependency[ApiContext]) -> Response[Any]:
+async def add_qualification(request: Request, code: FromPath[str], api: NamedDependency[ApiContext]) -> Response[Any]:
     """Record a completed training of a coach (again for the same training: corrects date and certificate)."""
     session = await session_of(request)
     form = await checked_post(request, session)

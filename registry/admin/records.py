@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from registry.admin import record_forms
@@ -98,7 +99,7 @@ def record_routes(kind: RecordKind) -> list[Any]:
         return Redirect(f"{base}/{code}?gelukt=opgeslagen", status_code=303)
 
     @get(f"{base}/{{code:str}}", name=f"admin-{kind.slug}-view", include_in_schema=False, guards=[requires(Permission.REGISTRY_READ)])
-    async def view(request: Request, code: str, api: NamedDependency[ApiContext]) -> Response[str]:
+    async def view(request: Request, code: FromPath[str], api: NamedDependency[ApiContext]) -> Response[str]:
         """Every field, the decisions and the status today."""
         record = await _detail(api, kind, code)
         if record is None:
@@ -109,7 +110,7 @@ def record_routes(kind: RecordKind) -> list[Any]:
 
     @get(f"{base}/{{code:str}}/wijzigen", name=f"admin-{kind.slug}-edit", include_in_schema=False,
          guards=[requires(Permission.RECORDS_WRITE)])
-    async def edit_form(request: Request, code: str, api: NamedDependency[ApiContext]) -> Response[str]:
+    async def edit_form(request: Request, code: FromPath[str], api: NamedDependency[ApiContext]) -> Response[str]:
         """The record's form, holding the version it shows."""
         record = await _detail(api, kind, code)
         if record is None:
@@ -120,7 +121,7 @@ def record_routes(kind: RecordKind) -> list[Any]:
 
     @post(f"{base}/{{code:str}}/wijzigen", name=f"admin-{kind.slug}-save", include_in_schema=False,
           guards=[requires(Permission.RECORDS_WRITE)])
-    async def save(request: Request, code: str, api: NamedDependency[ApiContext]) -> Response[Any]:
+    async def save(request: Request, code: FromPath[str], api: NamedDependency[ApiContext]) -> Response[Any]:
         """Save the changes unless someone else saved first; then show both, losing nothing."""
         session = await session_of(request)
         form = await checked_post(request, session)

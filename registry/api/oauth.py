@@ -12,12 +12,14 @@ from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Reque
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 
 from registry.api.context import ApiContext
 from registry.api.openapi import documented
 from registry.api.problems import problem
 from registry.schemas import TokenRequest, TokenResponse
+from registry.services.client_usage import note_token_issued
 from registry.services.clients import ClientRecord, load_clients
 from registry.services.sql import reading
 from registry.services.tokens import VERIFY_SCOPE
@@ -153,7 +155,9 @@ async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[
     finally:
         _loaded_client.reset(marker)
     if status == 200:
-        return Response(body, status_code=200, headers={**dict(headers), **NO_STORE})
+        # After the answer is sent: the client does not wait for the staff list's "last used".
+        noted = BackgroundTask(note_token_issued, api.engine, client.get_client_id()) if client else None
+        return Response(body, status_code=200, headers={**dict(headers), **NO_STORE}, background=noted)
     error = body.get("error", "invalid_request")
     description = body.get("error_description") or error.replace("_", " ")
     extra_headers = {name: value for name, value in headers if name.lower() == "www-authenticate"}

@@ -66,7 +66,10 @@ class SessionStore:
         # Only a sign-in is audited, and audit events are chained: then the write takes the registry's write lock.
         async with writing(self.engine, serialise=audit is not None) as writer:
             if audit is not None:
-                await record_events(writer, audit[0], [audit[1]], utc_now())
+                moment = utc_now()
+                await record_events(writer, audit[0], [audit[1]], moment)
+                if staff_user is not None:
+                    await writer.execute("UPDATE staff_user SET last_login_at = ? WHERE id = ?", moment, staff_user)
             if replacing:
                 await writer.execute("DELETE FROM staff_session WHERE token_hash = ?", _hash(replacing))
             await writer.execute(

@@ -152,10 +152,10 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
         rows = await reader.fetch_all("SELECT * FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id", kind.kind, row["id"])
         _codes, references = await codes_and_references(reader, rows)
         retracted = {r["target_id"]: r for r in rows if r["kind"] == "retract"}
-        lifted = {r["target_id"] for r in rows if r["kind"] == "lift" and r["id"] not in retracted}
+        lifted = {r["target_id"]: r["reference"] for r in rows if r["kind"] == "lift" and r["id"] not in retracted}
         record["decisions"] = [
             {**r, "target_reference": references.get(r["target_id"]), "retracted_by": (retracted.get(r["id"]) or {}).get("reference"),
-             "lifted": r["id"] in lifted}
+             "lifted_by": lifted.get(r["id"])}
             for r in rows
         ]
         decisions = [to_decision(r) for r in rows]

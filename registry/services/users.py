@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -10,7 +11,8 @@ from piccolo.engine.base import Engine
 
 from registry.i18n import N_
 from registry.services.audit import Actor, AuditAction, AuditEntry, Role, record_events
-from registry.services.errors import FieldError, ValidationFailed
+from registry.services.errors import FieldError, NotFound, ValidationFailed
+from registry.services.import_parse import EMAIL
 from registry.services.import_write import utc_now
 from registry.services.sql import reading, writing
 
@@ -19,11 +21,8 @@ MIN_PASSWORD_LENGTH = 12
 password_hasher = PasswordHasher()
 
 
-async def create_user(
-    engine: Engine, actor: Actor, username: str, password: str, role: str, display_name: str = "", email: str | None = None
-) -> int:
-    """Create a local staff account; returns its id."""
-    username = username.strip().lower()
+def _account_errors(username: str, password: str, role: str) -> list[FieldError]:
+    """What is wrong with a new local account's username, password and role."""
     errors = []
     if not USERNAME.match(username):
         errors.append(FieldError.said("username", N_("use 2-150 lower-case letters, digits and . _ @ -")))
@@ -31,6 +30,15 @@ async def create_user(
         errors.append(FieldError.said("password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
     if role not in tuple(Role):
         errors.append(FieldError.said("role", N_("must be one of %(options)s"), options=", ".join(Role)))
+    return errors
+
+
+async def create_user(
+    engine: Engine, actor: Actor, username: str, password: str, role: str, display_name: str = "", email: str | None = None
+) -> int:
+    """Create a local staff account; returns its id."""
+    username = username.strip().lower()
+    errors = _account_errors(username, password, role)
     if errors:
         raise ValidationFailed(errors)
     moment = utc_now()
@@ -110,3 +118,81 @@ async def oidc_staff_member(engine: Engine, subject: str, claims: dict, mapped_r
                                 moment)
             row = {**row, "role": mapped_role}
         return row if row["role"] else None
+
+
+# Staff management in the admin UI: the list, new local accounts, roles and disabling.
+
+MAX_DISPLAY_NAME = 200
+MAX_EMAIL = 254
+
+
+async def staff_members(engine: Engine) -> list[dict[str, Any]]:
+    """Every staff account, with how it signs in and when it last did (written at each sign-in)."""
+    async with reading(engine) as reader:
+        rows = await reader.fetch_all(
+            "SELECT u.id, u.username, u.display_name, u.email, u.role, u.active, u.oidc_subject, u.last_login_at AS last_sign_in "
+            "FROM staff_user u ORDER BY u.username")
+    return [_member(row) for row in rows]
+
+
+async def staff_member(engine: Engine, user_id: int) -> dict[str, Any]:
+    """One staff account as the list shows it; NotFound when there is none."""
+    for member in await staff_members(engine):
+        if member["id"] == user_id:
+            return member
+    raise NotFound(f"no staff user {user_id}")
+
+
+def _member(row: dict[str, Any]) -> dict[str, Any]:
+    # SQLite hands booleans back as 0/1.
+    return {**row, "active": bool(row["active"]), "oidc": row["oidc_subject"] is not None}
+
+
+async def create_local_account(
+    engine: Engine, actor: Actor, username: str, display_name: str, email: str, role: str, password: str, repeated: str
+) -> int:
+    """A local account from the staff form: the account checks, the e-mail address and the password typed twice."""
+    errors = _account_errors(username.strip().lower(), password, role)
+    if len(display_name.strip()) > MAX_DISPLAY_NAME:
+        errors.append(FieldError.said("display_name", N_("use at most %(limit)d characters"), limit=MAX_DISPLAY_NAME))
+    if email.strip() and (len(email.strip()) > MAX_EMAIL or not EMAIL.match(email.strip())):
+        errors.append(FieldError.said("email", N_("must be an e-mail address")))
+    if password != repeated:
+        errors.append(FieldError.said("password_repeat", N_("is not the same as the password")))
+    if errors:
+        raise ValidationFailed(errors)
+    return await create_user(engine, actor, username, password, role, display_name.strip(), email.strip() or None)
+
+
+async def change_account(engine: Engine, actor: Actor, user_id: int, role: str, active: bool, own_id: int | None) -> dict[str, Any]:
+    """Set an account's role and whether it may sign in; returns the fields that changed (empty: none)."""
+    if role not in tuple(Role):
+        raise ValidationFailed([FieldError.said("role", N_("must be one of %(options)s"), options=", ".join(Role))])
+    moment = utc_now()
+    async with writing(engine) as writer:
+        row = await writer.fetch_one("SELECT id, username, role, active FROM staff_user WHERE id = ?", user_id)
+        if row is None:
+            raise NotFound(f"no staff user {user_id}")
+        was = {"role": row["role"], "active": bool(row["active"])}
+        after = {key: value for key, value in (("role", role), ("active", active)) if was[key] != value}
+        if not after:
+            return {}
+        errors = []
+        if user_id == own_id:
+            # Refused outright, so that nobody locks themselves (and perhaps the registry) out by a slip.
+            if "role" in after:
+                errors.append(FieldError.said("role", N_("you cannot change the role of your own account; ask another administrator")))
+            if "active" in after:
+                errors.append(FieldError.said("active", N_("you cannot disable your own account; ask another administrator")))
+        elif was["role"] == Role.ADMIN and was["active"] and (role != Role.ADMIN or not active):
+            others = await writer.fetch_one(
+                "SELECT COUNT(*) AS n FROM staff_user WHERE role = ? AND active = ? AND id <> ?", str(Role.ADMIN), True, user_id
+            )
+            if not others["n"]:
+                errors.append(FieldError.said("role" if "role" in after else "active", N_("the registry needs at least one active administrator")))
+        if errors:
+            raise ValidationFailed(errors)
+        await writer.execute("UPDATE staff_user SET role = ?, active = ? WHERE id = ?", role, active, user_id)
+        before = {key: was[key] for key in after}
+        await record_events(writer, actor, [AuditEntry(AuditAction.STAFF_USER_UPDATE, "staff_user", row["username"], before, after)], moment)
+    return after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -48,6 +49,13 @@ def browser(registry: RunningRegistry) -> Iterator[Browser]:
     Playwright's sync API keeps an event loop running in this thread while it is open, so it starts
     after the server (whose database is prepared with asyncio.run) and closes before other modules.
     """
+    with launched_chromium() as launched:
+        yield launched
+
+
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright (no browser download is possible here); start it after the module's server."""
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium package")
     with sync_playwright() as playwright:

@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import CHROMIUM, DESKTOP, SCREENSHOTS
+from tests.browser.conftest import DESKTOP, SCREENSHOTS, launched_chromium
 from tests.conftest import fresh_database
 from tests.support.oidc_provider import Provider, running_provider
 from tests.support.server import RunningRegistry, free_port, running_registry
@@ -35,12 +35,18 @@ def oidc_environment(provider: Provider) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def browser(staff_registry: RunningRegistry) -> Iterator[Browser]:
     """Chromium for this module, started after the server (see tests/browser/conftest.py)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
+
+
+def sign_in_through_the_provider(page) -> None:
+    """From the registry's sign-in page through the provider's own sign-in and consent pages, as Anna."""
+    page.get_by_role("link", name="Inloggen met het account van uw organisatie").click()
+    page.locator("input[name=login]").fill("anna")
+    page.locator("input[name=password]").fill("any password")
+    page.locator("button[type=submit]").first.click()
+    page.locator("button[type=submit]").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overzicht")
 
 
 def test_sign_in_with_the_provider_see_the_dashboard_sign_out_and_back_shows_nothing(browser: Browser, staff_registry: RunningRegistry) -> None:
@@ -50,13 +56,7 @@ def test_sign_in_with_the_provider_see_the_dashboard_sign_out_and_back_shows_not
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen voor medewerkers")
     assert Axe().run(page).violations_count == 0
     page.screenshot(path=str(SCREENSHOTS / "admin-sign-in-desktop.png"), full_page=True)
-    page.get_by_role("link", name="Inloggen met het account van uw organisatie").click()
-    # The provider's own sign-in and consent pages.
-    page.locator("input[name=login]").fill("anna")
-    page.locator("input[name=password]").fill("any password")
-    page.locator("button[type=submit]").first.click()
-    page.locator("button[type=submit]").first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Overzicht")
+    sign_in_through_the_provider(page)
     expect(page.get_by_text("Anna de Boer (redacteur)")).to_be_visible()
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
@@ -67,4 +67,88 @@ def test_sign_in_with_the_provider_see_the_dashboard_sign_out_and_back_shows_not
     page.go_back()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen voor medewerkers")
     assert "Anna de Boer" not in page.content()
+    context.close()
+
+
+
+
+def check_accessible(page, name: str) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    page.screenshot(path=str(SCREENSHOTS / f"admin-{name}-desktop.png"), full_page=True)
+
+
+def decide(page, summary: str, fields: dict[str, str]) -> None:
+    """Open one decision form on the record page, fill it in and send it."""
+    page.locator("summary", has_text=summary).click()
+    for selector, value in fields.items():
+        if page.locator(selector).evaluate("element => element.tagName") == "SELECT":
+            page.locator(selector).select_option(value)
+        else:
+            page.locator(selector).fill(value)
+    page.locator("details[open]").get_by_role("button", name=summary).click()
+
+
+def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_page_follows(
+        browser: Browser, staff_registry: RunningRegistry) -> None:
+    context = browser.new_context(base_url=staff_registry.base_url, viewport=DESKTOP, locale="nl-NL")
+    page = context.new_page()
+    public = context.new_page()
+    page.goto("/admin/inloggen")
+    sign_in_through_the_provider(page)
+    page.get_by_role("navigation", name="Medewerkers").get_by_role("link", name="Coaches").click()
+    check_accessible(page, "coaches")
+    page.get_by_role("link", name="Toevoegen: coach").click()
+    check_accessible(page, "coach-new")
+    page.get_by_role("button", name="Opslaan").click()  # empty: field errors, nothing saved
+    expect(page.locator("#surname-error")).to_contain_text("mag niet leeg zijn")
+    check_accessible(page, "coach-new-errors")
+    page.locator("#initials").fill("M.")
+    page.locator("#prefix").fill("van der")
+    page.locator("#surname").fill("Steen")
+    page.locator("#city").fill("Deventer")
+    page.locator("#email").fill("m.vandersteen@example.nl")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("M. van der Steen")
+    code = page.locator(".kicker .code").inner_text()
+    check_accessible(page, "coach")
+
+    def public_status() -> str:
+        public.goto(f"/coaches/{code}")
+        return public.locator(".standing .badge").inner_text()
+
+    assert "niet geregistreerd" in public_status()
+    assert "m.vandersteen@example.nl" not in public.content()
+
+    decide(page, "Registratie toegekend", {"#grant-valid_from": "01-01-2025", "#grant-reference": "SKZ-2025-0900",
+                                           "#grant-reason": "Opleiding afgerond"})
+    expect(page.get_by_role("status")).to_have_text("Het besluit is vastgelegd.")
+    assert public_status().endswith("geregistreerd") and "niet" not in public_status()
+
+    decide(page, "Geschorst", {"#suspend-from": "01-01-2025", "#suspend-reference": "SKZ-2025-0901"})
+    assert "geschorst" in public_status()
+
+    decide(page, "Schorsing opgeheven", {"#lift-suspension": "SKZ-2025-0901", "#lift-date": "01-02-2025",
+                                         "#lift-reference": "SKZ-2025-0902"})
+    assert public_status().endswith("geregistreerd") and "niet" not in public_status()
+
+    decide(page, "Registratie ingetrokken", {"#revoke-effective": "01-03-2025", "#revoke-reference": "SKZ-2025-0903"})
+    expect(page.get_by_role("heading", level=1)).to_have_text("Besluit bevestigen")
+    check_accessible(page, "confirm-revoke")
+    assert "geschorst" not in public_status() and "ingetrokken" not in public_status()  # not yet
+    page.get_by_role("button", name="Ja, leg dit besluit vast").click()
+    assert "registratie ingetrokken" in public_status()
+
+    decide(page, "Besluit vervallen (ten onrechte vastgelegd)", {"#retract-target": "SKZ-2025-0903", "#retract-reference": "SKZ-2025-0904",
+                                                                 "#retract-reason": "Verkeerde coach"})
+    page.get_by_role("button", name="Ja, leg dit besluit vast").click()
+    assert public_status().endswith("geregistreerd") and "niet" not in public_status()
+    expect(page.get_by_text("vervallen door SKZ-2025-0904")).to_be_visible()
+    check_accessible(page, "coach-timeline")
+
+    page.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen voor medewerkers")
+    assert "m.vandersteen@example.nl" not in page.content() and "SKZ-2025-0903" not in page.content()
     context.close()

@@ -66,7 +66,7 @@ async def test_grant_suspend_lift_revoke_and_retract_change_what_the_public_sees
         timeline = await editor.get(f"/admin/coaches/{code}")
         for reference in ("SKZ-2025-0001", "SKZ-2026-0100", "SKZ-2026-0110", "SKZ-2026-0120", "SKZ-2026-0121"):
             assert reference in timeline.text
-        assert "ingetrokken door SKZ-2026-0121" in timeline.text and "user:editor" in timeline.text
+        assert "vervallen door SKZ-2026-0121" in timeline.text and "user:editor" in timeline.text
         async with reading(app.state.api.engine) as reader:
             events = await reader.fetch_all("SELECT actor, actor_role FROM audit_event WHERE action = 'registry:decision:record'")
         assert len(events) == 5 and {(e["actor"], e["actor_role"]) for e in events} == {("user:editor", "editor")}

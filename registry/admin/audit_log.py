@@ -1,0 +1,162 @@
+"""The audit log for staff: filter and page through events, download them as CSV, check the hash chain."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, AsyncIterator
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.response import Stream
+
+from registry.admin.support import admin_page, field_messages, requires, session_of
+from registry.api.context import ApiContext
+from registry.auth.permissions import Permission
+from registry.csv_cells import BYTE_ORDER_MARK
+from registry.i18n import N_, translations
+from registry.public.check_page import parse_day
+from registry.public.page_support import language_of
+from registry.services import audit_read, public_read
+from registry.services.audit import AuditAction, verify_chain
+from registry.services.errors import FieldError
+from registry.services.sql import reading
+
+TEXT_LIMIT = 200
+FILTER_FIELDS = ("persoon", "soort", "code", "gebeurtenis", "van", "tot")
+ACTION_WORDS = {
+    AuditAction.ORGANISATION_CREATE: N_("Organisation created"),
+    AuditAction.ORGANISATION_UPDATE: N_("Organisation changed"),
+    AuditAction.TRAINING_CREATE: N_("Training created"),
+    AuditAction.TRAINING_UPDATE: N_("Training changed"),
+    AuditAction.PROGRAMME_CREATE: N_("Programme created"),
+    AuditAction.PROGRAMME_UPDATE: N_("Programme changed"),
+    AuditAction.COACH_CREATE: N_("Coach created"),
+    AuditAction.COACH_UPDATE: N_("Coach changed"),
+    AuditAction.QUALIFICATION_CREATE: N_("Completed training added"),
+    AuditAction.QUALIFICATION_UPDATE: N_("Completed training changed"),
+    AuditAction.DECISION_RECORD: N_("Decision recorded"),
+    AuditAction.IMPORT_APPLY: N_("Import applied"),
+    AuditAction.STAFF_USER_CREATE: N_("Staff member created"),
+    AuditAction.STAFF_USER_UPDATE: N_("Staff member changed"),
+    AuditAction.SESSION_START: N_("Signed in"),
+    AuditAction.SESSION_END: N_("Signed out"),
+    AuditAction.API_CLIENT_CREATE: N_("API client created"),
+    AuditAction.API_CLIENT_ROTATE_SECRET: N_("API client given a new secret"),
+    AuditAction.API_CLIENT_DISABLE: N_("API client disabled"),
+}
+SUBJECT_KIND_WORDS = {
+    "organisation": N_("Organisation"),
+    "training": N_("Training"),
+    "programme": N_("Programme"),
+    "coach": N_("Coach"),
+    "api_client": N_("API client"),
+    "staff_user": N_("Staff member"),
+}
+# Records with a staff page of their own; the others are shown by code only.
+SUBJECT_PATHS = {"programme": "/admin/programmas/", "coach": "/admin/coaches/", "training": "/admin/opleidingen/",
+                 "organisation": "/admin/organisaties/"}
+LABELS = {
+    "persoon": N_("Person"),
+    "soort": N_("Kind of record"),
+    "code": N_("Code of the record"),
+    "gebeurtenis": N_("Kind of event"),
+    "van": N_("From (date)"),
+    "tot": N_("Up to and including (date)"),
+}
+
+
+def read_filter(request: Request) -> tuple[audit_read.AuditFilter, dict[str, str], list[FieldError]]:
+    """The filter from the query string, what was typed (to show it again), and every field's problem."""
+    asked = {name: (request.query_params.get(name) or "").strip() for name in FILTER_FIELDS}
+    errors: list[FieldError] = []
+    for name in ("persoon", "code"):
+        if len(asked[name]) > TEXT_LIMIT:
+            errors.append(FieldError.said(name, N_("Use at most 200 characters.")))
+    for name, allowed in (("soort", audit_read.SUBJECT_KINDS), ("gebeurtenis", set(AuditAction))):
+        if asked[name] and asked[name] not in allowed:
+            errors.append(FieldError.said(name, N_("Choose one of the options.")))
+    days = {name: parse_day(asked[name]) for name in ("van", "tot") if asked[name]}
+    errors.extend(FieldError.said(name, N_("Enter a real date, for example 14-03-2026.")) for name, day in days.items() if day is None)
+    if days.get("van") and days.get("tot") and days["van"] > days["tot"]:
+        errors.append(FieldError.said("van", N_("The from date is after the up to and including date.")))
+    if errors:
+        return audit_read.AuditFilter(), asked, errors
+    chosen = audit_read.AuditFilter(asked["persoon"], asked["soort"] or None, asked["code"], asked["gebeurtenis"] or None,
+                                    days.get("van"), days.get("tot"))
+    return chosen, asked, errors
+
+
+def _cursor(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name) or ""
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+
+def _link(path: str, asked: dict[str, str], **cursor: int) -> str:
+    kept = [(name, value) for name, value in asked.items() if value] + list(cursor.items())
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+async def _log_page(request: Request, api: ApiContext) -> Response[str]:
+    chosen, asked, errors = read_filter(request)
+    found = None
+    if not errors:
+        async with reading(api.engine) as reader:
+            found = await audit_read.page(reader, chosen, _cursor(request, "voor"), _cursor(request, "na"))
+    gettext = translations(language_of(request)).gettext
+    return admin_page(
+        request, "admin/audit_log.html", await session_of(request), 400 if errors else 200, section="audit",
+        asked=asked, errors=field_messages(request, errors), labels={name: gettext(text) for name, text in LABELS.items()},
+        found=found, action_words=ACTION_WORDS, subject_kinds=SUBJECT_KIND_WORDS, subject_paths=SUBJECT_PATHS,
+        kind_options=list(SUBJECT_KIND_WORDS.items()), action_options=[(str(action), word) for action, word in ACTION_WORDS.items()],
+        older=_link("/admin/audit", asked, voor=found.older_than) if found and found.older_than else None,
+        newer=_link("/admin/audit", asked, na=found.newer_than) if found and found.newer_than else None,
+        newest=_link("/admin/audit", asked), csv_link=_link("/admin/audit.csv", asked), csv_limit=audit_read.CSV_LIMIT,
+    )
+
+
+@get("/admin/audit", include_in_schema=False, guards=[requires(Permission.AUDIT_READ)])
+async def audit_log(request: Request, api: NamedDependency[ApiContext]) -> Response[str]:
+    """Events newest first, 50 a page, narrowed by person, record, kind of event and period."""
+    return await _log_page(request, api)
+
+
+async def _csv_lines(batches: AsyncIterator[list[list[str]]]) -> AsyncIterator[bytes]:
+    # A byte order mark, so that spreadsheet programs read the file as UTF-8.
+    yield BYTE_ORDER_MARK.encode()
+    header = io.StringIO()
+    csv.writer(header).writerow(audit_read.CSV_HEADER)
+    yield header.getvalue().encode()
+    async for batch in batches:
+        chunk = io.StringIO()
+        csv.writer(chunk).writerows(batch)
+        yield chunk.getvalue().encode()
+
+
+@get("/admin/audit.csv", include_in_schema=False, guards=[requires(Permission.AUDIT_READ)])
+async def audit_csv(request: Request, api: NamedDependency[ApiContext]) -> Response[Any]:
+    """The same events as CSV, newest first, at most 100,000 events, streamed a batch at a time."""
+    chosen, _, errors = read_filter(request)
+    if errors:
+        return await _log_page(request, api)
+    gettext = translations(language_of(request)).gettext
+
+    def describe(action: str) -> str:
+        return gettext(ACTION_WORDS[AuditAction(action)]) if action in ACTION_WORDS else action
+
+    name = f"auditlog-{public_read.today().isoformat()}.csv"
+    return Stream(_csv_lines(audit_read.csv_batches(api.engine, chosen, describe)), media_type="text/csv; charset=utf-8",
+                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@get("/admin/audit/keten", include_in_schema=False, guards=[requires(Permission.AUDIT_READ)])
+async def audit_chain(request: Request, api: NamedDependency[ApiContext]) -> Response[str]:
+    """Check the hash chain end to end, as `registry audit verify` does."""
+    async with reading(api.engine) as reader:
+        count, broken = await verify_chain(reader)
+    return admin_page(request, "admin/audit_chain.html", await session_of(request), section="audit", count=count, broken=broken)
+
+
+ROUTES = [audit_log, audit_csv, audit_chain]
