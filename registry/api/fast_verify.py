@@ -95,6 +95,12 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
     except msgspec.DecodeError as error:
         await _send_problem(send, 400, f"the body is not valid JSON: {error}", "malformed-json")
         return
+    except UnicodeDecodeError:
+        await _send_problem(send, 400, "the body is not valid JSON: it is not UTF-8", "malformed-json")
+        return
+    except RecursionError:  # msgspec refuses nesting deeper than it can decode; a claim is two levels deep
+        await _send_problem(send, 400, "the body is not valid JSON: it is nested too deeply", "malformed-json")
+        return
     try:
         claim = parse_claim(raw)
     except ValidationFailed as failure:

@@ -111,6 +111,10 @@ async def _json_body(request: Request) -> Any:
         return _DECODE.decode(body)
     except msgspec.DecodeError as error:
         raise _BadJson(str(error)) from None
+    except UnicodeDecodeError:
+        raise _BadJson("it is not UTF-8") from None
+    except RecursionError:  # nesting deeper than the decoder goes; a batch is three levels deep
+        raise _BadJson("it is nested too deeply") from None
 
 
 class _BadJson(Exception):

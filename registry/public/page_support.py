@@ -128,4 +128,5 @@ def choice_field(request: Request, name: str, allowed: Any, errors: FormErrors) 
 def page_number(request: Request) -> int:
     """The page asked for; anything that is not a sensible page number means the first."""
     raw = request.query_params.get("page") or "1"
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+    # isdecimal() alone would let through other scripts' digits and isdigit() superscripts, which int() refuses.
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 100_000 else 1

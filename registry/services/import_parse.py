@@ -259,6 +259,12 @@ def parse_document(content: bytes | str) -> ParsedDocument:
     except msgspec.DecodeError as problem:
         parsed.errors.append(FieldError.said("$", N_("not valid JSON: %(problem)s"), "invalid_json", problem=str(problem)))
         return parsed
+    except UnicodeDecodeError:
+        parsed.errors.append(FieldError.said("$", N_("not valid JSON: %(problem)s"), "invalid_json", problem="not UTF-8"))
+        return parsed
+    except RecursionError:  # nesting deeper than the decoder goes; an import document is four levels deep
+        parsed.errors.append(FieldError.said("$", N_("not valid JSON: %(problem)s"), "invalid_json", problem="nested too deeply"))
+        return parsed
     if not isinstance(document, dict):
         parsed.errors.append(FieldError.said("$", N_("must be a JSON object with the sections %(sections)s"), sections=", ".join(SECTIONS)))
         return parsed

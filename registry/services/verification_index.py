@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import gc
 import json
 import logging
@@ -258,9 +259,10 @@ async def load_subjects(
 class VerificationIndex:
     """The current snapshot, kept up to date with the database."""
 
-    def __init__(self, engine: Engine, poll_seconds: float = 0.25):
+    def __init__(self, engine: Engine, poll_seconds: float = 0.25, full_rebuild_after: int = FULL_REBUILD_AFTER):
         self.engine = engine
         self.poll_seconds = poll_seconds
+        self.full_rebuild_after = full_rebuild_after
         self.snapshot = Snapshot()
         self._lock = asyncio.Lock()
         self._poller: asyncio.Task[None] | None = None
@@ -371,11 +373,11 @@ class VerificationIndex:
                 events = await reader.fetch_all(
                     "SELECT id, subject_kind, subject_code FROM audit_event WHERE id > ? ORDER BY id LIMIT ?",
                     seen,
-                    FULL_REBUILD_AFTER + 1,
+                    self.full_rebuild_after + 1,
                 )
                 if not events:
                     return
-                if len(events) > FULL_REBUILD_AFTER:
+                if len(events) > self.full_rebuild_after:
                     self._start_rebuild()
                     return
                 changed = {kind: set() for kind in ("programme", "coach", "training", "organisation", "api_client")}
@@ -419,7 +421,9 @@ class VerificationIndex:
 
     def _start_rebuild(self) -> None:
         if self._rebuild is None or self._rebuild.done():
-            self._rebuild = asyncio.create_task(self._rebuild_all())
+            # A fresh context: a task copies the caller's, and with it Piccolo's current transaction
+            # (catch_up calls this inside one), which the rebuild must not share.
+            self._rebuild = asyncio.create_task(self._rebuild_all(), context=contextvars.Context())
 
     async def _rebuild_all(self) -> None:
         async with reading(self.engine) as reader:

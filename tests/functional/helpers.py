@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import time
 from typing import Any
 
 from registry.services.audit import Actor, Role
+from registry.services.rate_limits import WINDOW_SECONDS
 from registry.services.sql import reading
 from registry.tables import ALL_TABLES
 
@@ -57,3 +60,10 @@ async def snapshot(engine: Any) -> dict[str, list[dict[str, Any]]]:
             table._meta.tablename: await reader.fetch_all(f'SELECT * FROM "{table._meta.tablename}" ORDER BY id')
             for table in ALL_TABLES
         }
+
+
+async def fresh_rate_window(needed_seconds: float = 20) -> None:
+    """Rate limits count in fixed one-minute windows: start a limit test in a window with time enough left."""
+    left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
+    if left < needed_seconds:
+        await asyncio.sleep(left + 0.2)

@@ -19,7 +19,7 @@ from registry.services.sql import reading
 from registry.services.verification import parse_claim, verify
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
-from tests.functional.helpers import OPERATOR, encode
+from tests.functional.helpers import OPERATOR, encode, fresh_rate_window
 
 DAY = "2026-03-01"
 OPEN = {"kind": "grant", "valid_from": "2025-01-01"}
@@ -259,6 +259,7 @@ async def test_batch_itself_invalid_is_422(session: ApiSession, loaded: dict[str
 
 
 async def test_rate_limit_per_client_gives_429_with_retry_after(settings) -> None:
+    await fresh_rate_window()
     async with open_session(replace(settings, api_rate_limit_per_minute=3)) as limited:
         headers = await limited.bearer()
         other = await limited.bearer("Verzekeraar B")
@@ -274,6 +275,7 @@ async def test_rate_limit_per_client_gives_429_with_retry_after(settings) -> Non
 
 
 async def test_rate_limits_and_new_decisions_hold_across_instances(settings) -> None:
+    await fresh_rate_window()
     limit = replace(settings, api_rate_limit_per_minute=4, change_poll_seconds=0.1)
     async with open_session(limit) as first, open_session(limit) as second:
         await import_document(first.engine, encode(registry_document()), OPERATOR)

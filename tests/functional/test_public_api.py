@@ -12,7 +12,7 @@ from registry.demo import build_demo_document
 from registry.services.importer import import_document
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
-from tests.functional.helpers import OPERATOR, encode
+from tests.functional.helpers import OPERATOR, encode, fresh_rate_window
 
 PRIVATE = {"email": "geheim.adres@example.nl", "phone": "0612345678", "big_number": "19012345601", "internal_note": "Interne notitie: dossier 77"}
 
@@ -104,6 +104,7 @@ async def test_change_feed_refuses_bad_parameters(session: ApiSession, params: d
 
 
 async def test_public_rate_limit_per_address(settings) -> None:
+    await fresh_rate_window()
     async with open_session(replace(settings, public_rate_limit_per_minute=2)) as limited:
         statuses = [(await limited.http.get("/api/v1/changes")).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]

@@ -12,6 +12,7 @@ from registry.auth.sessions import COOKIE
 from registry.services.audit import Role
 from registry.services.sql import writing
 from registry.settings import Settings
+from tests.functional.helpers import fresh_rate_window
 from tests.functional.staff import PASSWORD, ROLES, add_staff, browser, csrf_of, session_cookie, sign_in, staff_app
 
 PUBLIC_ADMIN_ROUTES = {"/admin/inloggen", "/admin/inloggen/oidc", "/admin/oidc/callback", "/admin/uitloggen"}
@@ -42,6 +43,7 @@ async def test_sign_in_gives_a_new_session_id_and_the_planted_one_is_worthless(s
 
 
 async def test_wrong_passwords_unknown_users_and_too_many_attempts(settings: Settings) -> None:
+    await fresh_rate_window()
     async with staff_app(settings, login_rate_limit_per_minute=5) as (app, client):
         await add_staff(app)
         for username, password in (("editor", "wrong password!"), ("nobody", PASSWORD), ("", "")):

@@ -31,10 +31,10 @@ class RunningRegistry:
         self.base_url = base_url
         self.env = env
 
-    def command(self, *args: str) -> str:
-        """Run `registry ARGS` against the same database; its standard output."""
+    def command(self, *args: str, stdin: str | None = None) -> str:
+        """Run `registry ARGS` against the same database (with `stdin` as its input); its standard output."""
         result = subprocess.run([sys.executable, "-m", "registry.cli", *args], env=self.env, cwd=ROOT,
-                                capture_output=True, text=True, timeout=300)
+                                capture_output=True, text=True, timeout=300, input=stdin)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
