@@ -9,6 +9,7 @@ COACHES ?= 400
 export REGISTRY_DATABASE_URL ?= sqlite:///data/registry.db
 
 CHROMIUM := /usr/bin/chromium
+PG_DUMP := /usr/bin/pg_dump
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup run test messages clean
@@ -26,6 +27,11 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# `registry backup`/`restore` on PostgreSQL run pg_dump and pg_restore (the PostgreSQL test pass uses them).
+$(PG_DUMP):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql-client
+
 run: setup
 	$(BIN)/registry migrate
 	$(BIN)/registry demo --coaches $(COACHES)
@@ -33,7 +39,7 @@ run: setup
 
 # The suite runs on SQLite; with CI=true (or REGISTRY_TEST_POSTGRES=1) it runs again on PostgreSQL.
 # Static checks first (ruff; bandit at high severity), then the suite.
-test: setup $(CHROMIUM)
+test: setup $(CHROMIUM) $(PG_DUMP)
 	$(BIN)/ruff check registry tests bench
 	$(BIN)/bandit -q -r registry -lll
 	$(BIN)/python -m pytest -q

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import os
@@ -74,8 +75,10 @@ class KeyRing:
         """The keys in `path`; a new key file with one key when there is none yet."""
         if not path.exists():
             ring = cls([new_key(dt.datetime.now(dt.timezone.utc))], retired_key_days)
-            ring.save(path)
-            return ring
+            # Several instances may start at once on an empty shared data directory: only the first
+            # file is kept (link fails if the name exists), and every instance loads that one.
+            if ring.save(path, replace=False):
+                return ring
         return cls.load(path, retired_key_days)
 
     @classmethod
@@ -93,16 +96,27 @@ class KeyRing:
         ]
         return cls(keys, retired_key_days)
 
-    def save(self, path: Path) -> None:
-        """Write the key file atomically, readable by its owner only."""
+    def save(self, path: Path, replace: bool = True) -> bool:
+        """Write the key file atomically, readable by its owner only; with replace=False only if there is none (True if written)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump({"keys": [key.stored() for key in self.keys]}, file, indent=2)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # one per writer
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                json.dump({"keys": [key.stored() for key in self.keys]}, file, indent=2)
+                file.flush()
+                os.fsync(file.fileno())
+            if replace:
+                os.replace(temporary, path)
+                return True
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
 
     def rotated(self, now: dt.datetime) -> "KeyRing":
         """A ring with a new active key; the old one retired but still published."""

@@ -1,0 +1,177 @@
+"""Two `registry serve` instances on one database behave as one registry: sessions, rate limits, verification answers.
+
+Runs on both engines: on PostgreSQL as in production behind a load balancer; on SQLite as two
+processes on one file, which the registry supports (data_version watch, counters in the file).
+Both instances share the data directory (one signing key) and the public URL (token issuer and
+audience), as instances behind one address do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from registry import db
+from registry.services.clients import create_client
+from registry.services.importer import import_document
+from registry.services.signing import KeyRing
+from registry.services.users import create_user
+from registry.settings import Settings
+from tests.conftest import fresh_database
+from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, encode
+from tests.support.server import ROOT, RunningRegistry, free_port, registry_environment
+from tests.support.staff_http import PASSWORD, StaffBrowser
+
+LIMIT = 6
+# Each instance shares its rate-limit counts every 0.25 s; the other reads them at its next share.
+SHARE_SECONDS = 1.0
+CLAIM = {"programme_code": "P-000045", "coach_registration_number": "C-000123", "service_date": "2026-09-01"}
+
+
+@dataclass
+class Instances:
+    """Instance A, instance B, and a billing system's credentials."""
+
+    a: RunningRegistry
+    b: RunningRegistry
+    credentials: dict[str, str]
+
+
+async def _seed(database_url: str) -> dict[str, str]:
+    engine = db.build_engine(Settings(database_url=database_url))  # not bound: this process's tables stay as they were
+    await db.start(engine, pool_size=1)
+    try:
+        await import_document(engine, encode(BASE_DOCUMENT), OPERATOR)
+        await create_user(engine, OPERATOR, "editor", PASSWORD, "editor", display_name="Editor Tester")
+        client = await create_client(engine, OPERATOR, "Zorgverzekeraar Test")
+        return {"client_id": client.client_id, "client_secret": client.client_secret}
+    finally:
+        await db.stop(engine)
+
+
+@contextlib.contextmanager
+def _serving(env: dict[str, str], ports: list[int], logs: Path) -> Iterator[list[str]]:
+    """Several servers on one environment, started side by side; their base URLs once all are ready."""
+    processes = []
+    try:
+        for port in ports:
+            with open(logs / f"server-{port}.log", "w") as log:
+                processes.append(subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--port", str(port)], env=env,
+                                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        deadline = time.monotonic() + 120
+        for process, url in zip(processes, urls, strict=True):
+            while True:
+                assert process.poll() is None, f"a server exited; see {logs}"
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{url}/health/ready").status_code == 200:
+                        break
+                assert time.monotonic() < deadline, f"the servers were not ready; see {logs}"
+                time.sleep(0.05)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def instances(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
+    """Two instances on one fresh database holding the base document, an editor and a billing system."""
+    directory = tmp_path_factory.mktemp("instances")
+    with fresh_database(database_template, directory) as url:
+        credentials = asyncio.run(_seed(url))
+        ports = [free_port(), free_port()]
+        env = registry_environment(url, directory / "data", ports[0], REGISTRY_LOGIN_RATE_LIMIT_PER_MINUTE=str(LIMIT),
+                                   REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE=str(LIMIT))
+        # The signing key exists before either instance starts, so both load the same one.
+        KeyRing.load_or_create(Settings.from_env(env).key_file)
+        with _serving(env, ports, directory) as (a, b):
+            yield Instances(RunningRegistry(a, env), RunningRegistry(b, env), credentials)
+
+
+def _fresh_window(needed: float = 6.0) -> None:
+    """Rate limits count per clock minute: start where the minute will not turn over during the test."""
+    into = time.time() % 60
+    if into > 60 - needed:
+        time.sleep(60 - into + 0.2)
+
+
+def test_a_session_started_on_one_instance_holds_on_the_other_and_ends_on_both(instances: Instances) -> None:
+    on_a = StaffBrowser(instances.a.base_url, address="192.0.2.61")
+    on_a.sign_in("editor")
+    on_b = on_a.at(instances.b.base_url)
+    dashboard = on_b.get("/admin")
+    assert dashboard.status_code == 200 and "Editor Tester" in dashboard.text
+    signed_out = on_b.post_form("/admin/uitloggen")
+    assert signed_out.status_code == 303 and signed_out.headers["location"] == "/admin/inloggen?uitgelogd=1"
+    assert on_b.cookie is None
+    # Instance A still holds nothing of its own: the session is gone for it too.
+    away = on_a.get("/admin")
+    assert away.status_code == 303 and away.headers["location"].startswith("/admin/inloggen")
+
+
+@pytest.mark.parametrize("limit", ["public", "login"])
+def test_rate_limits_hold_across_instances(instances: Instances, limit: str) -> None:
+    address = {"public": "198.51.100.71", "login": "198.51.100.72"}[limit]
+    browsers = {"a": StaffBrowser(instances.a.base_url, address=address)}
+    if limit == "login":
+        browsers["a"].get("/admin/inloggen")  # a visitor session and its CSRF token, valid on both instances
+    browsers["b"] = browsers["a"].at(instances.b.base_url)
+
+    def attempt(instance: str) -> int:
+        if limit == "public":
+            return browsers[instance].get("/api/v1/coaches/C-000123").status_code
+        return browsers[instance].post_form("/admin/inloggen", username="editor", password="not the password").status_code
+
+    allowed = {"public": 200, "login": 400}[limit]
+    _fresh_window()
+    half = LIMIT // 2
+    assert [attempt("a") for _ in range(half)] == [allowed] * half
+    time.sleep(SHARE_SECONDS)
+    assert [attempt("b") for _ in range(LIMIT - half)] == [allowed] * (LIMIT - half)
+    time.sleep(SHARE_SECONDS)
+    # Alone, each instance has used only half the limit and would let these through.
+    assert attempt("a") == 429
+    assert attempt("b") == 429
+
+
+def test_decisions_recorded_on_one_instance_change_the_answers_of_the_other_within_a_second(instances: Instances) -> None:
+    token = instances.b.token(instances.credentials)
+    verifier = httpx.Client(base_url=instances.b.base_url, headers={"Authorization": f"Bearer {token}"})
+
+    def accredited() -> bool:
+        response = verifier.post("/api/v1/verifications", json=CLAIM)
+        assert response.status_code == 200, response.text
+        return response.json()["accredited"]
+
+    assert accredited()
+    editor = StaffBrowser(instances.a.base_url, address="192.0.2.62")
+    editor.sign_in("editor")
+    decisions = [({"kind": "suspend", "from": "01-08-2026", "until": "31-12-2026", "reference": "SKZ-2026-0900", "reason": "Onderzoek"}, False),
+                 ({"kind": "lift", "suspension": "SKZ-2026-0900", "date": "15-08-2026", "reference": "SKZ-2026-0901"}, True)]
+    for fields, expected in decisions:
+        sent = time.monotonic()
+        recorded = editor.post_form("/admin/coaches/C-000123/besluiten", **fields)
+        acknowledged = time.monotonic()
+        assert recorded.status_code == 303 and recorded.headers["location"] == "/admin/coaches/C-000123?gelukt=besluit"
+        while accredited() != expected:
+            assert time.monotonic() - acknowledged < 5, f"instance B still answers from before the {fields['kind']}"
+            time.sleep(0.005)
+        delay = time.monotonic() - acknowledged
+        print(f"\n{fields['kind']}: recorded on A in {(acknowledged - sent) * 1000:.0f} ms; "
+              f"B answered accordingly {delay * 1000:.0f} ms after A acknowledged it")
+        assert delay < 1.0
