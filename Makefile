@@ -37,14 +37,26 @@ run: setup
 	$(BIN)/registry demo --coaches $(COACHES)
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 
-# The suite runs on SQLite; with CI=true (or REGISTRY_TEST_POSTGRES=1) it runs again on PostgreSQL.
+# The suite runs on SQLite; with CI=true (or REGISTRY_TEST_POSTGRES=1) it runs again on PostgreSQL (functional
+# and browser tests), at the same time: the tests mostly wait (servers, browsers, fsync), so two passes of two
+# workers each (pytest-xdist, one test file per worker at a time) keep both cores busy.
 # Static checks first (ruff; bandit at high severity), then the suite.
+PYTEST := $(BIN)/python -m pytest -q --dist loadfile
 test: setup $(CHROMIUM) $(PG_DUMP)
 	$(BIN)/ruff check registry tests bench
 	$(BIN)/bandit -q -r registry -lll
-	$(BIN)/python -m pytest -q
 	@if [ "$$CI" = "true" ] || [ -n "$$REGISTRY_TEST_POSTGRES" ]; then \
-		REGISTRY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q tests/functional tests/browser; \
+		mkdir -p test-artifacts; \
+		REGISTRY_TEST_DATABASE=postgresql $(PYTEST) -n 2 tests/functional tests/browser > test-artifacts/postgresql-pass.log 2>&1 & \
+		postgres_pid=$$!; \
+		echo "SQLite pass (the PostgreSQL pass runs alongside; its log: test-artifacts/postgresql-pass.log)"; \
+		$(PYTEST) -n 2; sqlite=$$?; \
+		wait $$postgres_pid; postgres=$$?; \
+		echo "PostgreSQL pass:"; \
+		if [ $$postgres -eq 0 ]; then tail -n 3 test-artifacts/postgresql-pass.log; else cat test-artifacts/postgresql-pass.log; fi; \
+		[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]; \
+	else \
+		$(PYTEST) -n 4; \
 	fi
 
 # After changing a message on a page: extract, update the Dutch catalog, then translate what is empty.

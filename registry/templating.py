@@ -91,11 +91,17 @@ def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Envi
     return environment
 
 
+@functools.cache
+def shared_environment() -> Environment:
+    """One environment per process when templates do not change: each template is compiled once, not once per app."""
+    return build_environment(reload=False)
+
+
 class Renderer:
     """Renders a template in one language."""
 
     def __init__(self, environment: Environment | None = None, reload: bool = False):
-        self.environment = environment or build_environment(reload=reload)
+        self.environment = environment or (build_environment(reload=True) if reload else shared_environment())
 
     def render(self, template: str, language: str, **context: Any) -> str:
         """The page as HTML text."""

@@ -62,7 +62,7 @@ async def snapshot(engine: Any) -> dict[str, list[dict[str, Any]]]:
         }
 
 
-async def fresh_rate_window(needed_seconds: float = 20) -> None:
+async def fresh_rate_window(needed_seconds: float = 8) -> None:
     """Rate limits count in fixed one-minute windows: start a limit test in a window with time enough left."""
     left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
     if left < needed_seconds:
