@@ -13,7 +13,8 @@ from tests.functional.conftest import open_session
 @pytest.mark.parametrize(
     "method, path",
     [("GET", "/health/live"), ("GET", "/api/v1/programmes"), ("GET", "/nowhere"), ("DELETE", "/health/live"),
-     ("POST", "/api/v1/verifications"), ("GET", "/api/v1/changes?after=bad"), ("GET", "/.well-known/jwks.json")],
+     ("POST", "/api/v1/verifications"), ("GET", "/api/v1/changes?after=bad"), ("GET", "/.well-known/jwks.json"),
+     ("GET", "/admin"), ("GET", "/admin/inloggen"), ("POST", "/admin/coaches/nieuw"), ("GET", "/coaches/NOBODY"), ("GET", "/zoeken?q=x")],
 )
 async def test_every_response_carries_the_security_headers(session: ApiSession, method: str, path: str) -> None:
     response = await session.http.request(method, path)
@@ -21,6 +22,8 @@ async def test_every_response_carries_the_security_headers(session: ApiSession, 
     assert response.headers["referrer-policy"] == "same-origin"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert "strict-transport-security" not in response.headers  # plain HTTP here
+    if path.startswith("/admin"):
+        assert response.headers["cache-control"] == "no-store"  # staff pages never stay in a cache or the back button
 
 
 async def test_verification_answers_are_never_stored_and_hsts_over_https(session: ApiSession) -> None:
