@@ -16,7 +16,7 @@ from tests.conftest import BACKEND, fresh_database
 from tests.support import private_postgres
 from tests.support.crash import CrashExperiment
 
-ROUNDS = 3
+ROUNDS = 2  # bench/crash.py runs as many as you like
 pytestmark = pytest.mark.slow
 
 

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import fresh_database
 from tests.support.server import RunningRegistry, running_registry
 
-EXAMPLES = 30
+EXAMPLES = 20  # per operation and mode; schemathesis is one of the costliest files of the run
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
