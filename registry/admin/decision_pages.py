@@ -10,28 +10,19 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from registry.admin import record_forms
+from registry.admin.records import record_missing, record_of
 from registry.admin.support import actor_of, admin_page, checked_post, field_messages, requires, session_of
 from registry.api.context import ApiContext
 from registry.auth.permissions import Permission, allows
 from registry.i18n import N_
-from registry.public.page_support import not_found
 from registry.rules import DecisionKind
-from registry.services import public_read, staff_records
-from registry.services.errors import EditConflict, FieldError, NotFound, ValidationFailed
+from registry.services import staff_records
+from registry.services.errors import EditConflict, FieldError, ValidationFailed
 from registry.services.importer import import_document
-from registry.services.sql import reading
 from registry.services.staff_records import KINDS, RecordKind
 
 # Undoing these is not possible (a revocation can only be retracted, a retraction not at all): ask first.
 CONFIRMED_KINDS = {DecisionKind.REVOKE, DecisionKind.RETRACT}
-
-
-async def _record(api: ApiContext, kind: RecordKind, code: str) -> dict[str, Any] | None:
-    async with reading(api.engine) as reader:
-        try:
-            return await staff_records.record_detail(reader, kind, code, public_read.today())
-        except NotFound:
-            return None
 
 
 def _record_page(request: Request, session: Any, kind: RecordKind, record: dict[str, Any], status: int, **context: Any) -> Response[str]:
@@ -49,9 +40,9 @@ def decision_route(kind: RecordKind) -> Any:
         """Check the decision; revocations and retractions are shown for confirmation before they are recorded."""
         session = await session_of(request)
         form = await checked_post(request, session)
-        record = await _record(api, kind, code)
+        record = await record_of(api, kind, code)
         if record is None:
-            return not_found(request, request.app.state["pages"], N_("The register holds nothing under this code."))
+            return record_missing(request)
         raw_kind = form.get("kind")
         if raw_kind not in tuple(DecisionKind):
             return _record_page(request, session, kind, record, 400)
@@ -92,12 +83,11 @@ async def add_qualification(request: Request, code: FromPath[str], api: NamedDep
     session = await session_of(request)
     form = await checked_post(request, session)
     kind = KINDS["coach"]
-    record = await _record(api, kind, code)
+    record = await record_of(api, kind, code)
     if record is None:
-        return not_found(request, request.app.state["pages"], N_("The register holds nothing under this code."))
+        return record_missing(request)
     values, problems = record_forms.qualification_values(form)
-    raw_version = form.get("version")
-    version = int(raw_version) if isinstance(raw_version, str) and raw_version.isdigit() else None
+    version = record_forms.form_version(form, missing=None)
     try:
         if problems:
             raise ValidationFailed(problems)
@@ -109,7 +99,7 @@ async def add_qualification(request: Request, code: FromPath[str], api: NamedDep
     except EditConflict:
         changed = FieldError.said("qualification-training", N_("Someone else changed this completed training meanwhile. "
                                                                "Check the current values below and try again."))
-        return _record_page(request, session, kind, await _record(api, kind, code) or record, 409, open_form="qualification",
+        return _record_page(request, session, kind, await record_of(api, kind, code) or record, 409, open_form="qualification",
                             errors=field_messages(request, [changed]))
     return Redirect(f"/admin/coaches/{record['code']}?gelukt=opleiding", status_code=303)
 

@@ -131,6 +131,12 @@ def record_values(form: FormMultiDict, fields: tuple[Field, ...], creating: bool
     return values, errors
 
 
+def form_version(form: FormMultiDict, missing: int | None) -> int | None:
+    """The record version an edit form was opened with; `missing` when the form carries none that is usable."""
+    raw = form.get("version")
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else missing
+
+
 def qualification_values(form: FormMultiDict) -> tuple[dict[str, Any], list[FieldError]]:
     """Training, completion date and certificate from the coach page's form."""
     errors: list[FieldError] = []

@@ -41,7 +41,13 @@ def list_filters(request: Request, kind: RecordKind) -> tuple[dict[str, Any], di
     return {"q": q, "status": status, "sort": sort}, errors
 
 
-async def _detail(api: ApiContext, kind: RecordKind, code: str) -> dict[str, Any] | None:
+def record_missing(request: Request) -> Response[str]:
+    """The page for a code that names no record of this kind."""
+    return not_found(request, request.app.state["pages"], N_("The register holds nothing under this code."))
+
+
+async def record_of(api: ApiContext, kind: RecordKind, code: str) -> dict[str, Any] | None:
+    """What staff see of one record, or None when the code names none."""
     async with reading(api.engine) as reader:
         try:
             return await staff_records.record_detail(reader, kind, code, public_read.today())
@@ -101,9 +107,9 @@ def record_routes(kind: RecordKind) -> list[Any]:
     @get(f"{base}/{{code:str}}", name=f"admin-{kind.slug}-view", include_in_schema=False, guards=[requires(Permission.REGISTRY_READ)])
     async def view(request: Request, code: FromPath[str], api: NamedDependency[ApiContext]) -> Response[str]:
         """Every field, the decisions and the status today."""
-        record = await _detail(api, kind, code)
+        record = await record_of(api, kind, code)
         if record is None:
-            return not_found(request, request.app.state["pages"], N_("The register holds nothing under this code."))
+            return record_missing(request)
         return admin_page(request, "admin/record.html", await session_of(request), section=kind.section, kind=kind, fields=fields,
                           record=record, done=request.query_params.get("gelukt"), open_form=None, errors={}, values={},
                           qualification_fields=record_forms.QUALIFICATION_FIELDS, shown_date=record_forms.shown_date)
@@ -112,9 +118,9 @@ def record_routes(kind: RecordKind) -> list[Any]:
          guards=[requires(Permission.RECORDS_WRITE)])
     async def edit_form(request: Request, code: FromPath[str], api: NamedDependency[ApiContext]) -> Response[str]:
         """The record's form, holding the version it shows."""
-        record = await _detail(api, kind, code)
+        record = await record_of(api, kind, code)
         if record is None:
-            return not_found(request, request.app.state["pages"], N_("The register holds nothing under this code."))
+            return record_missing(request)
         return admin_page(request, "admin/record_form.html", await session_of(request), section=kind.section, kind=kind,
                           fields=fields, values=record_forms.form_of(record, fields), errors={}, record=record, version=record["version"],
                           conflict=None)
@@ -125,11 +131,10 @@ def record_routes(kind: RecordKind) -> list[Any]:
         """Save the changes unless someone else saved first; then show both, losing nothing."""
         session = await session_of(request)
         form = await checked_post(request, session)
-        record = await _detail(api, kind, code)
+        record = await record_of(api, kind, code)
         if record is None:
-            return not_found(request, request.app.state["pages"], N_("The register holds nothing under this code."))
-        raw_version = form.get("version")
-        version = int(raw_version) if isinstance(raw_version, str) and raw_version.isdigit() else -1
+            return record_missing(request)
+        version = record_forms.form_version(form, missing=-1)
         values, problems = record_forms.record_values(form, fields, creating=False)
         typed = record_forms.posted(form, fields)
         try:
@@ -138,7 +143,7 @@ def record_routes(kind: RecordKind) -> list[Any]:
         except ValidationFailed as failure:
             problems = [*problems, *failure.errors]
         except EditConflict:
-            current = await _detail(api, kind, code) or record
+            current = await record_of(api, kind, code) or record
             return admin_page(request, "admin/record_form.html", session, 409, section=kind.section, kind=kind, fields=fields,
                               values=typed, record=current, version=current["version"], errors={},
                               conflict=record_forms.form_of(current, fields))
