@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -46,15 +47,26 @@ class Provider:
 
 
 def ensure_installed() -> None:
-    """Install the provider's npm packages from the lock file when they are missing (a fresh clone)."""
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+    """Install the provider's npm packages from the lock file when they are missing (a fresh clone).
+
+    Test workers and the two database passes start providers at the same time: one installs under
+    a lock while the others wait, and a tree counts as installed only once `npm ci` has finished
+    (a half-written node_modules made a provider that never became ready).
+    """
+    installed = PROVIDER_DIR / "node_modules" / ".installed-by-tests"
+    if installed.exists():
         return
-    npm = shutil.which("npm")
-    if npm is None:
-        raise OidcProviderError("npm is not installed: the test OpenID Provider needs Node.js and npm (e.g. apt-get install nodejs npm)")
-    result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=PROVIDER_DIR, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise OidcProviderError(f"npm ci in {PROVIDER_DIR} failed:\n{result.stdout}\n{result.stderr}")
+    with open(PROVIDER_DIR / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed.exists():
+            return
+        npm = shutil.which("npm")
+        if npm is None:
+            raise OidcProviderError("npm is not installed: the test OpenID Provider needs Node.js and npm (e.g. apt-get install nodejs npm)")
+        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=PROVIDER_DIR, capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise OidcProviderError(f"npm ci in {PROVIDER_DIR} failed:\n{result.stdout}\n{result.stderr}")
+        installed.touch()
 
 
 @contextlib.contextmanager
