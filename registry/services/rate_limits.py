@@ -51,6 +51,8 @@ class RateLimiter:
         self._buckets: dict[tuple[str, int], _Bucket] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        # The background loop and an explicit sync() must not both send the same unsynced counts.
+        self._sync_lock = asyncio.Lock()
 
     def window(self) -> int:
         """Start of the current window, in epoch seconds."""
@@ -91,7 +93,11 @@ class RateLimiter:
                 log.exception("rate limit counters could not be shared; will retry")
 
     async def sync(self) -> None:
-        """Add local counts to the shared rows and read back every instance's total."""
+        """Add local counts to the shared rows and read back every instance's total (one sync at a time)."""
+        async with self._sync_lock:
+            await self._sync()
+
+    async def _sync(self) -> None:
         current = self.window()
         pending = {key: counts.unsynced for key, counts in self._buckets.items() if key[1] >= current - WINDOW_SECONDS}
         self._buckets = {key: counts for key, counts in self._buckets.items() if key[1] >= current - WINDOW_SECONDS}
