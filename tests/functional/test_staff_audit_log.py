@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -184,10 +185,16 @@ async def tamper(settings: Settings, event_id: int) -> None:
         finally:
             await connection.close()
         return
-    with sqlite3.connect(url[len("sqlite:///"):]) as connection:
-        connection.execute("DROP TRIGGER audit_event_no_update")
-        connection.execute("UPDATE audit_event SET after_state = replace(after_state, 'Samen Rookvrij', 'Samen Rookvrij Plus') WHERE id = ?",
-                           (event_id,))
+
+    def tamper_sqlite() -> None:
+        with sqlite3.connect(url[len("sqlite:///"):], timeout=30) as connection:
+            connection.execute("DROP TRIGGER audit_event_no_update")
+            connection.execute("UPDATE audit_event SET after_state = replace(after_state, 'Samen Rookvrij', 'Samen Rookvrij Plus') "
+                               "WHERE id = ?", (event_id,))
+
+    # In a thread: the app runs on this event loop, and a write of its own (a session touch, a rate-limit sync)
+    # must be able to finish while this connection waits for the lock.
+    await asyncio.to_thread(tamper_sqlite)
 
 
 async def test_audit_verify_names_a_modified_event_and_so_does_the_chain_page(settings: Settings) -> None:
