@@ -122,7 +122,7 @@ async def oidc_callback(
     staff_auth: NamedDependency[StaffAuth],
     api: NamedDependency[ApiContext],
     code: Annotated[str | None, QueryParameter(max_length=2000)] = None,
-    oidc_state: Annotated[str | None, QueryParameter(query="state", max_length=200)] = None,  # `state` is reserved by Litestar
+    oidc_state: Annotated[str | None, QueryParameter(name="state", max_length=200)] = None,  # `state` is reserved by Litestar
     error: Annotated[str | None, QueryParameter(max_length=200)] = None,
 ) -> Response[Any]:
     """The provider sends the browser back: check everything, then a new session for the staff member."""
