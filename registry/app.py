@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from litestar import Litestar, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import HTTP_200_OK
 from piccolo.engine.base import Engine
 
 from registry import db
@@ -22,6 +23,7 @@ from registry.admin.support import StaffAuth
 from registry.api import fast_verify, oauth, verifications
 from registry.api.context import ApiContext
 from registry.api.openapi import openapi_config
+from registry.api.problems import problem
 from registry.auth.oidc import OidcClient
 from registry.auth.sessions import SessionStore
 from registry.public import api as public_api
@@ -32,6 +34,7 @@ from registry.settings import Settings
 from registry.templating import Renderer
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 @get("/health/live", sync_to_thread=False, tags=["health"])
@@ -41,14 +44,15 @@ def live() -> dict[str, str]:
 
 
 @get("/health/ready", tags=["health"])
-async def ready(engine: NamedDependency[Engine]) -> Response[dict[str, object]]:
+async def ready(engine: NamedDependency[Engine]) -> Response[Any]:
     """The database answers and every migration is applied."""
     try:
         pending = await db.pending_migrations(engine)
-    except Exception as problem:  # the database is unreachable: say so rather than fail
-        return Response({"status": "unavailable", "database": str(problem)}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+    except Exception as error:  # the database is unreachable: say so rather than fail
+        log.warning("not ready: the database cannot be reached: %s", error)
+        return problem(503, "the database cannot be reached", "unavailable", database="unreachable")
     if pending:
-        return Response({"status": "unavailable", "pending_migrations": pending}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        return problem(503, "migrations are pending: run `registry migrate`", "unavailable", pending_migrations=pending)
     return Response({"status": "ok"}, status_code=HTTP_200_OK)
 
 

@@ -10,6 +10,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
+from registry.outages import RETRY_AFTER_SECONDS, database_unavailable
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,19 @@ def handle_not_found(request: Request, exception: NotFound) -> Response[bytes]:
     return problem(404, str(exception))
 
 
-def handle_server_error(request: Request, exception: Exception) -> Response[bytes]:
-    """Anything unexpected: logged in full, answered without internals."""
+def server_error_status(request: Request, exception: Exception) -> int:
+    """503 when the database is away (logged in one line), else 500 (logged in full)."""
+    if database_unavailable(exception):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exception)
+        return 503
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exception)
+    return 500
+
+
+def handle_server_error(request: Request, exception: Exception) -> Response[bytes]:
+    """Anything unexpected, answered without internals; a database outage as 503 with Retry-After."""
+    if server_error_status(request, exception) == 503:
+        return problem(503, "the registry's database cannot be reached right now; try again shortly", "unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return problem(500, "the registry could not answer this request; it has been logged")
 
 

@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException
 
 from registry.api import problems
 from registry.i18n import N_
+from registry.outages import RETRY_AFTER_SECONDS
 from registry.public.page_support import render_page
 
 # Machine paths keep RFC 9457 problems whatever the client accepts.
@@ -19,6 +20,7 @@ PAGE_ERRORS = {
     405: (N_("This request cannot be answered"), N_("This page cannot be used this way.")),
     413: (N_("Too much at once"), N_("What was sent is larger than the register accepts.")),
     500: (N_("Something went wrong"), N_("The register could not show this page. The problem has been logged; please try again later.")),
+    503: (N_("Temporarily unavailable"), N_("The register cannot reach its database right now. Please try again in a few minutes.")),
 }
 
 
@@ -36,11 +38,15 @@ def as_page(handler: Callable[[Request, Any], Response[Any]], status_of: Callabl
     """The problem handler, but a page for browsers on page paths."""
 
     def handle(request: Request, exception: Any) -> Response[Any]:
-        if wants_page(request):
-            if status_of(exception) >= 500:
-                problems.handle_server_error(request, exception)  # logged in full all the same
-            return _page_for(request, status_of(exception))
-        return handler(request, exception)
+        if not wants_page(request):
+            return handler(request, exception)
+        status = status_of(exception)
+        if status >= 500 and not isinstance(exception, HTTPException):
+            status = problems.server_error_status(request, exception)  # logged all the same
+        page = _page_for(request, status)
+        if status == 503:
+            page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return page
 
     return handle
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from piccolo.engine.base import Engine
 
+from registry.outages import RetryLog
 from registry.services.sql import writing
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class RateLimiter:
         self._stopping = asyncio.Event()
         # The background loop and an explicit sync() must not both send the same unsynced counts.
         self._sync_lock = asyncio.Lock()
+        self._retries = RetryLog(log, "rate limit sharing")
 
     def window(self) -> int:
         """Start of the current window, in epoch seconds."""
@@ -89,8 +91,10 @@ class RateLimiter:
                 return
             try:
                 await self.sync()
-            except Exception:  # keep counting locally; the next sync carries the counts over
-                log.exception("rate limit counters could not be shared; will retry")
+            except Exception as error:  # keep counting locally; the next sync carries the counts over
+                self._retries.failed(error)
+            else:
+                self._retries.succeeded()
 
     async def sync(self) -> None:
         """Add local counts to the shared rows and read back every instance's total (one sync at a time)."""

@@ -23,6 +23,7 @@ from piccolo.engine.base import Engine
 
 from registry import rules
 from registry.db import is_sqlite
+from registry.outages import RetryLog, database_unavailable
 from registry.search_text import fold
 from registry.services.clients import ClientRecord, load_clients
 from registry.services.sql import Writer, reading
@@ -274,6 +275,8 @@ class VerificationIndex:
         self._listener: asyncpg.Connection | None = None
         self._pending_catch_up: asyncio.Future[None] | None = None
         self._notified_again = False
+        self._listens = False
+        self._retries = RetryLog(log, "verification index catch-up")
 
     async def start(self) -> None:
         """Build the first snapshot and start following changes."""
@@ -285,18 +288,23 @@ class VerificationIndex:
             # (another instance, the CLI) has committed since we last looked.
             self._watch = sqlite3.connect(self.engine.path, check_same_thread=False, isolation_level=None)
         else:
+            self._listens = True
             await self._listen()
         self._poller = asyncio.create_task(self._poll())
         log.info("verification index built: data version %s", self.snapshot.data_version)
 
     async def _listen(self) -> None:
         """PostgreSQL: a connection of our own LISTENs for registry_changes (migration 0006)."""
+        if self._listener is not None:
+            self._listener.terminate()
         try:
-            self._listener = await asyncpg.connect(self.engine.config["dsn"])
+            self._listener = await asyncpg.connect(self.engine.config["dsn"], timeout=5)
             await self._listener.add_listener(CHANNEL, self._notified)
-        except Exception:  # polling still keeps the index current, only a little later
-            log.exception("could not LISTEN for changes; following them by polling only")
+        except Exception as error:  # polling still keeps the index current, only a little later
+            if not database_unavailable(error):
+                log.exception("could not LISTEN for changes; following them by polling only")
             self._listener = None
+            return
 
     def _notified(self, *_: object) -> None:
         # A notification during a catch-up may concern a commit that catch-up's snapshot missed:
@@ -360,10 +368,14 @@ class VerificationIndex:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
                 return
+            if self._listens and (self._listener is None or self._listener.is_closed()):
+                await self._listen()  # the database restarted: LISTEN again (what was missed meanwhile, the poll picks up)
             try:
                 await self.catch_up()
-            except Exception:  # a database hiccup must not stop the index from following later changes
-                log.exception("verification index could not catch up; will retry")
+            except Exception as error:  # a database hiccup must not stop the index from following later changes
+                self._retries.failed(error)
+            else:
+                self._retries.succeeded()
 
     async def catch_up(self) -> None:
         """Follow the audit trail past the snapshot: reload what changed, or rebuild after a big import."""

@@ -26,5 +26,5 @@ async def test_ready_says_unavailable_before_migrations(tmp_path: Any) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path}/empty.db")
     async with client_for(create_app(settings)) as client:
         ready = await client.get("/health/ready")
-    assert ready.status_code == 503
-    assert ready.json()["status"] == "unavailable" and ready.json()["pending_migrations"]
+    assert ready.status_code == 503 and ready.headers["content-type"].startswith("application/problem+json")
+    assert ready.json()["type"].endswith("/unavailable") and ready.json()["pending_migrations"]

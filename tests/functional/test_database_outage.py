@@ -1,0 +1,191 @@
+"""While the database is away or locked: clear 503s with Retry-After, nothing half-done, and recovery without a restart.
+
+On PostgreSQL the test stops a cluster of its own under a running server; on SQLite another
+process holds the file's write lock for longer than the busy timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from registry.services.importer import import_document
+from registry.services.sql import reading
+from registry.settings import Settings
+from tests.conftest import BACKEND
+from tests.functional.conftest import open_session
+from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, encode
+from tests.functional.staff import add_staff, csrf_of, sign_in, staff_app
+from tests.support import private_postgres
+from tests.support.server import ROOT, RunningRegistry, running_registry
+
+CLAIM = {"programme_code": "P-000045", "coach_registration_number": "C-000123", "service_date": "2026-09-01"}
+PAGE = {"Accept": "text/html"}
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    """A 503 problem that tells the client when to come back."""
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["retry-after"] == "5"
+    body = response.json()
+    assert body["status"] == 503 and body["type"].endswith("/unavailable"), body
+
+
+def assert_unavailable_page(response: httpx.Response) -> None:
+    """The same for a person: a page in Dutch, not a stack trace."""
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Tijdelijk niet beschikbaar" in response.text and "Traceback" not in response.text
+
+
+# --- PostgreSQL: the server's database stops and starts again ----------------------------------------------
+
+
+@pytest.fixture
+def cluster() -> Iterator[private_postgres.PrivatePostgres]:
+    """A PostgreSQL of our own, to stop without touching the shared one."""
+    if BACKEND != "postgresql" or not private_postgres.available():
+        pytest.skip("stops a PostgreSQL cluster of its own (PostgreSQL pass, server binaries needed)")
+    cluster = private_postgres.PrivatePostgres()
+    try:
+        cluster.start()
+        subprocess.run(["psql", "-q", cluster.url(), "-c", "CREATE DATABASE registry"], check=True, capture_output=True)
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@contextlib.contextmanager
+def served(cluster: private_postgres.PrivatePostgres, tmp_path: Path) -> Iterator[tuple[RunningRegistry, Path]]:
+    """A migrated, seeded registry serving from the cluster; and its log file."""
+    data = tmp_path / "data"
+    data.mkdir()
+    url = cluster.url("registry")
+    migrate = subprocess.run([sys.executable, "-m", "registry.cli", "migrate"], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_DATA_DIR": str(data)})
+    assert migrate.returncode == 0, migrate.stderr
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps(BASE_DOCUMENT))
+    with running_registry(url, data) as registry:
+        registry.command("import", str(seed))
+        yield registry, next(tmp_path.glob("server-*.log"))
+
+
+def test_a_stopped_postgresql_gives_503s_and_the_registry_recovers_when_it_returns(
+        cluster: private_postgres.PrivatePostgres, tmp_path: Path) -> None:
+    with served(cluster, tmp_path) as (registry, log_path):
+        credentials = registry.new_client("Zorgverzekeraar Test")
+        bearer = {"Authorization": f"Bearer {registry.token(credentials)}"}
+        http = httpx.Client(base_url=registry.base_url, timeout=30)
+        before = http.post("/api/v1/verifications", json=CLAIM, headers=bearer)
+        assert before.status_code == 200 and before.json()["accredited"] is True
+
+        cluster.kill()
+        assert_unavailable(http.post("/api/v1/verifications", json=CLAIM, headers=bearer))
+        assert_unavailable(http.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                     auth=(credentials["client_id"], credentials["client_secret"])))
+        ready = http.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["database"] == "unreachable"
+        assert_unavailable_page(http.get("/admin/inloggen", headers=PAGE))
+        # Public search answers from memory meanwhile (the last state it knew); a detail needs the database.
+        found = http.get("/api/v1/programmes", params={"q": "Samen Rookvrij"})
+        assert found.status_code == 200 and [item["code"] for item in found.json()["items"]] == ["P-000045"]
+        assert_unavailable(http.get("/api/v1/programmes/P-000045"))
+
+        cluster.start()
+        deadline = time.monotonic() + 30
+        while http.get("/health/ready").status_code != 200:
+            assert time.monotonic() < deadline, "not ready 30 s after the database came back"
+            time.sleep(0.1)
+        after = http.post("/api/v1/verifications", json=CLAIM, headers=bearer)
+        assert after.status_code == 200 and after.json()["accredited"] is True
+        # Changes made elsewhere after the outage still reach this instance's answers within a second.
+        suspension = tmp_path / "suspension.json"
+        suspension.write_text(json.dumps({"decisions": [{"subject": "coach", "code": "C-000123", "kind": "suspend", "from": "2026-08-01",
+                                                         "reference": "SKZ-2026-0777", "reason": "Onderzoek"}]}))
+        registry.command("import", str(suspension))
+        recorded = time.monotonic()
+        while http.post("/api/v1/verifications", json=CLAIM, headers=bearer).json()["accredited"]:
+            assert time.monotonic() - recorded < 1.0, "a decision recorded after the outage was not used within 1 s"
+            time.sleep(0.05)
+    log = log_path.read_text()
+    # The background loops say once that the database went away and once that it came back, not four times a second.
+    assert log.count("verification index catch-up: the database cannot be reached") == 1, log[-3000:]
+    assert "verification index catch-up: the database is reachable again" in log
+    assert "unhandled error" not in log
+
+
+# --- SQLite: another process holds the write lock past the busy timeout -------------------------------------
+
+
+@contextlib.contextmanager
+def write_lock_held(settings: Settings) -> Iterator[None]:
+    """Another process's write transaction on the file, until the block ends."""
+    holder = sqlite3.connect(settings.database_url[len("sqlite:///"):], isolation_level=None, check_same_thread=False)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+
+
+@pytest.fixture
+def impatient(settings: Settings) -> Settings:
+    """Settings that give up waiting for the SQLite write lock after half a second."""
+    if BACKEND != "sqlite":
+        pytest.skip("the SQLite write lock")
+    return replace(settings, sqlite_busy_timeout_seconds=0.5)
+
+
+async def test_a_verification_that_cannot_be_stored_gets_503_and_is_not_kept(impatient: Settings) -> None:
+    async with open_session(impatient) as session:
+        await import_document(session.engine, encode(BASE_DOCUMENT), OPERATOR)
+        await session.recorded()
+        bearer = await session.bearer()
+        with write_lock_held(impatient):
+            refused = await session.http.post("/api/v1/verifications", json=CLAIM, headers=bearer)
+            # Reading needs no write lock: the public register still answers.
+            assert (await session.http.get("/api/v1/programmes/P-000045")).status_code == 200
+        assert_unavailable(refused)
+        answered = await session.http.post("/api/v1/verifications", json=CLAIM, headers=bearer)
+        assert answered.status_code == 200 and answered.json()["accredited"] is True
+        async with reading(session.engine) as reader:
+            stored = await reader.fetch_all("SELECT verification_id FROM verification")
+        # Only the answer that was given is on record: an insurer holding a receipt can always read it back.
+        assert [row["verification_id"] for row in stored] == [answered.json()["verification_id"]]
+
+
+async def test_a_staff_edit_while_the_file_is_locked_gets_a_page_in_dutch_and_changes_nothing(impatient: Settings) -> None:
+    async with staff_app(impatient) as (app, editor):
+        await add_staff(app)
+        await import_document(app.state.api.engine, encode(BASE_DOCUMENT), OPERATOR)
+        await sign_in(editor, "editor")
+        form = await editor.get("/admin/organisaties/O-000020/wijzigen")
+        fields = {"csrf_token": csrf_of(form.text), "version": re.search(r'name="version" value="(\d+)"', form.text).group(1),
+                  "name": "Instituut voor Rookvrije Zorg Nederland", "kvk_number": "", "agb_code": "", "city": "Zeist"}
+        with write_lock_held(impatient):
+            refused = await editor.post("/admin/organisaties/O-000020/wijzigen", data=fields, headers=PAGE)
+        assert_unavailable_page(refused)
+        async with reading(app.state.api.engine) as reader:
+            row = await reader.fetch_one("SELECT name, version FROM organisation WHERE code = 'O-000020'")
+        assert row["name"] == "Instituut voor Rookvrije Zorg" and str(row["version"]) == fields["version"]
+        # The same form, sent again once the lock is gone, goes through: the staff member loses nothing.
+        saved = await editor.post("/admin/organisaties/O-000020/wijzigen", data=fields, headers=PAGE)
+        assert saved.status_code == 303, saved.text
+        async with reading(app.state.api.engine) as reader:
+            row = await reader.fetch_one("SELECT name FROM organisation WHERE code = 'O-000020'")
+        assert row["name"] == "Instituut voor Rookvrije Zorg Nederland"
