@@ -225,7 +225,7 @@ def _print_credentials(credentials: Any, as_json: bool) -> None:
 
 @main.command(name="rotate-signing-key")
 def rotate_signing_key() -> None:
-    """Start signing with a new key; the old public key stays in the JWKS (restart or reload instances)."""
+    """Start signing with a new key; the old public key stays in the JWKS (running instances follow within a second)."""
     import datetime as dt
 
     from registry.services.signing import KeyRing

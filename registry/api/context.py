@@ -9,7 +9,7 @@ from piccolo.engine.base import Engine
 
 from registry.services.rate_limits import RateLimiter
 from registry.services.search_index import SearchIndex
-from registry.services.signing import KeyRing
+from registry.services.signing import LiveKeys
 from registry.services.tokens import TokenAuthority
 from registry.services.verification_index import VerificationIndex
 from registry.services.verification_store import VerificationStore
@@ -22,7 +22,7 @@ class ApiContext:
 
     settings: Settings
     engine: Engine
-    keys: KeyRing
+    keys: LiveKeys
     tokens: TokenAuthority
     index: VerificationIndex
     store: VerificationStore
@@ -34,7 +34,7 @@ class ApiContext:
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> "ApiContext":
         """Everything from settings; keys are loaded (or created) from the key file."""
-        keys = KeyRing.load_or_create(settings.key_file, settings.retired_key_days)
+        keys = LiveKeys(settings.key_file, settings.retired_key_days)
         return cls(
             settings=settings,
             engine=engine,

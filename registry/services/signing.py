@@ -6,8 +6,10 @@ import base64
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from joserfc.jwk import ECKey
 # ES256 is the one algorithm we sign with and accept: every JOSE library in insurers' stacks
 # knows it, and it signs in ~50 µs (RSA ~1 ms).
 ALGORITHM = "ES256"
+log = logging.getLogger(__name__)
 _ECDSA = ec.ECDSA(hashes.SHA256())
 
 
@@ -150,3 +153,66 @@ class KeyRing:
         signing_input = f"{self._header_prefix}.{b64url(payload)}"
         r, s = decode_dss_signature(self._private.sign(signing_input.encode("ascii"), _ECDSA))
         return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+class LiveKeys:
+    """The key file's ring, reloaded when `registry rotate-signing-key` replaces the file, so instances need no restart."""
+
+    def __init__(self, path: Path, retired_key_days: int = 400, check_seconds: float = 1.0, clock=time.monotonic):
+        self.path = path
+        self.retired_key_days = retired_key_days
+        self.check_seconds = check_seconds
+        self.clock = clock
+        self.ring = KeyRing.load_or_create(path, retired_key_days)
+        self._stamp = self._file_stamp()
+        self._checked_at = clock()
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        # A rotation writes a new file and renames it over the old: the inode changes even within one mtime tick.
+        return status.st_ino, status.st_mtime_ns, status.st_size
+
+    def refresh(self, now: bool = False) -> None:
+        """Reload the ring if the file changed (looked at once a second at most, or at once when `now`)."""
+        moment = self.clock()
+        if not now and moment - self._checked_at < self.check_seconds:
+            return
+        self._checked_at = moment
+        stamp = self._file_stamp()
+        if stamp is None or stamp == self._stamp:
+            return
+        try:
+            ring = KeyRing.load(self.path, self.retired_key_days)
+        except (OSError, ValueError, KeyError) as error:  # keep signing with the keys we have; say why
+            log.error("the signing key file %s could not be read; keeping the keys loaded before: %s", self.path, error)
+            self._stamp = stamp
+            return
+        self.ring, self._stamp = ring, stamp
+        log.warning("signing keys reloaded from %s: active key %s", self.path, ring.active.kid)
+
+    @property
+    def active(self) -> SigningKey:
+        """The key new tokens and receipts are signed with."""
+        self.refresh()
+        return self.ring.active
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JWK set."""
+        self.refresh()
+        return self.ring.jwks()
+
+    def verification_key(self, kid: str) -> ECKey | None:
+        """The public key a token or receipt names; an unknown kid makes us look at the file at once (another instance rotated)."""
+        key = self.ring.verification_key(kid)
+        if key is None:
+            self.refresh(now=True)
+            key = self.ring.verification_key(kid)
+        return key
+
+    def sign_compact(self, payload: bytes) -> str:
+        """A compact JWS over `payload` with the active key."""
+        self.refresh()
+        return self.ring.sign_compact(payload)

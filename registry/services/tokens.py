@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from registry.services.signing import ALGORITHM, KeyRing
+from registry.services.signing import ALGORITHM, LiveKeys
 
 VERIFY_SCOPE = "verify"
 # Verified tokens are remembered so the signature (~135 µs) is checked once per token, not per call.
@@ -35,7 +35,7 @@ class TokenClaims:
 class TokenAuthority:
     """Issues and checks access tokens with the registry's key ring."""
 
-    def __init__(self, keys: KeyRing, issuer: str, audience: str, lifetime_seconds: int):
+    def __init__(self, keys: LiveKeys, issuer: str, audience: str, lifetime_seconds: int):
         self.keys = keys
         self.issuer = issuer
         self.audience = audience

@@ -9,7 +9,9 @@ audience), as instances behind one address do.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import subprocess
 import sys
 import time
@@ -44,6 +46,7 @@ class Instances:
     a: RunningRegistry
     b: RunningRegistry
     credentials: dict[str, str]
+    logs: Path
 
 
 async def _seed(database_url: str) -> dict[str, str]:
@@ -100,7 +103,7 @@ def instances(database_template: str, tmp_path_factory: pytest.TempPathFactory) 
         # The signing key exists before either instance starts, so both load the same one.
         KeyRing.load_or_create(Settings.from_env(env).key_file)
         with _serving(env, ports, directory) as (a, b):
-            yield Instances(RunningRegistry(a, env), RunningRegistry(b, env), credentials)
+            yield Instances(RunningRegistry(a, env), RunningRegistry(b, env), credentials, directory)
 
 
 def _fresh_window(needed: float = 6.0) -> None:
@@ -175,3 +178,31 @@ def test_decisions_recorded_on_one_instance_change_the_answers_of_the_other_with
         print(f"\n{fields['kind']}: recorded on A in {(acknowledged - sent) * 1000:.0f} ms; "
               f"B answered accordingly {delay * 1000:.0f} ms after A acknowledged it")
         assert delay < 1.0
+
+
+def _kid(compact: str) -> str:
+    """The key id in a compact JWS's header."""
+    header = compact.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+
+
+def test_a_key_rotation_reaches_every_running_instance_without_a_restart(instances: Instances) -> None:
+    before = instances.a.token(instances.credentials)
+    old_kid = _kid(before)
+    instances.a.command("rotate-signing-key")
+    new_kid = KeyRing.load(Settings.from_env(instances.a.env).key_file).active.kid
+    assert new_kid != old_kid
+    # Instance A looks at the key file once a second while signing: its tokens soon carry the new key.
+    deadline = time.monotonic() + 3
+    while _kid(after := instances.a.token(instances.credentials)) != new_kid:
+        assert time.monotonic() < deadline, "instance A still signs with the retired key"
+        time.sleep(0.05)
+    # Instance B accepts it at once (an unknown key id makes it read the file), and still accepts the old token.
+    for token in (after, before):
+        answer = httpx.post(f"{instances.b.base_url}/api/v1/verifications", json=CLAIM, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+    receipt = answer.json()["receipt"]
+    jwks = httpx.get(f"{instances.a.base_url}/.well-known/jwks.json").json()
+    assert {key["kid"] for key in jwks["keys"]} == {old_kid, new_kid}
+    assert _kid(receipt) == new_kid
+    assert "signing keys reloaded" in "".join(path.read_text() for path in instances.logs.glob("server-*.log"))
