@@ -22,7 +22,7 @@ from registry.services.errors import FieldError, ValidationFailed
 from registry.services.sql import reading
 from registry.services.tokens import InvalidToken
 from registry.services.verification import Claim, answer, parse_claim, stored_row, uuid7
-from registry.services.verification_index import Snapshot
+from registry.services.verification_snapshot import Snapshot
 
 MAX_BATCH_ITEMS = 10_000
 # A batch hands receipts to the signing threads, and yields to other requests, every this many items.

@@ -23,7 +23,7 @@ from registry import rules
 from registry.services.public_read import decision_view, today
 from registry.services.sql import Writer, reading
 from registry.services.verification import rfc3339
-from registry.services.verification_index import coach_display_name, to_decision
+from registry.services.verification_snapshot import coach_display_name, to_decision
 
 LICENCE = "CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/): free to use, no rights reserved"
 FILES = ("registry.json", "programmes.csv", "coaches.csv", "trainings.csv")

@@ -17,7 +17,7 @@ from registry import rules
 from registry.search_text import fold, query_words
 from registry.services.search_index import CoachSearch, ProgrammeSearch
 from registry.services.sql import Writer
-from registry.services.verification_index import Snapshot
+from registry.services.verification_snapshot import Snapshot
 
 MAX_PAGE_SIZE = 100
 

@@ -22,7 +22,7 @@ from registry.services.errors import NotFound
 from registry.services.importer import ImportReport, import_document
 from registry.services.public_read import codes_and_references
 from registry.services.sql import Writer
-from registry.services.verification_index import Snapshot, to_decision
+from registry.services.verification_snapshot import Snapshot, to_decision
 
 SUBJECT_KINDS = ("training", "programme", "coach")
 

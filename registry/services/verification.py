@@ -16,7 +16,7 @@ from registry import rules
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.import_parse import CODE_PATTERN, EIGHT_DIGITS, ISO_DATE
 from registry.services.sql import reading, writing
-from registry.services.verification_index import Snapshot, load_subjects
+from registry.services.verification_snapshot import Snapshot, load_subjects
 
 MAX_PERIOD_DAYS = 366
 CLAIM_FIELDS = (

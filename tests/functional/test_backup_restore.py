@@ -24,6 +24,7 @@ from tests.functional.backup_support import (
     statuses,
     subject_decisions,
 )
+from tests.functional.conftest import open_session
 from tests.functional.helpers import OPERATOR, document, encode, snapshot
 
 VOLATILE = {"verification_id", "checked_at"}
@@ -190,3 +191,30 @@ async def test_backup_without_pg_dump_says_what_to_install(database_url: str, tm
     code, _, err = await registry_async(database_url, "backup", str(tmp_path / "x.backup"), path=str(tmp_path))
     assert code == 1 and "pg_dump was not found" in err and "postgresql-client" in err
     assert not list(tmp_path.glob("*x.backup*"))
+
+
+async def test_a_running_instance_follows_a_restore_back_in_time(settings: Any, tmp_path: Path) -> None:
+    claim = {"programme_code": "P-000045", "coach_registration_number": "C-000123", "service_date": "2026-09-01"}
+    async with open_session(settings) as session:
+        await import_document(session.engine, encode(document()), OPERATOR)
+        await session.recorded()
+        bearer = await session.bearer()
+        backup = tmp_path / "before-revocation.backup"
+        taken = await registry_json(settings.database_url, "backup", str(backup))
+        revocation = {"subject": "coach", "code": "C-000123", "kind": "revoke", "effective": "2026-08-01", "reference": "SKZ-2026-0500"}
+        await import_document(session.engine, encode({"decisions": [revocation]}), OPERATOR)
+        await session.recorded()
+        revoked = (await session.http.post("/api/v1/verifications", json=claim, headers=bearer)).json()
+        assert revoked["accredited"] is False and revoked["reasons"][0]["code"] == "COACH_REVOKED"
+
+        restored = await registry_json(settings.database_url, "restore", "--force", str(backup))
+        assert restored["data_version"] == taken["data_version"] < revoked["data_version"]
+        # Nobody tells the instance: it notices that the audit trail went back and rebuilds from the restored database.
+        deadline = asyncio.get_running_loop().time() + 3
+        while True:
+            answer = (await session.http.post("/api/v1/verifications", json=claim, headers=bearer)).json()
+            if answer["accredited"]:
+                break
+            assert asyncio.get_running_loop().time() < deadline, f"still answering from before the restore: {answer}"
+            await asyncio.sleep(0.05)
+        assert answer["data_version"] == taken["data_version"]

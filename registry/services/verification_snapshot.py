@@ -1,0 +1,236 @@
+"""What verifications need, read from the database in one go: subjects with their decisions, qualifications, API clients.
+
+A `Snapshot` is one consistent view; `build_snapshot` reads everything, `load_subjects` only the
+subjects that changed. `verification_index` keeps a current one in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry import rules
+from registry.search_text import fold
+from registry.services.clients import ClientRecord, load_clients
+from registry.services.sql import Writer
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeEntry:
+    """A programme as a verification answer shows it, with its decisions."""
+
+    id: int
+    code: str
+    name: str
+    guidance_type: str
+    format: str
+    organisation_id: int | None
+    provider: dict[str, Any] | None
+    decisions: tuple[rules.Decision, ...]
+    # For public search (registry.services.search_index).
+    modes: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    search_text: str = ""
+    places: str = ""
+
+    def facts(self) -> rules.ProgrammeFacts:
+        """What the rules need."""
+        return rules.ProgrammeFacts(self.guidance_type, self.format, self.decisions)
+
+
+@dataclass(frozen=True, slots=True)
+class CoachEntry:
+    """A coach with decisions and qualifications (completed_on, recorded_at, training id)."""
+
+    id: int
+    registration_number: str
+    name: str
+    agb_code: str | None
+    decisions: tuple[rules.Decision, ...]
+    qualifications: tuple[tuple[Any, Any, int], ...]
+    # For public search (registry.services.search_index).
+    city: str | None = None
+    search_text: str = ""
+    places: str = ""
+    sort_key: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingEntry:
+    """A training as the qualification rule sees it."""
+
+    id: int
+    code: str
+    facts: rules.TrainingFacts
+
+
+@dataclass
+class Snapshot:
+    """One consistent view of the registry for answering claims."""
+
+    programmes: dict[str, ProgrammeEntry] = field(default_factory=dict)
+    coaches: dict[str, CoachEntry] = field(default_factory=dict)
+    coach_by_agb: dict[str, str] = field(default_factory=dict)
+    trainings: dict[int, TrainingEntry] = field(default_factory=dict)
+    clients: dict[str, ClientRecord] = field(default_factory=dict)
+    data_version: int = 0
+    audit_seen: int = 0
+    audit_hash: str = ""  # the chain hash of event audit_seen: tells a restored (rewound) database from the one we followed
+    _coach_facts: dict[int, rules.CoachFacts] = field(default_factory=dict, repr=False)
+
+    def find_coach(self, registration_number: str | None, agb_code: str | None) -> CoachEntry | None:
+        """A coach by registration number or by AGB code."""
+        if registration_number is None and agb_code is not None:
+            registration_number = self.coach_by_agb.get(agb_code)
+        return self.coaches.get(registration_number) if registration_number else None
+
+    def coach_facts(self, coach: CoachEntry) -> rules.CoachFacts:
+        """What the rules need of a coach, with each qualification's training (remembered per snapshot)."""
+        facts = self._coach_facts.get(coach.id)
+        if facts is not None and facts.decisions is coach.decisions:
+            return facts
+        qualifications = tuple(
+            rules.QualificationFacts(completed_on, recorded_at, self.trainings[training_id].facts)
+            for completed_on, recorded_at, training_id in coach.qualifications
+            if training_id in self.trainings
+        )
+        facts = rules.CoachFacts(coach.decisions, qualifications)
+        self._coach_facts[coach.id] = facts
+        return facts
+
+
+# --- loading from the database ------------------------------------------------------------------
+
+DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, recorded_at"
+PROGRAMME_SELECT = (
+    "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.organisation, o.code AS provider_code, "
+    "o.name AS provider_name, o.agb_code AS provider_agb_code, p.modes, p.cities, p.search_text, p.places "
+    "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"
+)
+COACH_SELECT = "SELECT id, registration_number, initials, prefix, surname, agb_code, city, search_text, places FROM coach"
+TRAINING_SELECT = "SELECT id, code, guidance_types, formats FROM training"
+QUALIFICATION_SELECT = "SELECT coach, training, completed_on, recorded_at FROM qualification"
+
+
+def to_decision(row: dict[str, Any]) -> rules.Decision:
+    """A stored decision row as the rules see it."""
+    return rules.Decision(
+        id=row["id"],
+        kind=rules.DecisionKind(row["kind"]),
+        recorded_at=row["recorded_at"],
+        starts_on=row["starts_on"],
+        ends_on=row["ends_on"],
+        target=row["target_id"],
+        reference=row["reference"],
+    )
+
+
+def coach_display_name(coach: dict[str, Any]) -> str:
+    """Initials, prefix and surname, as in "J. de Vries"."""
+    return " ".join(part for part in (coach["initials"], coach.get("prefix"), coach["surname"]) if part)
+
+
+def _json_tuple(value: Any) -> tuple[str, ...]:
+    return tuple(json.loads(value) if isinstance(value, str) else value or ())
+
+
+def _json_list(value: Any) -> frozenset[str]:
+    return frozenset(json.loads(value) if isinstance(value, str) else value or ())
+
+
+def _programme(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> ProgrammeEntry:
+    provider = None
+    if row["provider_code"] is not None:
+        provider = {"code": row["provider_code"], "name": row["provider_name"], "agb_code": row["provider_agb_code"]}
+    return ProgrammeEntry(
+        row["id"], row["code"], row["name"], row["guidance_type"], row["format"], row["organisation"], provider, decisions,
+        _json_tuple(row["modes"]), _json_tuple(row["cities"]),
+        row["search_text"] or "", row["places"] or "",
+    )
+
+
+def _coach(row: dict[str, Any], decisions: tuple[rules.Decision, ...], qualifications: list[tuple[Any, Any, int]]) -> CoachEntry:
+    sort_key = (fold(row["surname"]), fold(row["initials"]), fold(row["prefix"]), row["registration_number"])
+    return CoachEntry(
+        row["id"], row["registration_number"], coach_display_name(row), row["agb_code"], decisions, tuple(qualifications),
+        row["city"], row["search_text"] or "", row["places"] or "", sort_key,
+    )
+
+
+def _training(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> TrainingEntry:
+    facts = rules.TrainingFacts(_json_list(row["guidance_types"]), _json_list(row["formats"]), decisions)
+    return TrainingEntry(row["id"], row["code"], facts)
+
+
+async def _decisions_of(reader: Writer, subject_kind: str, ids: list[int]) -> dict[int, list[rules.Decision]]:
+    rows = await reader.fetch_in(
+        f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = '{subject_kind}' AND subject_id IN", ids
+    )
+    grouped: dict[int, list[rules.Decision]] = {}
+    for row in sorted(rows, key=lambda row: row["id"]):
+        grouped.setdefault(row["subject_id"], []).append(to_decision(row))
+    return grouped
+
+
+async def _versions(reader: Writer, snapshot: Snapshot) -> None:
+    row = await reader.fetch_one(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision) AS data_version, "
+        "(SELECT COALESCE(MAX(id), 0) FROM audit_event) AS audit_seen, "
+        "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS audit_hash"
+    )
+    snapshot.data_version, snapshot.audit_seen, snapshot.audit_hash = int(row["data_version"]), int(row["audit_seen"]), row["audit_hash"] or ""
+
+
+async def build_snapshot(reader: Writer) -> Snapshot:
+    """Everything, read in one transaction."""
+    snapshot = Snapshot()
+    await _versions(reader, snapshot)
+    decisions: dict[tuple[str, int], list[rules.Decision]] = {}
+    for row in await reader.fetch_all(f"SELECT {DECISION_COLUMNS} FROM decision ORDER BY id"):
+        decisions.setdefault((row["subject_kind"], row["subject_id"]), []).append(to_decision(row))
+    for row in await reader.fetch_all(TRAINING_SELECT):
+        snapshot.trainings[row["id"]] = _training(row, tuple(decisions.get(("training", row["id"]), ())))
+    for row in await reader.fetch_all(PROGRAMME_SELECT):
+        snapshot.programmes[row["code"]] = _programme(row, tuple(decisions.get(("programme", row["id"]), ())))
+    qualifications: dict[int, list[tuple[Any, Any, int]]] = {}
+    for row in await reader.fetch_all(QUALIFICATION_SELECT):
+        qualifications.setdefault(row["coach"], []).append((row["completed_on"], row["recorded_at"], row["training"]))
+    for row in await reader.fetch_all(COACH_SELECT):
+        coach = _coach(row, tuple(decisions.get(("coach", row["id"]), ())), qualifications.get(row["id"], []))
+        snapshot.coaches[coach.registration_number] = coach
+        if coach.agb_code:
+            snapshot.coach_by_agb[coach.agb_code] = coach.registration_number
+    snapshot.clients = await load_clients(reader)
+    return snapshot
+
+
+async def load_subjects(
+    reader: Writer, programme_codes: set[str], coach_numbers: set[str], training_codes: set[str], agb_codes: set[str] = frozenset()
+) -> Snapshot:
+    """Only the named subjects (and the trainings their qualifications need), in one transaction."""
+    part = Snapshot()
+    await _versions(reader, part)
+    programmes = await reader.fetch_in(f"{PROGRAMME_SELECT} WHERE p.code IN", sorted(programme_codes))
+    coaches = await reader.fetch_in(f"{COACH_SELECT} WHERE registration_number IN", sorted(coach_numbers))
+    coaches += await reader.fetch_in(f"{COACH_SELECT} WHERE agb_code IN", sorted(agb_codes))
+    coach_ids = sorted({row["id"] for row in coaches})
+    qualifications: dict[int, list[tuple[Any, Any, int]]] = {}
+    for row in await reader.fetch_in(f"{QUALIFICATION_SELECT} WHERE coach IN", coach_ids):
+        qualifications.setdefault(row["coach"], []).append((row["completed_on"], row["recorded_at"], row["training"]))
+    training_ids = {training for entries in qualifications.values() for _, _, training in entries}
+    trainings = await reader.fetch_in(f"{TRAINING_SELECT} WHERE id IN", sorted(training_ids))
+    trainings += await reader.fetch_in(f"{TRAINING_SELECT} WHERE code IN", sorted(training_codes))
+    programme_decisions = await _decisions_of(reader, "programme", [row["id"] for row in programmes])
+    coach_decisions = await _decisions_of(reader, "coach", coach_ids)
+    training_decisions = await _decisions_of(reader, "training", sorted({row["id"] for row in trainings}))
+    for row in trainings:
+        part.trainings[row["id"]] = _training(row, tuple(training_decisions.get(row["id"], ())))
+    for row in programmes:
+        part.programmes[row["code"]] = _programme(row, tuple(programme_decisions.get(row["id"], ())))
+    for row in coaches:
+        coach = _coach(row, tuple(coach_decisions.get(row["id"], ())), qualifications.get(row["id"], []))
+        part.coaches[coach.registration_number] = coach
+        if coach.agb_code:
+            part.coach_by_agb[coach.agb_code] = coach.registration_number
+    return part
