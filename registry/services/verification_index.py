@@ -14,6 +14,7 @@ import gc
 import logging
 import sqlite3
 import time
+from typing import Any
 
 import asyncpg
 from piccolo.engine.base import Engine
@@ -30,6 +31,15 @@ WATCH_INTERVAL_SECONDS = 0.01
 CHANNEL = "registry_changes"
 # Past this many audit events to follow, one full rebuild is cheaper than reloading subjects.
 FULL_REBUILD_AFTER = 5_000
+
+
+def _search_changed(old: dict[str, Any], changed: dict[str, Any]) -> bool:
+    """True when a changed entry is new or is found or ordered differently by public search."""
+    for key, entry in changed.items():
+        before = old.get(key)
+        if before is None or before.search_fields() != entry.search_fields():
+            return True
+    return False
 
 
 # --- the live index ---------------------------------------------------------------------------------
@@ -214,6 +224,8 @@ class VerificationIndex:
             audit_seen=part.audit_seen,
             audit_hash=part.audit_hash,
         )
+        if not _search_changed(old.programmes, part.programmes) and not _search_changed(old.coaches, part.coaches):
+            merged.search_key = old.search_key
         if any(coach.agb_code != getattr(old.coaches.get(number), "agb_code", None) for number, coach in part.coaches.items()):
             merged.coach_by_agb = {coach.agb_code: number for number, coach in merged.coaches.items() if coach.agb_code}
         self.snapshot = merged

@@ -32,6 +32,10 @@ class ProgrammeEntry:
     modes: tuple[str, ...] = ()
     cities: tuple[str, ...] = ()
     search_text: str = ""
+
+    def search_fields(self) -> tuple[Any, ...]:
+        """What public search orders and filters programmes by (decisions aside: status is read at answer time)."""
+        return self.name, self.guidance_type, self.format, self.modes, self.cities, self.search_text
     places: str = ""
 
     def facts(self) -> rules.ProgrammeFacts:
@@ -55,6 +59,10 @@ class CoachEntry:
     places: str = ""
     sort_key: tuple[str, ...] = ()
 
+    def search_fields(self) -> tuple[Any, ...]:
+        """What public search orders and finds coaches by (decisions aside: status is read at answer time)."""
+        return self.city, self.search_text, self.places, self.sort_key
+
 
 @dataclass(frozen=True, slots=True)
 class TrainingEntry:
@@ -77,6 +85,9 @@ class Snapshot:
     data_version: int = 0
     audit_seen: int = 0
     audit_hash: str = ""  # the chain hash of event audit_seen: tells a restored (rewound) database from the one we followed
+    # The same object along snapshots whose subjects search alike (only decisions changed): public
+    # search then re-points its structures at the new entries instead of rebuilding them.
+    search_key: object = field(default_factory=object)
     _coach_facts: dict[int, rules.CoachFacts] = field(default_factory=dict, repr=False)
 
     def find_coach(self, registration_number: str | None, agb_code: str | None) -> CoachEntry | None:

@@ -62,6 +62,23 @@ async def test_coach_search_by_city_and_status(session: ApiSession, registry_dat
     assert await found(session, "/api/v1/coaches", "registration_number", status="accredited") == ["C-000123"]
 
 
+async def test_search_follows_each_change_at_once_whether_a_decision_or_a_new_name(session: ApiSession, registry_data: None) -> None:
+    async def change(document: dict[str, Any]) -> None:
+        await import_document(session.engine, encode(document), OPERATOR)
+        await session.recorded()
+
+    # A decision changes no word or order: search re-points at the new entries, and answers with the new status.
+    await change({"decisions": [{"subject": "coach", "code": "C-000123", "kind": "suspend", "from": "2025-02-01", "reference": "C1-S"},
+                                {"subject": "programme", "code": "P-3", "kind": "grant", "valid_from": "2025-01-01", "reference": "P3-G"}]})
+    assert await found(session, "/api/v1/coaches", "registration_number", status="suspended", q="dijk") == ["C-000123"]
+    assert await found(session, "/api/v1/coaches", "registration_number", status="accredited") == []
+    assert await found(session, "/api/v1/programmes", status="accredited", city="Zwolle") == ["P-3"]
+    # A new surname and a new city change the words: search is rebuilt, and finds the coach by them only.
+    await change({"coaches": [{"registration_number": "C-000123", "initials": "J.", "prefix": "van", "surname": "Dam", "city": "Sneek"}]})
+    assert await found(session, "/api/v1/coaches", "registration_number", q="dam", city="sneek", status="suspended") == ["C-000123"]
+    assert await found(session, "/api/v1/coaches", "registration_number", q="dijk") == ["C-000200"]
+
+
 @pytest.mark.parametrize(
     "params, expected",
     [
