@@ -25,6 +25,9 @@ def _transient(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncpg.InterfaceError) and "connection" in str(error).lower():  # "connection is closed"
         return True
+    # A pooled connection the server dropped mid-operation: "cannot switch to state 15; another operation is in progress".
+    if isinstance(error, asyncpg.exceptions.InternalClientError) and "another operation" in str(error):
+        return True
     if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):  # refused, reset, timed out, host unknown
         return True
     return isinstance(error, sqlite3.OperationalError) and str(error).lower().startswith(_SQLITE_TRANSIENT)

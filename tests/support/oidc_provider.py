@@ -22,7 +22,7 @@ import httpx
 from tests.support.server import free_port
 
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc"
-READY_TIMEOUT = 20.0
+READY_TIMEOUT = 60.0  # node loads oidc-provider in ~1 s; on a loaded CI machine it took over 20 s
 # Sign-in plus consent is about six hops; more means the flow is going round in circles.
 MAX_STEPS = 20
 
