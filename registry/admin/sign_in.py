@@ -18,9 +18,10 @@ from registry.admin.support import (
     set_session_cookie,
 )
 from registry.api.context import ApiContext
-from registry.auth.oidc import OidcRefused
+from registry.auth.oidc import OidcRefused, OidcUnavailable
 from registry.auth.sessions import StaffSession
 from registry.i18n import N_
+from registry.outages import RETRY_AFTER_SECONDS
 from registry.public.page_support import local_path, render_page
 from registry.services import users
 from registry.services.audit import Actor, AuditAction, AuditEntry, Role
@@ -95,6 +96,14 @@ async def sign_in_local(request: Request, staff_auth: NamedDependency[StaffAuth]
     return await _signed_in(request, staff_auth, session, member, "password", form.get("return_to", "/admin"))
 
 
+def _provider_away(request: Request, staff_auth: StaffAuth, session: StaffSession, fresh: bool) -> Response[Any]:
+    """The sign-in page saying the organisation's sign-in service is away, with Retry-After."""
+    page = _sign_in_page(request, staff_auth, session, fresh, 503, N_(
+        "Your organisation's sign-in service cannot be reached right now. Try again in a few minutes, or sign in with a local account."))
+    page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return page
+
+
 @get("/admin/inloggen/oidc", include_in_schema=False)
 async def sign_in_oidc(request: Request, staff_auth: NamedDependency[StaffAuth], api: NamedDependency[ApiContext]) -> Response[Any]:
     """Off to the OpenID Provider, with state, nonce and PKCE remembered in this session.
@@ -108,7 +117,11 @@ async def sign_in_oidc(request: Request, staff_auth: NamedDependency[StaffAuth],
         return _sign_in_page(request, staff_auth, session, fresh, 400, N_("Sign-in with your organisation's account is not set up."))
     if _too_many(request, api):
         return _sign_in_page(request, staff_auth, session, fresh, 429, N_("Too many attempts from your address. Wait a minute and try again."))
-    url, session.pending = await staff_auth.oidc.begin(_return_path(request.query_params.get("terug")))
+    try:
+        url, session.pending = await staff_auth.oidc.begin(_return_path(request.query_params.get("terug")))
+    except OidcUnavailable as outage:
+        log.error("OIDC sign-in cannot start: %s", outage)
+        return _provider_away(request, staff_auth, session, fresh)
     await staff_auth.sessions.remember(session)
     response = Redirect(url, status_code=303)
     if fresh:
@@ -132,6 +145,9 @@ async def oidc_callback(
     except OidcRefused as refusal:
         log.warning("OIDC sign-in refused from %s: %s", _address(request), refusal)
         return _sign_in_page(request, staff_auth, session, fresh, 400, N_("Signing in with your organisation's account did not succeed. Try again."))
+    except OidcUnavailable as outage:
+        log.error("OIDC sign-in cannot finish: %s", outage)
+        return _provider_away(request, staff_auth, session, fresh)
     subject = f"{claims['iss']}|{claims['sub']}"
     member = await users.oidc_staff_member(api.engine, subject, claims, staff_auth.oidc.role_for(claims), _address(request))
     if member is None:

@@ -28,6 +28,10 @@ class OidcRefused(Exception):
     """The sign-in cannot be completed; the message says why, for the log and the page."""
 
 
+class OidcUnavailable(Exception):
+    """The provider cannot be reached or does not answer properly: nobody can sign in through it just now."""
+
+
 class OidcClient:
     """The registry as a client of one OpenID Provider."""
 
@@ -46,12 +50,15 @@ class OidcClient:
         """The provider's discovery document, fetched at most once an hour."""
         if self._metadata is None or time.monotonic() - self._fetched_at > METADATA_SECONDS:
             issuer = (self.settings.oidc_issuer or "").rstrip("/")
-            async with httpx.AsyncClient(timeout=10) as http:
-                response = await http.get(f"{issuer}/.well-known/openid-configuration")
-            response.raise_for_status()
-            metadata = response.json()
-            if metadata.get("issuer", "").rstrip("/") != issuer:
-                raise OidcRefused("the provider's metadata names another issuer")
+            try:
+                async with httpx.AsyncClient(timeout=10) as http:
+                    response = await http.get(f"{issuer}/.well-known/openid-configuration")
+                response.raise_for_status()
+                metadata = response.json()
+            except (httpx.HTTPError, ValueError) as problem:
+                raise OidcUnavailable(f"the provider's metadata could not be fetched: {problem!r}") from problem
+            if not isinstance(metadata, dict) or str(metadata.get("issuer", "")).rstrip("/") != issuer:
+                raise OidcUnavailable("the provider's metadata names another issuer (check REGISTRY_OIDC_ISSUER)")
             self._metadata, self._fetched_at = metadata, time.monotonic()
         return self._metadata
 
@@ -86,11 +93,16 @@ class OidcClient:
         async with self._client(state=state) as client:
             try:
                 token = await client.fetch_token(metadata["token_endpoint"], code=code, code_verifier=pending["verifier"])
-            except Exception as problem:  # Authlib raises its own OAuthError or an httpx error
+            except httpx.TransportError as problem:
+                raise OidcUnavailable(f"the provider's token endpoint could not be reached: {problem!r}") from problem
+            except Exception as problem:  # Authlib raises its own OAuthError, or an httpx error for a bad answer
                 raise OidcRefused(f"the code could not be exchanged: {problem}") from problem
             claims = await self._verified_claims(metadata, token.get("id_token"), pending["nonce"])
             if self.settings.oidc_role_claim not in claims and metadata.get("userinfo_endpoint"):
-                userinfo = (await client.get(metadata["userinfo_endpoint"])).json()
+                try:
+                    userinfo = (await client.get(metadata["userinfo_endpoint"])).json()
+                except (httpx.HTTPError, ValueError) as problem:
+                    raise OidcUnavailable(f"the provider's userinfo could not be fetched: {problem!r}") from problem
                 if userinfo.get("sub") == claims["sub"]:
                     claims = {**userinfo, **claims}
         return claims
@@ -98,8 +110,11 @@ class OidcClient:
     async def _verified_claims(self, metadata: dict[str, Any], id_token: str | None, nonce: str) -> dict[str, Any]:
         if not id_token:
             raise OidcRefused("the provider sent no ID token")
-        async with httpx.AsyncClient(timeout=10) as http:
-            keys = KeySet.import_key_set((await http.get(metadata["jwks_uri"])).json())
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                keys = KeySet.import_key_set((await http.get(metadata["jwks_uri"])).json())
+        except (httpx.HTTPError, ValueError, JoseError) as problem:
+            raise OidcUnavailable(f"the provider's keys could not be fetched: {problem!r}") from problem
         try:
             decoded = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
             jwt.JWTClaimsRegistry(

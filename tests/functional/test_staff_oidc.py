@@ -8,8 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from registry.settings import Settings
-from tests.functional.staff import BASE_URL, session_cookie, staff_app
+from tests.functional.staff import BASE_URL, add_staff, session_cookie, sign_in, staff_app
 from tests.support.oidc_provider import Provider, complete_login, running_provider
+from tests.support.server import free_port
 
 ACCOUNTS = {
     "anna": {"email": "anna@stichting-smr.example", "name": "Anna de Boer", "roles": ["smr-editors"]},
@@ -80,3 +81,25 @@ async def test_a_callback_from_another_browser_is_refused(settings: Settings, pr
         await victim.get("/admin/inloggen")
         assert (await victim.get(callback.removeprefix(BASE_URL))).status_code == 400
         assert (await victim.get("/admin")).status_code == 303
+
+
+async def test_a_provider_that_cannot_be_reached_is_said_plainly_and_local_accounts_still_work(settings: Settings) -> None:
+    away = {"oidc_issuer": f"http://127.0.0.1:{free_port()}", "oidc_client_id": "registry-staff", "oidc_client_secret": "x" * 32}
+    async with staff_app(settings, **away) as (app, client):
+        await add_staff(app)
+        refused = await client.get("/admin/inloggen/oidc", params={"terug": "/admin"})
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+        assert "De inlogdienst van uw organisatie is op dit moment niet bereikbaar" in refused.text
+        assert 'name="password"' in refused.text  # the local sign-in form is right there
+        signed_in = await sign_in(client, "editor")
+        assert signed_in.status_code == 303 and (await client.get("/admin")).status_code == 200
+
+
+async def test_a_provider_gone_between_sign_in_and_callback_is_said_plainly(settings: Settings) -> None:
+    with running_provider([f"{BASE_URL}/admin/oidc/callback"], ACCOUNTS) as provider:
+        async with staff_app(settings, **oidc_settings(settings, provider)) as (app, client):
+            callback = complete_login(await start_sign_in(client), "anna")
+            provider.stop()
+            arrived = await client.get(callback.removeprefix(BASE_URL))
+    assert arrived.status_code == 503 and "De inlogdienst van uw organisatie is op dit moment niet bereikbaar" in arrived.text
+    assert session_cookie(client) is not None and "Anna" not in arrived.text

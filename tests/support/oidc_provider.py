@@ -39,6 +39,13 @@ class Provider:
     client_id: str
     client_secret: str
     accounts: dict[str, dict] = field(default_factory=dict)
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def stop(self) -> None:
+        """Stop the provider now, as an outage would (the block's end then has nothing left to do)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
     @property
     def metadata_url(self) -> str:
@@ -99,7 +106,7 @@ def running_provider(redirect_uris: list[str], accounts: dict[str, dict], client
                                        stdin=subprocess.DEVNULL)
         try:
             issuer = _wait_until_ready(process, stdout_path, stderr_path)
-            yield Provider(issuer, client_id, client_secret, accounts)
+            yield Provider(issuer, client_id, client_secret, accounts, process)
         finally:
             process.terminate()
             try:
