@@ -11,10 +11,11 @@ from litestar.response import Redirect
 
 from registry.admin import record_forms
 from registry.admin.records import record_missing, record_of
-from registry.admin.support import actor_of, admin_page, checked_post, field_messages, requires, session_of
+from registry.admin.support import actor_of, admin_page, checked_post, field_messages, requires, session_of, unsaved_for_now
 from registry.api.context import ApiContext
 from registry.auth.permissions import Permission, allows
 from registry.i18n import N_
+from registry.outages import database_unavailable
 from registry.rules import DecisionKind
 from registry.services import staff_records
 from registry.services.errors import EditConflict, FieldError, ValidationFailed
@@ -67,6 +68,11 @@ def decision_route(kind: RecordKind) -> Any:
             errors = {(f"{decision_kind}-{name}" if name in values or name in _FORM_FIELDS else name): text for name, text in errors.items()}
             return _record_page(request, session, kind, record, 400, open_form=str(decision_kind), errors=errors,
                                 values={f"{decision_kind}-{name}": value for name, value in form.items() if isinstance(value, str)})
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            return unsaved_for_now(_record_page(request, session, kind, record, 503, open_form=str(decision_kind), database_away=True,
+                                                values={f"{decision_kind}-{name}": value for name, value in form.items() if isinstance(value, str)}))
         return Redirect(f"/admin/{kind.slug}/{record['code']}?gelukt=besluit", status_code=303)
 
     return decide

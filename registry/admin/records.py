@@ -12,10 +12,11 @@ from litestar.response import Redirect
 
 from registry.admin import record_forms
 from registry.admin.csv_export import csv_response
-from registry.admin.support import actor_of, admin_page, checked_post, field_messages, requires, session_of
+from registry.admin.support import actor_of, admin_page, checked_post, field_messages, requires, session_of, unsaved_for_now
 from registry.api.context import ApiContext
 from registry.auth.permissions import Permission
 from registry.i18n import N_
+from registry.outages import database_unavailable
 from registry.public.labels import STATUS_ORDER
 from registry.public.page_support import PAGE_SIZE, not_found, page_number, paging
 from registry.services import public_read, staff_records
@@ -98,6 +99,12 @@ def record_routes(kind: RecordKind) -> list[Any]:
             code = await staff_records.save_record(api.engine, actor_of(request, session), kind, None, values, None, apply=not problems)
         except ValidationFailed as failure:
             problems = [*problems, *failure.errors]
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            return unsaved_for_now(admin_page(request, "admin/record_form.html", session, section=kind.section, kind=kind, fields=fields,
+                                              values=record_forms.posted(form, fields), record=None, conflict=None, errors={},
+                                              database_away=True))
         if problems:
             return admin_page(request, "admin/record_form.html", session, 400, section=kind.section, kind=kind, fields=fields,
                               values=record_forms.posted(form, fields), record=None, conflict=None,
@@ -147,6 +154,12 @@ def record_routes(kind: RecordKind) -> list[Any]:
             return admin_page(request, "admin/record_form.html", session, 409, section=kind.section, kind=kind, fields=fields,
                               values=typed, record=current, version=current["version"], errors={},
                               conflict=record_forms.form_of(current, fields))
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            return unsaved_for_now(admin_page(request, "admin/record_form.html", session, section=kind.section, kind=kind,
+                                              fields=fields, values=typed, record=record, version=version, conflict=None, errors={},
+                                              database_away=True))
         if problems:
             return admin_page(request, "admin/record_form.html", session, 400, section=kind.section, kind=kind, fields=fields,
                               values=typed, record=record, version=version, conflict=None,

@@ -17,6 +17,7 @@ from registry.auth.oidc import OidcClient
 from registry.auth.permissions import Permission, allows
 from registry.auth.sessions import COOKIE, SessionStore, StaffSession
 from registry.i18n import N_, translations
+from registry.outages import RETRY_AFTER_SECONDS
 from registry.public.page_support import language_of, render_page
 from registry.services.audit import Actor, Role
 from registry.services.errors import FieldError
@@ -109,6 +110,13 @@ def admin_page(request: Request, template: str, session: StaffSession, status: i
     return render_page(request, request.app.state["pages"], template, status, staff=session, csrf_token=session.csrf_token,
                        section=context.pop("section", "admin"), may=lambda permission: allows(session.role, Permission(permission)),
                        **context)
+
+
+def unsaved_for_now(page: Response[str]) -> Response[str]:
+    """A form page shown again because the database could not take the write: 503, and when to try again."""
+    page.status_code = 503
+    page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return page
 
 
 def actor_of(request: Request, session: StaffSession) -> Actor:

@@ -16,6 +16,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
+from registry.outages import database_unavailable
 from registry.services.audit import Actor, AuditEntry, record_events
 from registry.services.import_write import utc_now
 from registry.services.sql import reading, writing
@@ -109,9 +110,13 @@ class SessionStore:
                 return None
             session.username, session.display_name, session.role = row["username"], row["display_name"], row["role"]
         if now - row["last_seen_at"] >= TOUCH_AFTER_SECONDS:
-            async with writing(self.engine, serialise=False) as writer:
-                await writer.execute("UPDATE staff_session SET last_seen_at = ? WHERE token_hash = ?", now, _hash(token))
-            session.last_seen_at = now
+            try:
+                async with writing(self.engine, serialise=False) as writer:
+                    await writer.execute("UPDATE staff_session SET last_seen_at = ? WHERE token_hash = ?", now, _hash(token))
+                session.last_seen_at = now
+            except Exception as error:  # a locked or unreachable database: read on, the next request touches it
+                if not database_unavailable(error):
+                    raise
         return session
 
     async def remember(self, session: StaffSession) -> None:

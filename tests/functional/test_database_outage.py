@@ -171,7 +171,7 @@ async def test_a_verification_that_cannot_be_stored_gets_503_and_is_not_kept(imp
         assert [row["verification_id"] for row in stored] == [answered.json()["verification_id"]]
 
 
-async def test_a_staff_edit_while_the_file_is_locked_gets_a_page_in_dutch_and_changes_nothing(impatient: Settings) -> None:
+async def test_staff_forms_sent_while_the_file_is_locked_come_back_with_the_input_and_change_nothing(impatient: Settings) -> None:
     async with staff_app(impatient) as (app, editor):
         await add_staff(app)
         await import_document(app.state.api.engine, encode(BASE_DOCUMENT), OPERATOR)
@@ -179,15 +179,27 @@ async def test_a_staff_edit_while_the_file_is_locked_gets_a_page_in_dutch_and_ch
         form = await editor.get("/admin/organisaties/O-000020/wijzigen")
         fields = {"csrf_token": csrf_of(form.text), "version": re.search(r'name="version" value="(\d+)"', form.text).group(1),
                   "name": "Instituut voor Rookvrije Zorg Nederland", "kvk_number": "", "agb_code": "", "city": "Zeist"}
+        suspension = {"csrf_token": fields["csrf_token"], "kind": "suspend", "from": "01-08-2026", "until": "",
+                      "reference": "SKZ-2026-0777", "reason": "Onderzoek naar klachten"}
+        async with reading(app.state.api.engine) as reader:
+            before = await reader.fetch_one("SELECT (SELECT COUNT(*) FROM decision) AS decisions, (SELECT COUNT(*) FROM audit_event) AS events")
         with write_lock_held(impatient):
-            refused = await editor.post("/admin/organisaties/O-000020/wijzigen", data=fields, headers=PAGE)
-        assert_unavailable_page(refused)
+            edit = await editor.post("/admin/organisaties/O-000020/wijzigen", data=fields, headers=PAGE)
+            decision = await editor.post("/admin/coaches/C-000123/besluiten", data=suspension, headers=PAGE)
+        for page in (edit, decision):
+            assert page.status_code == 503 and page.headers["retry-after"] == "5"
+            assert "Niet opgeslagen: het register kan zijn database niet bereiken" in page.text
+        # What the staff member typed is still in the form, ready to send again.
+        assert 'value="Instituut voor Rookvrije Zorg Nederland"' in edit.text
+        assert 'value="SKZ-2026-0777"' in decision.text and "Onderzoek naar klachten" in decision.text
         async with reading(app.state.api.engine) as reader:
             row = await reader.fetch_one("SELECT name, version FROM organisation WHERE code = 'O-000020'")
-        assert row["name"] == "Instituut voor Rookvrije Zorg" and str(row["version"]) == fields["version"]
-        # The same form, sent again once the lock is gone, goes through: the staff member loses nothing.
+            after = await reader.fetch_one("SELECT (SELECT COUNT(*) FROM decision) AS decisions, (SELECT COUNT(*) FROM audit_event) AS events")
+        assert row["name"] == "Instituut voor Rookvrije Zorg" and str(row["version"]) == fields["version"] and after == before
+        # The same forms, sent again once the lock is gone, go through: the staff member loses nothing.
         saved = await editor.post("/admin/organisaties/O-000020/wijzigen", data=fields, headers=PAGE)
-        assert saved.status_code == 303, saved.text
+        recorded = await editor.post("/admin/coaches/C-000123/besluiten", data=suspension, headers=PAGE)
+        assert saved.status_code == 303 and recorded.status_code == 303, (saved.text, recorded.text)
         async with reading(app.state.api.engine) as reader:
             row = await reader.fetch_one("SELECT name FROM organisation WHERE code = 'O-000020'")
         assert row["name"] == "Instituut voor Rookvrije Zorg Nederland"
