@@ -64,6 +64,7 @@ class VerificationIndex:
         self._pending_catch_up: asyncio.Future[None] | None = None
         self._notified_again = False
         self._listens = False
+        self._listening_lost = False  # the LISTEN connection dropped and is not back yet
         self._retries = RetryLog(log, "verification index catch-up")
 
     async def start(self) -> None:
@@ -83,16 +84,25 @@ class VerificationIndex:
 
     async def _listen(self) -> None:
         """PostgreSQL: a connection of our own LISTENs for registry_changes (migration 0006)."""
+        again = self._listener is not None
         if self._listener is not None:
             self._listener.terminate()
+            self._listener = None
+        connection = None
         try:
-            self._listener = await asyncpg.connect(self.engine.config["dsn"], timeout=5)
-            await self._listener.add_listener(CHANNEL, self._notified)
+            connection = await asyncpg.connect(self.engine.config["dsn"], timeout=5)
+            await connection.add_listener(CHANNEL, self._notified)
         except Exception as error:  # polling still keeps the index current, only a little later
+            if connection is not None:
+                connection.terminate()
             if not database_unavailable(error):
                 log.exception("could not LISTEN for changes; following them by polling only")
-            self._listener = None
+            self._listening_lost = self._listening_lost or again
             return
+        self._listener = connection
+        if again or self._listening_lost:
+            log.warning("listening for changes again (LISTEN %s on a new connection)", CHANNEL)
+            self._listening_lost = False
 
     def _notified(self, *_: object) -> None:
         # A notification during a catch-up may concern a commit that catch-up's snapshot missed:

@@ -127,6 +127,7 @@ def test_a_stopped_postgresql_gives_503s_and_the_registry_recovers_when_it_retur
     # The background loops say once that the database went away and once that it came back, not four times a second.
     assert log.count("verification index catch-up: the database cannot be reached") == 1, log[-3000:]
     assert "verification index catch-up: the database is reachable again" in log, log[-3000:]
+    assert "listening for changes again (LISTEN registry_changes on a new connection)" in log, log[-3000:]
     assert "unhandled error" not in log, log[-5000:]
 
 
