@@ -6,6 +6,7 @@ process holds the file's write lock for longer than the busy timeout.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -16,7 +17,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -134,12 +135,14 @@ def test_a_stopped_postgresql_gives_503s_and_the_registry_recovers_when_it_retur
 # --- SQLite: another process holds the write lock past the busy timeout -------------------------------------
 
 
-@contextlib.contextmanager
-def write_lock_held(settings: Settings) -> Iterator[None]:
+@contextlib.asynccontextmanager
+async def write_lock_held(settings: Settings) -> AsyncIterator[None]:
     """Another process's write transaction on the file, until the block ends."""
-    holder = sqlite3.connect(settings.database_url[len("sqlite:///"):], isolation_level=None, check_same_thread=False)
+    holder = sqlite3.connect(settings.database_url[len("sqlite:///"):], isolation_level=None, check_same_thread=False, timeout=30)
     try:
-        holder.execute("BEGIN IMMEDIATE")
+        # Taken from a thread: the app runs on this test's event loop, and a write of its own in flight
+        # (a rate-limit sync, say) must be able to finish while we wait for the lock.
+        await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")
         yield
         holder.execute("ROLLBACK")
     finally:
@@ -159,7 +162,7 @@ async def test_a_verification_that_cannot_be_stored_gets_503_and_is_not_kept(imp
         await import_document(session.engine, encode(BASE_DOCUMENT), OPERATOR)
         await session.recorded()
         bearer = await session.bearer()
-        with write_lock_held(impatient):
+        async with write_lock_held(impatient):
             refused = await session.http.post("/api/v1/verifications", json=CLAIM, headers=bearer)
             # Reading needs no write lock: the public register still answers.
             assert (await session.http.get("/api/v1/programmes/P-000045")).status_code == 200
@@ -184,7 +187,7 @@ async def test_staff_forms_sent_while_the_file_is_locked_come_back_with_the_inpu
                       "reference": "SKZ-2026-0777", "reason": "Onderzoek naar klachten"}
         async with reading(app.state.api.engine) as reader:
             before = await reader.fetch_one("SELECT (SELECT COUNT(*) FROM decision) AS decisions, (SELECT COUNT(*) FROM audit_event) AS events")
-        with write_lock_held(impatient):
+        async with write_lock_held(impatient):
             edit = await editor.post("/admin/organisaties/O-000020/wijzigen", data=fields, headers=PAGE)
             decision = await editor.post("/admin/coaches/C-000123/besluiten", data=suspension, headers=PAGE)
         for page in (edit, decision):
