@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from registry.settings import Settings
 from registry.tables import ALL_TABLES
@@ -26,8 +26,32 @@ os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
 WRITE_LOCK_KEY = 0x534D52
 
 
+class ClosingSQLiteTransaction(SQLiteTransaction):
+    """Piccolo's SQLite transaction, but closing its connection when BEGIN fails.
+
+    Piccolo opens the connection, then runs BEGIN; when BEGIN IMMEDIATE gives up on a locked file
+    ("database is locked"), its __aexit__ never runs and the connection's aiosqlite thread lives on:
+    one leaked thread per timeout, and a process that then cannot exit (the thread is not a daemon).
+    """
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            await self.begin()
+        except BaseException:
+            await self.connection.close()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+
 class RegistrySQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine with durable, lock-tolerant connections."""
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True) -> SQLiteTransaction:
+        return ClosingSQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def _prepare(self, connection: aiosqlite.Connection) -> aiosqlite.Connection:
         # synchronous=FULL so an acknowledged write survives power loss even in WAL mode.

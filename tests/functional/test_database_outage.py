@@ -14,6 +14,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -149,6 +150,19 @@ async def write_lock_held(settings: Settings) -> AsyncIterator[None]:
         holder.close()
 
 
+def sqlite_connections() -> int:
+    """aiosqlite connections open in this process: each has a thread of its own."""
+    return sum(1 for thread in threading.enumerate() if "_connection_worker_thread" in thread.name)
+
+
+async def assert_none_left_open(before: int) -> None:
+    """Every connection opened for a write that gave up is closed again (a leaked one also keeps the process from exiting)."""
+    deadline = asyncio.get_running_loop().time() + 3
+    while sqlite_connections() > before:
+        assert asyncio.get_running_loop().time() < deadline, f"{sqlite_connections() - before} SQLite connections left open"
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture
 def impatient(settings: Settings) -> Settings:
     """Settings that give up waiting for the SQLite write lock after a second."""
@@ -162,11 +176,13 @@ async def test_a_verification_that_cannot_be_stored_gets_503_and_is_not_kept(imp
         await import_document(session.engine, encode(BASE_DOCUMENT), OPERATOR)
         await session.recorded()
         bearer = await session.bearer()
+        before = sqlite_connections()
         async with write_lock_held(impatient):
             refused = await session.http.post("/api/v1/verifications", json=CLAIM, headers=bearer)
             # Reading needs no write lock: the public register still answers.
             assert (await session.http.get("/api/v1/programmes/P-000045")).status_code == 200
         assert_unavailable(refused)
+        await assert_none_left_open(before)
         answered = await session.http.post("/api/v1/verifications", json=CLAIM, headers=bearer)
         assert answered.status_code == 200 and answered.json()["accredited"] is True
         async with reading(session.engine) as reader:
@@ -187,9 +203,11 @@ async def test_staff_forms_sent_while_the_file_is_locked_come_back_with_the_inpu
                       "reference": "SKZ-2026-0777", "reason": "Onderzoek naar klachten"}
         async with reading(app.state.api.engine) as reader:
             before = await reader.fetch_one("SELECT (SELECT COUNT(*) FROM decision) AS decisions, (SELECT COUNT(*) FROM audit_event) AS events")
+        connections = sqlite_connections()
         async with write_lock_held(impatient):
             edit = await editor.post("/admin/organisaties/O-000020/wijzigen", data=fields, headers=PAGE)
             decision = await editor.post("/admin/coaches/C-000123/besluiten", data=suspension, headers=PAGE)
+        await assert_none_left_open(connections)
         for page in (edit, decision):
             assert page.status_code == 503 and page.headers["retry-after"] == "5"
             assert "Niet opgeslagen: het register kan zijn database niet bereiken" in page.text
