@@ -18,6 +18,7 @@ from typing import Iterator
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
+from joserfc.jwk import RSAKey
 
 from tests.support.server import free_port
 
@@ -97,6 +98,8 @@ def running_provider(redirect_uris: list[str], accounts: dict[str, dict], client
         "OIDC_REDIRECT_URIS": ",".join(redirect_uris),
         "OIDC_ACCOUNTS": json.dumps(accounts),
         "OIDC_TOKEN_AUTH": token_endpoint_auth_method,
+        # A fresh key per provider, so no test can come to depend on a fixed one (see provider.mjs for why it is made here).
+        "OIDC_SIGNING_JWK": json.dumps(RSAKey.generate_key(2048, private=True).as_dict(private=True)),
     }
     with tempfile.TemporaryDirectory(prefix="oidc-provider-") as logs:
         # Files, not pipes: nobody reads the output after READY, and a full pipe would stall the provider.

@@ -7,13 +7,14 @@
 //   OIDC_REDIRECT_URIS  comma separated
 //   OIDC_ACCOUNTS       JSON object: account id -> claims, e.g. {"anna": {"email": "anna@example.nl", "roles": ["editor"]}}
 //   OIDC_TOKEN_AUTH     token_endpoint_auth_method of the client (default client_secret_basic)
+//   OIDC_SIGNING_JWK    the RSA private key (JWK, JSON) to sign ID tokens with
 //
 // The dev login form accepts any login name and ignores the password. A login name that is not in
 // OIDC_ACCOUNTS still signs in, as an account with only `sub`: deciding who may enter is the registry's job.
 //
 // Prints `READY <issuer>` on stdout once it listens; exits on SIGTERM or SIGINT.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import process from 'node:process';
 
@@ -31,9 +32,9 @@ function required(name) {
 const accounts = JSON.parse(process.env.OIDC_ACCOUNTS || '{}');
 const redirectUris = required('OIDC_REDIRECT_URIS').split(',').map((uri) => uri.trim()).filter(Boolean);
 
-// A fresh signing key per run, so no test can come to depend on a fixed key.
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' };
+// A fresh key per run, made by the fixture: generateKeyPairSync here hung about one start in 60
+// (Node 20's OpenSSL 3.0, while oidc-provider's own start-up used crypto on another thread).
+const signingKey = { ...JSON.parse(required('OIDC_SIGNING_JWK')), kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' };
 
 // Listen first so that OIDC_PORT=0 works: the issuer needs the port actually bound.
 const server = createServer();
