@@ -52,6 +52,8 @@ def decision_route(kind: RecordKind) -> Any:
         values, problems = record_forms.decision_values(form, decision_kind, may_override)
         actor = actor_of(request, session)
         confirmed = form.get("bevestigd") == "ja"
+        # What was typed, keyed as the page's form fields, for showing the form again.
+        typed = {f"{decision_kind}-{name}": value for name, value in form.items() if isinstance(value, str)}
         try:
             if problems:
                 raise ValidationFailed(problems)
@@ -66,13 +68,12 @@ def decision_route(kind: RecordKind) -> Any:
         except ValidationFailed as failure:
             errors = field_messages(request, failure.errors, "decisions[0].")
             errors = {(f"{decision_kind}-{name}" if name in values or name in _FORM_FIELDS else name): text for name, text in errors.items()}
-            return _record_page(request, session, kind, record, 400, open_form=str(decision_kind), errors=errors,
-                                values={f"{decision_kind}-{name}": value for name, value in form.items() if isinstance(value, str)})
+            return _record_page(request, session, kind, record, 400, open_form=str(decision_kind), errors=errors, values=typed)
         except Exception as error:
             if not database_unavailable(error):
                 raise
             return unsaved_for_now(_record_page(request, session, kind, record, 503, open_form=str(decision_kind), database_away=True,
-                                                values={f"{decision_kind}-{name}": value for name, value in form.items() if isinstance(value, str)}))
+                                                values=typed))
         return Redirect(f"/admin/{kind.slug}/{record['code']}?gelukt=besluit", status_code=303)
 
     return decide

@@ -95,6 +95,7 @@ def record_routes(kind: RecordKind) -> list[Any]:
         session = await session_of(request)
         form = await checked_post(request, session)
         values, problems = record_forms.record_values(form, fields, creating=True)
+        typed = record_forms.posted(form, fields)
         try:
             code = await staff_records.save_record(api.engine, actor_of(request, session), kind, None, values, None, apply=not problems)
         except ValidationFailed as failure:
@@ -103,11 +104,10 @@ def record_routes(kind: RecordKind) -> list[Any]:
             if not database_unavailable(error):
                 raise
             return unsaved_for_now(admin_page(request, "admin/record_form.html", session, section=kind.section, kind=kind, fields=fields,
-                                              values=record_forms.posted(form, fields), record=None, conflict=None, errors={},
-                                              database_away=True))
+                                              values=typed, record=None, conflict=None, errors={}, database_away=True))
         if problems:
             return admin_page(request, "admin/record_form.html", session, 400, section=kind.section, kind=kind, fields=fields,
-                              values=record_forms.posted(form, fields), record=None, conflict=None,
+                              values=typed, record=None, conflict=None,
                               errors=field_messages(request, problems, f"{kind.section}[0]."))
         return Redirect(f"{base}/{code}?gelukt=opgeslagen", status_code=303)
 
