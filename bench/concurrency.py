@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from registry import db  # noqa: E402
 from registry.backup import RECORD_TABLES, table_counts  # noqa: E402
 from registry.services.audit import Actor  # noqa: E402
-from registry.services.importer import import_document  # noqa: E402
+from registry.services.imports.plan import import_document  # noqa: E402
 from registry.services.sql import reading  # noqa: E402
 from registry.settings import Settings  # noqa: E402
 from tests.functional.writers_workload import KINDS, WriterResult, counts, problems, run_writers, seed_document  # noqa: E402

@@ -84,7 +84,7 @@ def import_command(file: Path, dry_run: bool) -> None:
 def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str) -> dict[str, Any]:
     from rich.progress import Progress
 
-    from registry.services.importer import import_document
+    from registry.services.imports.plan import import_document
 
     with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task(f"importing {label}", total=None)
@@ -126,8 +126,8 @@ def demo(coaches: int, seed: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict object.")
 def verify(as_json: bool, **fields: str | None) -> None:
     """Verify a claim: was programme P, delivered by coach C, accredited on a date or period?"""
-    from registry.services.verification import parse_claim
-    from registry.services.verification import verify as verify_claim
+    from registry.services.verification.answer import parse_claim
+    from registry.services.verification.answer import verify as verify_claim
 
     raw = {name: value for name, value in fields.items() if value is not None}
     try:
@@ -154,7 +154,7 @@ def verify(as_json: bool, **fields: str | None) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(username: str, role: str, display_name: str, email: str | None, password_stdin: bool) -> None:
     """Create a local staff account."""
-    from registry.services.users import create_user as create
+    from registry.services.staff.users import create_user as create
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -175,7 +175,7 @@ def create_user(username: str, role: str, display_name: str, email: str | None, 
 @click.option("--json", "as_json", is_flag=True, help='Print {"client_id", "client_secret"} as JSON.')
 def create_client(name: str, as_json: bool) -> None:
     """Register a billing system; its secret is shown this once."""
-    from registry.services.clients import create_client as create
+    from registry.services.staff.clients import create_client as create
 
     try:
         credentials = run(lambda engine: create(engine, Actor.operator("create-client"), name))
@@ -190,8 +190,8 @@ def create_client(name: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"client_id", "client_secret"} as JSON.')
 def rotate_client_secret(client_id: str, as_json: bool) -> None:
     """Give a client a new secret; the old one stops working at once."""
-    from registry.services.clients import rotate_secret
     from registry.services.errors import NotFound
+    from registry.services.staff.clients import rotate_secret
 
     try:
         credentials = run(lambda engine: rotate_secret(engine, Actor.operator("rotate-client-secret"), client_id))
@@ -204,8 +204,8 @@ def rotate_client_secret(client_id: str, as_json: bool) -> None:
 @click.argument("client_id")
 def disable_client(client_id: str) -> None:
     """Disable a client: no new tokens, and its tokens stop working."""
-    from registry.services.clients import disable_client as disable
     from registry.services.errors import NotFound
+    from registry.services.staff.clients import disable_client as disable
 
     try:
         run(lambda engine: disable(engine, Actor.operator("disable-client"), client_id))
@@ -228,7 +228,7 @@ def rotate_signing_key() -> None:
     """Start signing with a new key; the old public key stays in the JWKS (running instances follow within a second)."""
     import datetime as dt
 
-    from registry.services.signing import KeyRing
+    from registry.services.verification.signing import KeyRing
 
     settings = Settings.from_env()
     ring = KeyRing.load_or_create(settings.key_file, settings.retired_key_days)
@@ -241,7 +241,7 @@ def rotate_signing_key() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def open_data(directory: Path) -> None:
     """Write the open-data files (registry.json and a CSV per subject kind) into DIRECTORY."""
-    from registry.services.open_data import export
+    from registry.services.public.open_data import export
 
     started = time.perf_counter()
     manifest = run(lambda engine: export(engine, directory))

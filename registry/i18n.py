@@ -24,11 +24,6 @@ CATALOGS = Path(__file__).parent / "translations"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
-def N_(message: str) -> str:
-    """Mark a message for translation where it is defined; it is translated where it is shown."""
-    return message
-
-
 def catalog_path(language: str) -> Path:
     """Where a language's catalog lives."""
     return CATALOGS / language / "LC_MESSAGES" / "messages.po"

@@ -12,13 +12,13 @@ from litestar.response import Redirect
 
 from registry.admin.support import actor_of, admin_page, checked_form, field_messages, requires, session_of
 from registry.api.context import ApiContext
-from registry.auth.permissions import Permission
 from registry.auth.sessions import StaffSession
-from registry.i18n import N_
-from registry.services import client_usage, clients
-from registry.services.clients import NewCredentials
+from registry.messages import N_
+from registry.roles import Permission
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.sql import reading
+from registry.services.staff import client_usage, clients
+from registry.services.staff.clients import NewCredentials
 
 GUARD = [requires(Permission.API_CLIENTS_MANAGE)]
 # The confirmation pages post this; a post without it only shows the question again.

@@ -13,15 +13,17 @@ from litestar.response import Stream
 
 from registry.admin.support import admin_page, field_messages, requires, session_of
 from registry.api.context import ApiContext
-from registry.auth.permissions import Permission
 from registry.csv_cells import BYTE_ORDER_MARK
-from registry.i18n import N_, translations
+from registry.i18n import translations
+from registry.messages import N_
 from registry.public.check_page import parse_day
 from registry.public.page_support import language_of
-from registry.services import audit_read, public_read
+from registry.roles import Permission
 from registry.services.audit import AuditAction, verify_chain
 from registry.services.errors import FieldError
+from registry.services.public import read as public_read
 from registry.services.sql import reading
+from registry.services.staff import audit_read
 
 TEXT_LIMIT = 200
 FILTER_FIELDS = ("persoon", "soort", "code", "gebeurtenis", "van", "tot")

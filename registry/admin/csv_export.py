@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from litestar import Response
 
 from registry.csv_cells import BYTE_ORDER_MARK, safe_cell
-from registry.services.staff_records import RecordKind
+from registry.services.staff.records import RecordKind
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "programme": ("code", "name", "organisation_code", "organisation_name", "guidance_type", "format", "cities", "status", "updated_at"),

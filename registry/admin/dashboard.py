@@ -9,9 +9,10 @@ from litestar.di import NamedDependency
 
 from registry.admin.support import admin_page, requires, session_of
 from registry.api.context import ApiContext
-from registry.auth.permissions import Permission
-from registry.services import dashboard, public_read
+from registry.roles import Permission
+from registry.services.public import read as public_read
 from registry.services.sql import reading
+from registry.services.staff import dashboard
 
 
 def chart_bars(months: list[tuple[Any, int]], width: int = 640, height: int = 180) -> list[dict[str, Any]]:

@@ -13,14 +13,14 @@ from registry.admin import record_forms
 from registry.admin.records import record_missing, record_of
 from registry.admin.support import actor_of, admin_page, checked_post, field_messages, requires, session_of, unsaved_for_now
 from registry.api.context import ApiContext
-from registry.auth.permissions import Permission, allows
-from registry.i18n import N_
+from registry.messages import N_
 from registry.outages import database_unavailable
+from registry.roles import Permission, allows
 from registry.rules import DecisionKind
-from registry.services import staff_records
 from registry.services.errors import EditConflict, FieldError, ValidationFailed
-from registry.services.importer import import_document
-from registry.services.staff_records import KINDS, RecordKind
+from registry.services.imports.plan import import_document
+from registry.services.staff import records as staff_records
+from registry.services.staff.records import KINDS, RecordKind
 
 # Undoing these is not possible (a revocation can only be retracted, a retraction not at all): ask first.
 CONFIRMED_KINDS = {DecisionKind.REVOKE, DecisionKind.RETRACT}

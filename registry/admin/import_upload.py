@@ -13,12 +13,12 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from registry.admin.support import StaffAuth, actor_of, admin_page, checked_form, field_messages, requires, session_of
 from registry.api.context import ApiContext
-from registry.auth.permissions import Permission
 from registry.auth.sessions import StaffSession
-from registry.i18n import N_
+from registry.messages import N_
+from registry.roles import Permission
 from registry.services.errors import ValidationFailed
-from registry.services.import_preview import planned_changes
-from registry.services.importer import ImportReport, import_document
+from registry.services.imports.plan import ImportReport, import_document
+from registry.services.imports.preview import planned_changes
 
 # The upload waits in the staff member's session (shared by every instance) between preview and apply.
 PENDING = "import_upload"

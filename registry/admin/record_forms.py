@@ -9,11 +9,11 @@ from typing import Any
 
 from litestar.datastructures import FormMultiDict
 
-from registry.i18n import N_
+from registry.messages import N_
 from registry.public.labels import FORMATS, GUIDANCE_TYPES, MODES
 from registry.rules import DecisionKind
 from registry.services.errors import FieldError, Refusal
-from registry.services.import_parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
+from registry.services.imports.parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
 
 DUTCH_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
 ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")

@@ -14,15 +14,16 @@ from registry.admin import record_forms
 from registry.admin.csv_export import csv_response
 from registry.admin.support import actor_of, admin_page, checked_post, field_messages, requires, session_of, unsaved_for_now
 from registry.api.context import ApiContext
-from registry.auth.permissions import Permission
-from registry.i18n import N_
+from registry.messages import N_
 from registry.outages import database_unavailable
 from registry.public.labels import STATUS_ORDER
 from registry.public.page_support import PAGE_SIZE, not_found, page_number, paging
-from registry.services import public_read, staff_records
+from registry.roles import Permission
 from registry.services.errors import EditConflict, NotFound, ValidationFailed
+from registry.services.public import read as public_read
 from registry.services.sql import reading
-from registry.services.staff_records import KINDS, RecordKind
+from registry.services.staff import records as staff_records
+from registry.services.staff.records import KINDS, RecordKind
 
 MAX_QUERY = 200
 

@@ -20,11 +20,12 @@ from registry.admin.support import (
 from registry.api.context import ApiContext
 from registry.auth.oidc import OidcRefused, OidcUnavailable
 from registry.auth.sessions import StaffSession
-from registry.i18n import N_
+from registry.messages import N_
 from registry.outages import RETRY_AFTER_SECONDS
 from registry.public.page_support import local_path, render_page
-from registry.services import users
-from registry.services.audit import Actor, AuditAction, AuditEntry, Role
+from registry.roles import Role
+from registry.services.audit import Actor, AuditAction, AuditEntry
+from registry.services.staff import users
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from litestar.response import Redirect
 
 from registry.admin.support import StaffAuth, actor_of, admin_page, checked_form, field_messages, requires, session_of
 from registry.api.context import ApiContext
-from registry.auth.permissions import Permission
 from registry.auth.sessions import StaffSession
-from registry.i18n import N_
+from registry.messages import N_
 from registry.public.labels import ROLE_NAMES
 from registry.public.page_support import not_found
-from registry.services import users
+from registry.roles import Permission
 from registry.services.errors import FieldError, NotFound, ValidationFailed
+from registry.services.staff import users
 
 ROLE_OPTIONS = list(ROLE_NAMES.items())
 ACTIVE_OPTIONS = [("1", N_("active: may sign in")), ("0", N_("disabled: cannot sign in"))]

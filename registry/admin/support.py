@@ -14,12 +14,13 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect
 
 from registry.auth.oidc import OidcClient
-from registry.auth.permissions import Permission, allows
 from registry.auth.sessions import COOKIE, SessionStore, StaffSession
-from registry.i18n import N_, translations
+from registry.i18n import translations
+from registry.messages import N_
 from registry.outages import RETRY_AFTER_SECONDS
 from registry.public.page_support import language_of, render_page
-from registry.services.audit import Actor, Role
+from registry.roles import Permission, Role, allows
+from registry.services.audit import Actor
 from registry.services.errors import FieldError
 
 

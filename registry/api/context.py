@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from piccolo.engine.base import Engine
 
+from registry.services.public.search_index import SearchIndex
 from registry.services.rate_limits import RateLimiter
-from registry.services.search_index import SearchIndex
-from registry.services.signing import LiveKeys
-from registry.services.tokens import TokenAuthority
-from registry.services.verification_index import VerificationIndex
-from registry.services.verification_store import VerificationStore
+from registry.services.verification.index import VerificationIndex
+from registry.services.verification.signing import LiveKeys
+from registry.services.verification.store import VerificationStore
+from registry.services.verification.tokens import TokenAuthority
 from registry.settings import Settings
 
 

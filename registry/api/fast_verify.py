@@ -23,7 +23,7 @@ from registry.api.problems import PROBLEM_JSON, problem_body
 from registry.api.verifications import Refusal, authenticate_header, rate_refusal, receipt_payload
 from registry.schemas import VerificationRequest, VerificationResult
 from registry.services.errors import ValidationFailed
-from registry.services.verification import answer, parse_claim, stored_row, uuid7
+from registry.services.verification.answer import answer, parse_claim, stored_row, uuid7
 
 PATH = "/api/v1/verifications"
 _JSON = msgspec.json.Encoder()

@@ -19,10 +19,10 @@ from registry.api.context import ApiContext
 from registry.api.openapi import documented
 from registry.api.problems import problem
 from registry.schemas import TokenRequest, TokenResponse
-from registry.services.client_usage import note_token_issued
-from registry.services.clients import ClientRecord, load_clients
 from registry.services.sql import reading
-from registry.services.tokens import VERIFY_SCOPE
+from registry.services.staff.client_usage import note_token_issued
+from registry.services.staff.clients import ClientRecord, load_clients
+from registry.services.verification.tokens import VERIFY_SCOPE
 
 TOKEN_REQUESTS_PER_MINUTE = 120
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -17,12 +17,12 @@ from registry.api.context import ApiContext
 from registry.api.openapi import documented
 from registry.api.problems import problem, problem_body
 from registry.schemas import BatchRequest, BatchResult, VerificationResult
-from registry.services.clients import ClientRecord
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.sql import reading
-from registry.services.tokens import InvalidToken
-from registry.services.verification import Claim, answer, parse_claim, stored_row, uuid7
-from registry.services.verification_snapshot import Snapshot
+from registry.services.staff.clients import ClientRecord
+from registry.services.verification.answer import Claim, answer, parse_claim, stored_row, uuid7
+from registry.services.verification.snapshot import Snapshot
+from registry.services.verification.tokens import InvalidToken
 
 MAX_BATCH_ITEMS = 10_000
 # A batch hands receipts to the signing threads, and yields to other requests, every this many items.

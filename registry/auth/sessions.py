@@ -16,9 +16,9 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
+from registry.clock import utc_now
 from registry.outages import database_unavailable
 from registry.services.audit import Actor, AuditEntry, record_events
-from registry.services.import_write import utc_now
 from registry.services.sql import reading, writing
 
 COOKIE = "__Host-registry-session"

@@ -25,7 +25,8 @@ from registry.schemas import (
     TrainingDetail,
     TrainingPage,
 )
-from registry.services import public_read, public_search
+from registry.services.public import read as public_read
+from registry.services.public import search as public_search
 from registry.services.sql import Writer, reading
 
 _JSON = msgspec.json.Encoder()

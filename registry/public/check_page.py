@@ -14,10 +14,10 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from registry.api.context import ApiContext
-from registry.i18n import N_
+from registry.messages import N_
 from registry.public.page_support import FormErrors, render_page, too_many
-from registry.services import verification
-from registry.services.import_parse import CODE_PATTERN, EIGHT_DIGITS
+from registry.services.imports.parse import CODE_PATTERN, EIGHT_DIGITS
+from registry.services.verification import answer as verification
 from registry.templating import Renderer
 
 FIELDS = ("programme_code", "coach_registration_number", "coach_agb_code", "service_date", "service_end_date")

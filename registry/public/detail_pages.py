@@ -10,10 +10,10 @@ from litestar.params import FromPath
 
 from registry import rules
 from registry.api.context import ApiContext
-from registry.i18n import N_
+from registry.messages import N_
 from registry.public.page_support import not_found, render_page, too_many
-from registry.services import public_read
 from registry.services.errors import NotFound
+from registry.services.public import read as public_read
 from registry.services.sql import Writer, reading
 from registry.templating import Renderer
 

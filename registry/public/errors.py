@@ -8,7 +8,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from registry.api import problems
-from registry.i18n import N_
+from registry.messages import N_
 from registry.outages import RETRY_AFTER_SECONDS
 from registry.public.page_support import render_page
 

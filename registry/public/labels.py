@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.i18n import N_
+from registry.messages import N_
 
 STATUS_WORDS = {
     "programme": {

@@ -11,8 +11,8 @@ from litestar.response import File
 
 from registry.api.context import ApiContext
 from registry.api.problems import problem
-from registry.services import open_data
-from registry.services.public_read import today
+from registry.services.public import open_data
+from registry.services.public.read import today
 
 
 async def current_files(api: ApiContext) -> tuple[Path, dict]:

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 
 from registry.api.context import ApiContext
-from registry.i18n import LANGUAGE_COOKIE, LANGUAGES, N_, choose_language
-from registry.services import public_read
+from registry.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
+from registry.messages import N_
+from registry.services.public import read as public_read
 from registry.services.rate_limits import Decision
 from registry.templating import Renderer
 

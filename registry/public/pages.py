@@ -23,7 +23,8 @@ from registry.public.page_support import (
     text_field,
     too_many,
 )
-from registry.services import public_read, public_search
+from registry.services.public import read as public_read
+from registry.services.public import search as public_search
 from registry.services.sql import reading
 from registry.templating import Renderer
 

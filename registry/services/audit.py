@@ -10,15 +10,8 @@ from typing import Any
 
 import msgspec
 
+from registry.roles import Role
 from registry.services.sql import Writer
-
-
-class Role(StrEnum):
-    """Staff roles, least privilege first."""
-
-    VIEWER = "viewer"
-    EDITOR = "editor"
-    ADMIN = "admin"
 
 
 class AuditAction(StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from registry.api.context import ApiContext
-from registry.services.clients import create_client
+from registry.services.staff.clients import create_client
 from tests.functional.helpers import OPERATOR
 
 

@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator
 
 from registry import db, rules
 from registry.services.sql import reading
-from registry.services.verification_snapshot import to_decision
+from registry.services.verification.snapshot import to_decision
 from registry.settings import Settings
 from tests.conftest import BACKEND, RUN_ID, _admin, postgres_url
 from tests.functional.test_cli import REGISTRY

@@ -8,7 +8,8 @@ import json
 import time
 from typing import Any
 
-from registry.services.audit import Actor, Role
+from registry.roles import Role
+from registry.services.audit import Actor
 from registry.services.rate_limits import WINDOW_SECONDS
 from registry.services.sql import reading
 from registry.tables import ALL_TABLES

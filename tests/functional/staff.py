@@ -11,7 +11,7 @@ import httpx
 
 from registry.app import create_app
 from registry.auth.sessions import COOKIE
-from registry.services.users import create_user
+from registry.services.staff.users import create_user
 from registry.settings import Settings
 from tests.functional.helpers import OPERATOR
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from registry.services.clients import disable_client, rotate_secret
-from registry.services.signing import KeyRing, b64url, new_key
+from registry.services.staff.clients import disable_client, rotate_secret
+from registry.services.verification.signing import KeyRing, b64url, new_key
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
 from tests.functional.helpers import OPERATOR

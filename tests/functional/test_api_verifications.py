@@ -13,10 +13,10 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from registry.services.clients import disable_client
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from registry.services.sql import reading
-from registry.services.verification import parse_claim, verify
+from registry.services.staff.clients import disable_client
+from registry.services.verification.answer import parse_claim, verify
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
 from tests.functional.helpers import OPERATOR, encode, fresh_rate_window

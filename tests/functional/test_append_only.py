@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from registry.services.sql import writing
 from tests.functional.helpers import OPERATOR, document, encode, snapshot
 

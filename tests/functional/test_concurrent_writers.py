@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from tests.conftest import BACKEND
 from tests.functional.helpers import OPERATOR, encode
 from tests.functional.writers_workload import counts, problems, run_writers, seed_document

@@ -23,7 +23,7 @@ from typing import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.settings import Settings
 from tests.conftest import BACKEND

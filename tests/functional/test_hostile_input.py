@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from registry.search_text import query_words
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from registry.settings import Settings
 from tests.functional.helpers import OPERATOR, encode, snapshot
 from tests.functional.staff import add_staff, browser, sign_in, staff_app
@@ -148,7 +148,7 @@ async def test_a_batch_over_the_limit_is_refused_whole(settings: Settings) -> No
 
 
 async def _client_token(app: Any) -> str:
-    from registry.services.clients import create_client
+    from registry.services.staff.clients import create_client
 
     credentials = await create_client(app.state.api.engine, OPERATOR, "Zorgverzekeraar Test")
     async with browser(app, "192.0.2.200") as http:

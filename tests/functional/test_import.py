@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from registry.services.audit import verify_chain
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from tests.functional.helpers import OPERATOR, document, encode, snapshot
 

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from registry.services.errors import ValidationFailed
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from tests.functional.helpers import EDITOR, OPERATOR, document, encode, snapshot
 
 NEW_ORGANISATION = {"code": "O-000099", "name": "Nieuwe Aanbieder", "city": "Leeuwarden"}

@@ -23,10 +23,10 @@ import httpx
 import pytest
 
 from registry import db
-from registry.services.clients import create_client
-from registry.services.importer import import_document
-from registry.services.signing import KeyRing
-from registry.services.users import create_user
+from registry.services.imports.plan import import_document
+from registry.services.staff.clients import create_client
+from registry.services.staff.users import create_user
+from registry.services.verification.signing import KeyRing
 from registry.settings import Settings
 from tests.conftest import fresh_database
 from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, encode

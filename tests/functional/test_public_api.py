@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from registry.demo import build_demo_document
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
 from tests.functional.helpers import OPERATOR, encode, fresh_rate_window

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from registry.demo import build_demo_document
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from tests.functional.api_client import ApiSession
 from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, encode
 

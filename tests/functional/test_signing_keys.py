@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from registry.services.signing import KeyRing
+from registry.services.verification.signing import KeyRing
 
 
 def _start(path: str, kids: "multiprocessing.Queue[str]") -> None:

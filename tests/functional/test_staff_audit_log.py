@@ -13,8 +13,9 @@ from typing import Any
 import asyncpg
 
 from registry.admin.audit_log import ACTION_WORDS
-from registry.services.audit import Actor, AuditAction, Role
-from registry.services.importer import import_document
+from registry.roles import Role
+from registry.services.audit import Actor, AuditAction
+from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.settings import Settings
 from tests.conftest import BACKEND

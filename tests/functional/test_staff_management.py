@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from registry.services import users
 from registry.services.errors import ValidationFailed
 from registry.services.sql import reading
+from registry.services.staff import users
 from registry.settings import Settings
 from tests.functional.helpers import OPERATOR
 from tests.functional.staff import PASSWORD, add_staff, browser, csrf_of, sign_in, staff_app

@@ -7,9 +7,8 @@ import re
 
 import pytest
 
-from registry.auth.permissions import allows
 from registry.auth.sessions import COOKIE
-from registry.services.audit import Role
+from registry.roles import Role, allows
 from registry.services.sql import writing
 from registry.settings import Settings
 from tests.functional.helpers import fresh_rate_window
@@ -151,7 +150,7 @@ async def test_every_staff_route_checks_the_role_on_the_server(settings: Setting
 
 @pytest.mark.parametrize("role", list(Role))
 def test_roles_hold_only_their_rights(role: Role) -> None:
-    from registry.auth.permissions import Permission
+    from registry.roles import Permission
 
     expected = {
         Role.VIEWER: {Permission.REGISTRY_READ, Permission.AUDIT_READ},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from registry.services.importer import import_document
-from registry.services.verification_index import VerificationIndex
+from registry.services.imports.plan import import_document
+from registry.services.verification.index import VerificationIndex
 from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, encode
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from registry.services.errors import ValidationFailed
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from registry.services.sql import reading
-from registry.services.verification import parse_claim, verify
+from registry.services.verification.answer import parse_claim, verify
 from tests.functional.helpers import OPERATOR, encode
 
 SETUP = {

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry import db
-from registry.services.audit import Actor, Role, verify_chain
+from registry.roles import Role
+from registry.services.audit import Actor, verify_chain
 from registry.services.errors import EditConflict
-from registry.services.importer import import_document
+from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.settings import Settings
 

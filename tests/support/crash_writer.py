@@ -38,8 +38,8 @@ def decision(code: str, reference: str) -> dict[str, Any]:
 
 async def setup(engine: Any) -> None:
     """The coaches and a local editor account (the database is migrated by registry.cli.run)."""
-    from registry.services.importer import import_document
-    from registry.services.users import create_user
+    from registry.services.imports.plan import import_document
+    from registry.services.staff.users import create_user
 
     await import_document(engine, json.dumps(coaches_document()), Actor.operator("crash-setup"))
     await create_user(engine, Actor.operator("crash-setup"), EDITOR, PASSWORD, "editor", display_name="Crash Editor")
@@ -47,7 +47,7 @@ async def setup(engine: Any) -> None:
 
 async def write(engine: Any, log_path: str, prefix: str) -> None:
     """Record decisions for ever; log each reference once its transaction committed."""
-    from registry.services.importer import import_document
+    from registry.services.imports.plan import import_document
 
     # Started alongside the server, but writing only once it is up: a server start is slow enough without competing writes.
     while not os.path.exists(f"{log_path}.go"):

@@ -135,8 +135,8 @@ def main() -> None:
 
     import registry.app  # noqa: F401
     import registry.cli  # noqa: F401
-    import registry.services.importer  # noqa: F401
-    import registry.services.users  # noqa: F401
+    import registry.services.imports.plan  # noqa: F401
+    import registry.services.staff.users  # noqa: F401
     import tests.support.crash_writer  # noqa: F401
 
     signal.signal(signal.SIGCHLD, _reap)

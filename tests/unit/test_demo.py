@@ -11,7 +11,7 @@ import pytest
 
 from registry import rules
 from registry.demo import DEFAULT_TODAY, SHOWCASE, build_demo_document
-from registry.services.import_parse import parse_document
+from registry.services.imports.parse import parse_document
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 EIGHT_DIGITS = re.compile(r"^[0-9]{8}$")

@@ -15,14 +15,14 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from registry import rules
-from registry.i18n import N_
+from registry.messages import N_
 from registry.search_text import query_words
 from registry.services.audit import Actor
 from registry.services.errors import NotFound
-from registry.services.importer import ImportReport, import_document
-from registry.services.public_read import codes_and_references
+from registry.services.imports.plan import ImportReport, import_document
+from registry.services.public.read import codes_and_references
 from registry.services.sql import Writer
-from registry.services.verification_snapshot import Snapshot, to_decision
+from registry.services.verification.snapshot import Snapshot, to_decision
 
 SUBJECT_KINDS = ("training", "programme", "coach")
 

@@ -16,7 +16,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from registry.search_text import fold, query_words
-from registry.services.verification_snapshot import CoachEntry, ProgrammeEntry, Snapshot
+from registry.services.verification.snapshot import CoachEntry, ProgrammeEntry, Snapshot
 
 log = logging.getLogger(__name__)
 REBUILD_WAIT_SECONDS = 0.1

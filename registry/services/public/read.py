@@ -15,8 +15,8 @@ from typing import Any
 from registry import rules
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.sql import Writer
-from registry.services.verification import rfc3339
-from registry.services.verification_snapshot import coach_display_name, to_decision
+from registry.services.verification.answer import rfc3339
+from registry.services.verification.snapshot import coach_display_name, to_decision
 
 DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
 # Reasons are published for the decisions that take an accreditation away.

@@ -2,7 +2,7 @@
 
 Text is matched against the folded `search_text` of each record (registry.search_text): every
 word typed must start a word of the record ("dijk" finds "van Dijk", "leeuw" finds Leeuwarden).
-Programmes and coaches are searched in memory (registry.services.search_index), trainings in the
+Programmes and coaches are searched in memory (registry.services.public.search_index), trainings in the
 database. Status is the status today from the verification index's snapshot.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 
 from registry import rules
 from registry.search_text import fold, query_words
-from registry.services.search_index import CoachSearch, ProgrammeSearch
+from registry.services.public.search_index import CoachSearch, ProgrammeSearch
 from registry.services.sql import Writer
-from registry.services.verification_snapshot import Snapshot
+from registry.services.verification.snapshot import Snapshot
 
 MAX_PAGE_SIZE = 100
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from registry.services.signing import ALGORITHM, LiveKeys
+from registry.services.verification.signing import ALGORITHM, LiveKeys
 
 VERIFY_SCOPE = "verify"
 # Verified tokens are remembered so the signature (~135 µs) is checked once per token, not per call.

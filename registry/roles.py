@@ -1,10 +1,16 @@
-"""What each staff role may do, checked on the server for every admin route."""
+"""Staff roles and what each may do (scope:resource:action), checked on the server for every admin route."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from registry.services.audit import Role
+
+class Role(StrEnum):
+    """Staff roles, least privilege first."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
 
 
 class Permission(StrEnum):

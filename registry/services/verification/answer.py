@@ -14,9 +14,9 @@ from piccolo.engine.base import Engine
 
 from registry import rules
 from registry.services.errors import FieldError, ValidationFailed
-from registry.services.import_parse import CODE_PATTERN, EIGHT_DIGITS, ISO_DATE
+from registry.services.imports.parse import CODE_PATTERN, EIGHT_DIGITS, ISO_DATE
 from registry.services.sql import reading, writing
-from registry.services.verification_snapshot import Snapshot, load_subjects
+from registry.services.verification.snapshot import Snapshot, load_subjects
 
 MAX_PERIOD_DAYS = 366
 CLAIM_FIELDS = (

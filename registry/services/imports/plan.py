@@ -10,11 +10,12 @@ from typing import Any, Callable
 from piccolo.engine.base import Engine
 
 from registry import rules
-from registry.i18n import N_
-from registry.services.audit import Actor, Role
-from registry.services.decisions import LedgerEntry, ProgrammeDesign, SubjectLedger, entry_from_row
+from registry.messages import N_
+from registry.roles import Role
+from registry.services.audit import Actor
 from registry.services.errors import EditConflict, FieldError, NotFound, ValidationFailed
-from registry.services.import_parse import (
+from registry.services.imports.ledger import LedgerEntry, ProgrammeDesign, SubjectLedger, entry_from_row
+from registry.services.imports.parse import (
     ENTITY_SECTIONS,
     JSON_LIST_FIELDS,
     SUBJECT_SECTION,
@@ -22,7 +23,7 @@ from registry.services.import_parse import (
     Record,
     parse_document,
 )
-from registry.services.import_write import write_plan
+from registry.services.imports.write import write_plan
 from registry.services.sql import Writer, writing
 
 Progress = Callable[[str, int, int], None]

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry import rules
-from registry.services.public_read import DECISION_COLUMNS, codes_and_references, decision_view
+from registry.services.public.read import DECISION_COLUMNS, codes_and_references, decision_view
 from registry.services.sql import Writer
-from registry.services.verification_snapshot import Snapshot
+from registry.services.verification.snapshot import Snapshot
 
 EXPIRING_DAYS = 90
 MONTHS_AHEAD = 12

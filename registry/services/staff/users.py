@@ -10,11 +10,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from piccolo.engine.base import Engine
 
-from registry.i18n import N_
-from registry.services.audit import Actor, AuditAction, AuditEntry, Role, record_events
+from registry.clock import utc_now
+from registry.messages import N_
+from registry.roles import Role
+from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, NotFound, ValidationFailed
-from registry.services.import_parse import EMAIL
-from registry.services.import_write import utc_now
+from registry.services.imports.parse import EMAIL
 from registry.services.sql import reading, writing
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")

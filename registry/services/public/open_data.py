@@ -20,10 +20,10 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from registry import rules
-from registry.services.public_read import decision_view, today
+from registry.services.public.read import decision_view, today
 from registry.services.sql import Writer, reading
-from registry.services.verification import rfc3339
-from registry.services.verification_snapshot import coach_display_name, to_decision
+from registry.services.verification.answer import rfc3339
+from registry.services.verification.snapshot import coach_display_name, to_decision
 
 LICENCE = "CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/): free to use, no rights reserved"
 FILES = ("registry.json", "programmes.csv", "coaches.csv", "trainings.csv")

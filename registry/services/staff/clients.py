@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from piccolo.engine.base import Engine
 
-from registry.i18n import N_
+from registry.clock import utc_now
+from registry.messages import N_
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, NotFound, ValidationFailed
-from registry.services.import_write import utc_now
 from registry.services.sql import Writer, writing
 
 MAX_NAME_LENGTH = 200

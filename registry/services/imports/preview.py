@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from piccolo.engine.base import Engine
 
 from registry.services.audit import Actor
-from registry.services.import_parse import parse_document
-from registry.services.importer import EntityChange, _plan
+from registry.services.imports.parse import parse_document
+from registry.services.imports.plan import EntityChange, _plan
 from registry.services.sql import reading
 
 

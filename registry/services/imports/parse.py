@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import msgspec
 
-from registry.i18n import N_
+from registry.messages import N_
 from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, SubjectKind
 from registry.services.errors import FieldError, Refusal
 

@@ -7,13 +7,14 @@ import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable
 
+from registry.clock import utc_now
 from registry.search_text import search_columns
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
-from registry.services.import_parse import ENTITY_SECTIONS, SUBJECT_SECTION
+from registry.services.imports.parse import ENTITY_SECTIONS, SUBJECT_SECTION
 from registry.services.sql import Writer
 
 if TYPE_CHECKING:
-    from registry.services.importer import EntityChange, ImportPlan, ImportReport
+    from registry.services.imports.plan import EntityChange, ImportPlan, ImportReport
 
 CREATE_ACTIONS = {
     "organisations": (AuditAction.ORGANISATION_CREATE, AuditAction.ORGANISATION_UPDATE, "organisation"),
@@ -22,11 +23,6 @@ CREATE_ACTIONS = {
     "coaches": (AuditAction.COACH_CREATE, AuditAction.COACH_UPDATE, "coach"),
 }
 JSON_COLUMNS = {"guidance_types", "formats", "modes", "cities"}
-
-
-def utc_now() -> dt.datetime:
-    """The current moment, timezone-aware in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
 
 
 async def last_decision(writer: Writer) -> dict[str, Any] | None:
@@ -47,7 +43,7 @@ async def write_plan(
     writer: Writer, plan: "ImportPlan", actor: Actor, progress: Callable[[str, int, int], None], now: dt.datetime | None
 ) -> "ImportReport":
     """Write every change of the plan inside the caller's transaction."""
-    from registry.services.importer import ImportReport
+    from registry.services.imports.plan import ImportReport
 
     moment = await recording_time(writer, now)
     audit: list[AuditEntry] = []

@@ -21,9 +21,9 @@ from piccolo.engine.base import Engine
 
 from registry.db import is_sqlite
 from registry.outages import RetryLog, database_unavailable
-from registry.services.clients import ClientRecord, load_clients
 from registry.services.sql import reading
-from registry.services.verification_snapshot import Snapshot, build_snapshot, load_subjects
+from registry.services.staff.clients import ClientRecord, load_clients
+from registry.services.verification.snapshot import Snapshot, build_snapshot, load_subjects
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from registry import rules
 from registry.search_text import fold
-from registry.services.clients import ClientRecord, load_clients
 from registry.services.sql import Writer
+from registry.services.staff.clients import ClientRecord, load_clients
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class ProgrammeEntry:
     organisation_id: int | None
     provider: dict[str, Any] | None
     decisions: tuple[rules.Decision, ...]
-    # For public search (registry.services.search_index).
+    # For public search (registry.services.public.search_index).
     modes: tuple[str, ...] = ()
     cities: tuple[str, ...] = ()
     search_text: str = ""
@@ -53,7 +53,7 @@ class CoachEntry:
     agb_code: str | None
     decisions: tuple[rules.Decision, ...]
     qualifications: tuple[tuple[Any, Any, int], ...]
-    # For public search (registry.services.search_index).
+    # For public search (registry.services.public.search_index).
     city: str | None = None
     search_text: str = ""
     places: str = ""

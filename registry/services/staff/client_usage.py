@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from piccolo.engine.base import Engine
 
-from registry.services.audit_read import AMSTERDAM
-from registry.services.import_write import utc_now
+from registry.clock import utc_now
 from registry.services.sql import Writer, reading, writing
+from registry.services.staff.audit_read import AMSTERDAM
 
 log = logging.getLogger(__name__)
 RECENT_DAYS = 30

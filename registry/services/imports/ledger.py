@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry import rules
-from registry.i18n import N_
+from registry.messages import N_
 from registry.rules import DecisionKind
 from registry.services.errors import FieldError
-from registry.services.import_parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
+from registry.services.imports.parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
 
 
 @dataclass(slots=True)

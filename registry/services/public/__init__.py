@@ -1,0 +1,1 @@
+"""Public reads: records, searches, open data and the change feed."""

@@ -1,0 +1,1 @@
+"""Staff work: records, users, API clients, the audit log and the dashboard."""

@@ -1,0 +1,1 @@
+"""Verification: the in-memory index, claim answers, stored answers, signing and tokens."""
