@@ -49,6 +49,18 @@ def search_columns(table: str, record: dict[str, Any]) -> dict[str, str]:
     raise ValueError(f"{table} is not searchable")
 
 
+MAX_QUERY_WORDS = 8
+
+
 def query_words(query: str | None) -> list[str]:
-    """The words of a search box entry."""
-    return fold(query).split()
+    """The distinct words of a search box entry that narrow it, longest first, at most MAX_QUERY_WORDS.
+
+    A word that starts another typed word adds nothing (every match of the longer one matches it), and
+    each word costs a pass over its matches, so "0 0 0 ..." is one word and a pasted paragraph is 8.
+    """
+    distinct = sorted(set(fold(query).split()), key=lambda word: (-len(word), word))
+    narrowing: list[str] = []
+    for word in distinct:
+        if not any(longer.startswith(word) for longer in narrowing):
+            narrowing.append(word)
+    return narrowing[:MAX_QUERY_WORDS]

@@ -49,18 +49,24 @@ class CoachSearch:
         current = snapshot.coaches
         return CoachSearch(tuple(current[coach.registration_number] for coach in self.coaches), self.words, self.positions, self.by_city)
 
-    def _starting_with(self, prefix: str) -> list[int]:
-        # Words starting with the prefix form one run of the sorted list: two bisections and a slice.
+    def _range_of(self, prefix: str) -> tuple[str, int, int]:
+        # Words starting with the prefix form one run of the sorted list: two bisections.
         start = bisect_left(self.words, prefix)
-        end = bisect_left(self.words, prefix + "\U0010ffff", start)
-        return self.positions[start:end]
+        return prefix, start, bisect_left(self.words, prefix + "\U0010ffff", start)
 
     def find(self, query: str | None, city: str | None) -> list[int] | None:
         """Positions (display order) of coaches whose words start with every typed word, in the city; None: all."""
         positions: set[int] | None = None
-        for word in sorted(query_words(query), key=len, reverse=True):  # the longest word narrows most
-            matches = self._starting_with(word)
-            positions = set(matches) if positions is None else positions.intersection(matches)
+        ranges = sorted((self._range_of(word) for word in query_words(query)), key=lambda found: found[2] - found[1])
+        for word, start, end in ranges:  # the fewest matches first: each later word only narrows what is left
+            if positions is None:
+                positions = set(self.positions[start:end])
+            elif len(positions) * 16 < end - start:
+                # A few coaches left: looking at their own words costs less than walking the long run (about 16x per item).
+                positions = {position for position in positions
+                             if any(own.startswith(word) for own in self.coaches[position].search_text.split())}
+            else:
+                positions.intersection_update(self.positions[start:end])
             if not positions:
                 return []
         if city is not None:
