@@ -26,6 +26,25 @@ log = logging.getLogger(__name__)
 _ECDSA = ec.ECDSA(hashes.SHA256())
 
 
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def canonical_signature(compact: str) -> bool:
+    """True when a compact JWS's ES256 signature is in the one form we issue: low S, canonical base64url.
+
+    ECDSA accepts (r, s) and (r, n - s) alike, and base64url has spare bits in its last character;
+    refusing the other forms keeps a token or receipt string a unique name for what was signed.
+    """
+    encoded = compact.rsplit(".", 1)[-1]
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except ValueError:
+        return False
+    if len(raw) != 64 or b64url(raw) != encoded:
+        return False
+    return int.from_bytes(raw[32:], "big") <= P256_ORDER // 2
+
+
 def b64url(raw: bytes) -> str:
     """Base64url without padding, as JOSE writes it."""
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -152,6 +171,8 @@ class KeyRing:
         """
         signing_input = f"{self._header_prefix}.{b64url(payload)}"
         r, s = decode_dss_signature(self._private.sign(signing_input.encode("ascii"), _ECDSA))
+        # (r, n - s) verifies too; only the low one is ever issued, so a token or receipt string is one id.
+        s = min(s, P256_ORDER - s)
         return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 

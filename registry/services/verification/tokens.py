@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from registry.services.verification.signing import ALGORITHM, LiveKeys
+from registry.services.verification.signing import ALGORITHM, LiveKeys, canonical_signature
 
 VERIFY_SCOPE = "verify"
 # Verified tokens are remembered so the signature (~135 µs) is checked once per token, not per call.
@@ -80,6 +80,8 @@ class TokenAuthority:
         # Only our algorithm and only our own keys: `jwk`, `jku` and `x5u` headers are never followed.
         if header.get("alg") != ALGORITHM:
             raise InvalidToken("the access token is not signed with ES256")
+        if not canonical_signature(token):
+            raise InvalidToken("the access token's signature does not verify")
         key = self.keys.verification_key(str(header.get("kid", "")))
         if key is None:
             raise InvalidToken("the access token is signed with a key the registry does not publish")
