@@ -79,12 +79,39 @@ COACH_REASON = {
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
-    """One recorded decision, with its dates in the generic columns the kinds share.
+class DecisionFields:
+    """The names a decision kind gives its start date, end date and target (None: the kind has none)."""
 
-    grant: starts_on=valid_from, ends_on=valid_until; suspend: starts_on=from, ends_on=until;
-    lift: starts_on=date, target=suspension; revoke: starts_on=effective; retract: target.
-    """
+    start: str | None = None
+    end: str | None = None
+    target: str | None = None
+    may_override: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The kind's own fields, besides the ones every decision has."""
+        own = tuple(name for name in (self.start, self.end, self.target) if name)
+        return own + ((OVERRIDE_FIELD,) if self.may_override else ())
+
+
+OVERRIDE_FIELD = "override_reason"
+# Which fields each kind uses, in the names of the import, the API and the staff forms; stored
+# in the generic columns starts_on, ends_on and target_id that Decision also uses.
+DECISION_FIELDS: dict[DecisionKind, DecisionFields] = {
+    DecisionKind.GRANT: DecisionFields(start="valid_from", end="valid_until", may_override=True),
+    DecisionKind.SUSPEND: DecisionFields(start="from", end="until"),
+    DecisionKind.LIFT: DecisionFields(start="date", target="suspension"),
+    DecisionKind.REVOKE: DecisionFields(start="effective"),
+    DecisionKind.RETRACT: DecisionFields(target="target"),
+}
+DECISION_COMMON_FIELDS = ("subject", "code", "kind", "reference", "reason")
+# Every kind-specific field name, each once.
+DECISION_KIND_FIELDS = tuple(dict.fromkeys(name for fields in DECISION_FIELDS.values() for name in fields.names))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One recorded decision, with its dates in the generic columns the kinds share (see DECISION_FIELDS)."""
 
     id: int
     kind: DecisionKind
@@ -257,6 +284,56 @@ def status_on(decisions: Iterable[Decision], day: dt.date, known_at: dt.datetime
     return Timeline(decisions, known_at).status_on(day)
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A subject's status on one day and the grant covering that day, if any."""
+
+    status: Status
+    accreditation: Decision | None
+
+
+# The name verdicts have always used for a subject's standing on the reported day.
+SubjectOutcome = Standing
+
+
+def standing(decisions: Sequence[Decision], on: dt.date, known_at: dt.datetime | None = None) -> Standing:
+    """Status on `on` and the grant covering it; a tuple asked about as known now reuses its timeline."""
+    timeline = timeline_of(decisions, known_at)
+    return Standing(timeline.status_on(on), timeline.covering_grant(on))
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionLinks:
+    """How a subject's decisions refer to each other, as known now."""
+
+    counting: tuple[Decision, ...]  # neither retracted nor a retraction, in recording order
+    retracted_by: dict[int, Decision]  # decision id -> the retraction that withdrew it
+    lifted_by: dict[int, Decision]  # suspension id -> the lift that ends it (the earliest, as the timeline has it)
+
+    @property
+    def open_suspensions(self) -> tuple[Decision, ...]:
+        """Counting suspensions no counting lift ends: the ones a lift may still name."""
+        return tuple(d for d in self.counting if d.kind is DecisionKind.SUSPEND and d.id not in self.lifted_by)
+
+
+def history(decisions: Iterable[Decision]) -> DecisionLinks:
+    """Which decisions still count, which retraction withdrew which decision, and which lift ends which suspension."""
+    decisions = list(decisions)
+    counting = known_decisions(decisions, None)
+    retracted_by: dict[int, Decision] = {}
+    for retraction in sorted((d for d in decisions if d.kind is DecisionKind.RETRACT), key=lambda d: d.id):
+        if retraction.target is not None:
+            retracted_by.setdefault(retraction.target, retraction)
+    lifted_by: dict[int, Decision] = {}
+    for lift in counting:
+        if lift.kind is not DecisionKind.LIFT or lift.target is None or lift.starts_on is None:
+            continue
+        earliest = lifted_by.get(lift.target)
+        if earliest is None or earliest.starts_on is None or lift.starts_on < earliest.starts_on:
+            lifted_by[lift.target] = lift
+    return DecisionLinks(tuple(counting), retracted_by, lifted_by)
+
+
 # --- claims -------------------------------------------------------------------------------
 
 
@@ -302,14 +379,6 @@ class Reason:
     code: ReasonCode
     subject: str
     on: dt.date
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectOutcome:
-    """A subject's status on the day the verdict reports, and the grant covering that day."""
-
-    status: Status
-    accreditation: Decision | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,10 +458,10 @@ def verify_claim(
     )
 
 
-def _outcome(timeline: Timeline | None, day: dt.date) -> SubjectOutcome | None:
+def _outcome(timeline: Timeline | None, day: dt.date) -> Standing | None:
     if timeline is None:
         return None
-    return SubjectOutcome(timeline.status_on(day), timeline.covering_grant(day))
+    return Standing(timeline.status_on(day), timeline.covering_grant(day))
 
 
 # --- care standard (Zorgstandaard Tabaksverslaving 2025) -------------------------------------
@@ -413,6 +482,14 @@ class ProgrammeFormat(StrEnum):
 
     INDIVIDUAL = "individual"
     GROUP = "group"
+
+
+class SessionMode(StrEnum):
+    """How a programme's sessions are held."""
+
+    ON_SITE = "on_site"
+    PHONE = "phone"
+    VIDEO = "video"
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,18 +556,41 @@ class GrantCheckOutcome(StrEnum):
     REFUSED = "refused"
 
 
+class GrantRefusal(StrEnum):
+    """Why the care standard refuses a programme grant."""
+
+    BELOW_MINIMUM = "below_minimum"
+    OVERRIDE_ENDED = "override_ended"
+    ADMIN_ONLY = "admin_only"
+
+
+# What a refusal adds to the shortfall, in the words of the rules' messages.
+REFUSAL_NOTES = {
+    GrantRefusal.BELOW_MINIMUM: "",
+    GrantRefusal.OVERRIDE_ENDED: "; the 2026 override ended on 2027-01-01",
+    GrantRefusal.ADMIN_ONLY: "; only an admin may override it",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class GrantCheck:
-    """The care-standard check's outcome with a message for a refusal."""
+    """The care-standard check's outcome; a refusal says why and how far the design falls short."""
 
     outcome: GrantCheckOutcome
     shortfall: Shortfall | None = None
-    message: str = ""
+    refusal: GrantRefusal | None = None
 
     @property
     def refused(self) -> bool:
         """True when the grant may not be recorded."""
         return self.outcome is GrantCheckOutcome.REFUSED
+
+    @property
+    def message(self) -> str:
+        """A refusal in plain words naming the shortfall; empty when the grant may be recorded."""
+        if self.refusal is None or self.shortfall is None:
+            return ""
+        return f"refused by the care standard: {self.shortfall.describe()}{REFUSAL_NOTES[self.refusal]}"
 
 
 def check_programme_grant(
@@ -509,17 +609,15 @@ def check_programme_grant(
     shortfall = care_standard_shortfall(guidance_type, programme_format, sessions, contact_minutes)
     if shortfall is None:
         return GrantCheck(GrantCheckOutcome.MEETS_STANDARD)
-    refusal = f"refused by the care standard: {shortfall.describe()}"
-    override_reason = (override_reason or "").strip()
-    if not override_reason:
-        return GrantCheck(GrantCheckOutcome.REFUSED, shortfall, refusal)
-    if recorded_on >= OVERRIDE_POSSIBLE_UNTIL:
-        return GrantCheck(
-            GrantCheckOutcome.REFUSED, shortfall, f"{refusal}; the 2026 override ended on 2027-01-01"
-        )
-    if not may_override:
-        return GrantCheck(GrantCheckOutcome.REFUSED, shortfall, f"{refusal}; only an admin may override it")
-    return GrantCheck(GrantCheckOutcome.OVERRIDDEN, shortfall)
+    if not (override_reason or "").strip():
+        refusal = GrantRefusal.BELOW_MINIMUM
+    elif recorded_on >= OVERRIDE_POSSIBLE_UNTIL:
+        refusal = GrantRefusal.OVERRIDE_ENDED
+    elif not may_override:
+        refusal = GrantRefusal.ADMIN_ONLY
+    else:
+        return GrantCheck(GrantCheckOutcome.OVERRIDDEN, shortfall)
+    return GrantCheck(GrantCheckOutcome.REFUSED, shortfall, refusal)
 
 
 def amsterdam_date(moment: dt.datetime) -> dt.date:

@@ -16,9 +16,8 @@ from registry.api.context import ApiContext
 from registry.messages import N_
 from registry.outages import database_unavailable
 from registry.roles import Permission, allows
-from registry.rules import DecisionKind
+from registry.rules import DECISION_COMMON_FIELDS, DECISION_KIND_FIELDS, DecisionKind
 from registry.services.errors import EditConflict, FieldError, ValidationFailed
-from registry.services.imports.plan import import_document
 from registry.services.staff import records as staff_records
 from registry.services.staff.records import KINDS, RecordKind
 
@@ -59,8 +58,7 @@ def decision_route(kind: RecordKind) -> Any:
                 raise ValidationFailed(problems)
             if decision_kind in CONFIRMED_KINDS and not confirmed:
                 # A dry run: every check, nothing kept, so the confirmation page never asks about a refused decision.
-                await import_document(api.engine, staff_records.one_record("decisions", {"subject": kind.kind, "code": record["code"], **values}),
-                                      actor, apply=False, allow_identical_decisions=False)
+                await staff_records.record_decision(api.engine, actor, kind.kind, record["code"], values, apply=False)
                 return admin_page(request, "admin/confirm_decision.html", session, section=kind.section, kind=kind, record=record,
                                   decision_kind=str(decision_kind), values=values, shown_date=record_forms.shown_date,
                                   target=next((d for d in record["decisions"] if d["reference"] == values.get("target")), None))
@@ -79,8 +77,7 @@ def decision_route(kind: RecordKind) -> Any:
     return decide
 
 
-_FORM_FIELDS = {"reference", "reason", "valid_from", "valid_until", "from", "until", "date", "suspension", "effective", "target",
-                "override_reason", "code", "kind", "subject"}
+_FORM_FIELDS = {*DECISION_COMMON_FIELDS, *DECISION_KIND_FIELDS}
 
 
 @post("/admin/coaches/{code:str}/opleidingen", name="admin-coach-qualification", include_in_schema=False,

@@ -11,9 +11,8 @@ from litestar.datastructures import FormMultiDict
 
 from registry.messages import N_
 from registry.public.labels import FORMATS, GUIDANCE_TYPES, MODES
-from registry.rules import DecisionKind
+from registry.rules import DECISION_FIELDS, OVERRIDE_FIELD, DecisionKind
 from registry.services.errors import FieldError, Refusal
-from registry.services.imports.parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
 
 DUTCH_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
 ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
@@ -154,8 +153,8 @@ def decision_values(form: FormMultiDict, kind: DecisionKind, may_override: bool)
     """The import fields of one decision form; dates typed the Dutch way."""
     values: dict[str, Any] = {"kind": str(kind), "reference": _text(form, "reference"), "reason": _text(form, "reason")}
     errors: list[FieldError] = []
-    start_field, end_field = DECISION_DATE_FIELDS[kind]
-    for name, required in ((start_field, True), (end_field, False)):
+    fields = DECISION_FIELDS[kind]
+    for name, required in ((fields.start, True), (fields.end, False)):
         if name is None:
             continue
         raw = _text(form, name)
@@ -167,13 +166,12 @@ def decision_values(form: FormMultiDict, kind: DecisionKind, may_override: bool)
             values[name] = parse_date(raw)
         except Refusal as problem:
             errors.append(FieldError(name, str(problem), "invalid", problem.template, problem.params))
-    target_field = DECISION_TARGET_FIELD.get(kind)
-    if target_field:
-        values[target_field] = _text(form, target_field)
-        if not values[target_field]:
-            errors.append(FieldError.said(target_field, N_("Choose a decision."), "required"))
-    if kind is DecisionKind.GRANT and may_override and _text(form, "override_reason"):
-        values["override_reason"] = _text(form, "override_reason")
+    if fields.target:
+        values[fields.target] = _text(form, fields.target)
+        if not values[fields.target]:
+            errors.append(FieldError.said(fields.target, N_("Choose a decision."), "required"))
+    if fields.may_override and may_override and _text(form, OVERRIDE_FIELD):
+        values[OVERRIDE_FIELD] = _text(form, OVERRIDE_FIELD)
     if not values["reference"]:
         errors.append(FieldError.said("reference", N_("is required"), "required"))
         values.pop("reference")

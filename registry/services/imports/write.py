@@ -7,11 +7,11 @@ import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable
 
-from registry.clock import utc_now
 from registry.search_text import search_columns
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.imports.parse import ENTITY_SECTIONS, SUBJECT_SECTION
 from registry.services.sql import Writer
+from registry.services.staff.decisions import last_decision, recording_time, write_decisions
 
 if TYPE_CHECKING:
     from registry.services.imports.plan import EntityChange, ImportPlan, ImportReport
@@ -23,20 +23,6 @@ CREATE_ACTIONS = {
     "coaches": (AuditAction.COACH_CREATE, AuditAction.COACH_UPDATE, "coach"),
 }
 JSON_COLUMNS = {"guidance_types", "formats", "modes", "cities"}
-
-
-async def last_decision(writer: Writer) -> dict[str, Any] | None:
-    """The most recently recorded decision's id and time."""
-    return await writer.fetch_one("SELECT id, recorded_at FROM decision ORDER BY id DESC LIMIT 1")
-
-
-async def recording_time(writer: Writer, now: dt.datetime | None = None) -> dt.datetime:
-    """Now, but never earlier than the last recorded decision (clocks can step back)."""
-    moment = now or utc_now()
-    last = await last_decision(writer)
-    if last is not None and last["recorded_at"] > moment:
-        return last["recorded_at"]
-    return moment
 
 
 async def write_plan(
@@ -69,7 +55,9 @@ async def write_plan(
         unchanged[section] = len(changes) - len(new) - len(changed)
         progress("writing", step, steps)
     await _write_qualifications(writer, plan, ids, moment, audit, created, updated, unchanged)
-    recorded = await _write_decisions(writer, plan, ids, moment, actor, audit)
+    subject_ids = {(kind, code): id_ for kind, section in SUBJECT_SECTION.items() for code, id_ in ids[section].items()}
+    audit.extend(await write_decisions(writer, plan.decisions, moment, actor, subject_ids))
+    recorded = len(plan.decisions)
     progress("writing", steps - 1, steps)
     audit.append(
         AuditEntry(
@@ -178,45 +166,3 @@ async def _write_qualifications(
     audit.extend(AuditEntry(AuditAction.QUALIFICATION_UPDATE, "coach", c.code.split("/", 1)[0], c.existing, c.after) for c in changed)
     created["qualifications"], updated["qualifications"] = len(new), len(changed)
     unchanged["qualifications"] = len(changes) - len(new) - len(changed)
-
-
-async def _write_decisions(
-    writer: Writer, plan: "ImportPlan", ids: dict[str, dict[str, int]], moment: dt.datetime, actor: Actor, audit: list[AuditEntry]
-) -> int:
-    decisions = plan.decisions
-    for subject_kind, section in SUBJECT_SECTION.items():
-        table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
-        missing = [d.code for d in decisions if d.subject_kind == subject_kind and d.code not in ids[section]]
-        ids[section].update(await _ids_by_code(writer, table, code_column, missing))
-    real_ids = dict(zip((d.entry.id for d in decisions), await writer.allocate_ids("decision", len(decisions)), strict=True))
-    rows = []
-    for planned in decisions:
-        entry = planned.entry
-        target = real_ids.get(entry.target_id, entry.target_id) if entry.target_id is not None else None
-        rows.append(
-            {
-                "id": real_ids[entry.id],
-                "subject_kind": planned.subject_kind,
-                "subject_id": ids[SUBJECT_SECTION[planned.subject_kind]][planned.code],
-                "kind": str(entry.kind),
-                "starts_on": entry.starts_on,
-                "ends_on": entry.ends_on,
-                "target_id": target,
-                "reference": entry.reference,
-                "reason": entry.reason,
-                "override_reason": entry.override_reason,
-                "recorded_at": moment,
-                "recorded_by": actor.name,
-            }
-        )
-        audit.append(
-            AuditEntry(
-                AuditAction.DECISION_RECORD,
-                planned.subject_kind,
-                planned.code,
-                None,
-                {key: rows[-1][key] for key in ("id", "kind", "starts_on", "ends_on", "target_id", "reference", "reason", "override_reason")},
-            )
-        )
-    await writer.insert_many("decision", rows)
-    return len(rows)

@@ -1,7 +1,8 @@
 """Records as staff see and change them: every field (private ones too), the full decision timeline, saves and decisions.
 
-Writes go through the import service with a one-record document, so a form is checked by the
-same rules, written with the same audit events and refused all-or-nothing exactly like a file.
+Record saves go through the import service with a one-record document, and decisions through the
+decision service the import uses too, so a form is checked by the same rules, written with the
+same audit events and refused all-or-nothing exactly like a file.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from registry import rules
 from registry.messages import N_
 from registry.search_text import query_words
 from registry.services.audit import Actor
-from registry.services.errors import NotFound
+from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.imports.plan import ImportReport, import_document
 from registry.services.public.read import codes_and_references
 from registry.services.sql import Writer
+from registry.services.staff.decisions import read_decision, record_decisions
 from registry.services.verification.snapshot import Snapshot, to_decision
 
 SUBJECT_KINDS = ("training", "programme", "coach")
@@ -95,7 +97,7 @@ def decisions_of(snapshot: Snapshot, kind: str, row: dict[str, Any]) -> tuple[ru
 
 def status_today(decisions: tuple[rules.Decision, ...] | list[rules.Decision], on: dt.date) -> str:
     """The status word of a subject's decisions on a day."""
-    return str(rules.Timeline(list(decisions)).status_on(on))
+    return str(rules.standing(decisions, on).status)
 
 
 async def list_records(
@@ -151,18 +153,23 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
     if kind.has_decisions:
         rows = await reader.fetch_all("SELECT * FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id", kind.kind, row["id"])
         _codes, references = await codes_and_references(reader, rows)
-        retracted = {r["target_id"]: r for r in rows if r["kind"] == "retract"}
-        lifted = {r["target_id"]: r["reference"] for r in rows if r["kind"] == "lift" and r["id"] not in retracted}
+        decisions = [to_decision(r) for r in rows]
+        links = rules.history(decisions)
         record["decisions"] = [
-            {**r, "target_reference": references.get(r["target_id"]), "retracted_by": (retracted.get(r["id"]) or {}).get("reference"),
-             "lifted_by": lifted.get(r["id"])}
+            {**r, "target_reference": references.get(r["target_id"]), "retracted_by": _reference(links.retracted_by.get(r["id"])),
+             "lifted_by": _reference(links.lifted_by.get(r["id"]))}
             for r in rows
         ]
-        decisions = [to_decision(r) for r in rows]
-        timeline = rules.Timeline(decisions)
-        record["status"] = str(timeline.status_on(on))
-        record["covering_grant"] = timeline.covering_grant(on)
+        # What the lift and retract forms may name.
+        record["open_suspensions"] = [d.reference for d in links.open_suspensions]
+        record["counting_decisions"] = [d.reference for d in links.counting]
+        now = rules.standing(decisions, on)
+        record["status"], record["covering_grant"] = str(now.status), now.accreditation
     return record
+
+
+def _reference(decision: rules.Decision | None) -> str | None:
+    return decision.reference if decision is not None else None
 
 
 def one_record(section: str, record: dict[str, Any]) -> bytes:
@@ -193,8 +200,17 @@ async def save_qualification(engine: Engine, actor: Actor, coach: str, values: d
     return await import_document(engine, one_record("qualifications", record), actor, expected_versions=expected)
 
 
-async def record_decision(engine: Engine, actor: Actor, subject_kind: str, code: str, values: dict[str, Any]) -> ImportReport:
-    """Record one decision on a subject, checked against its earlier decisions and the care standard."""
-    decision = {"subject": subject_kind, "code": code, **values}
+async def record_decision(
+    engine: Engine, actor: Actor, subject_kind: str, code: str, values: dict[str, Any], apply: bool = True
+) -> int:
+    """Record one decision on a subject, checked against its earlier decisions and the care standard.
+
+    `values` are the decision's fields in the import's names (dates as YYYY-MM-DD); with apply=False
+    everything is checked and nothing kept. Problems are reported under decisions[0], as for a file.
+    """
+    errors: list[FieldError] = []
+    request = read_decision({"subject": subject_kind, "code": code, **values}, "decisions[0]", errors)
+    if request is None:
+        raise ValidationFailed(errors)
     # A decision identical to a stored one with the same reference is a refusal here: staff meant a new one.
-    return await import_document(engine, one_record("decisions", decision), actor, allow_identical_decisions=False)
+    return await record_decisions(engine, actor, [request], apply=apply, allow_identical=False)

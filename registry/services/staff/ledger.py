@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry import rules
 from registry.messages import N_
-from registry.rules import DecisionKind
+from registry.rules import DECISION_FIELDS, DecisionKind
 from registry.services.errors import FieldError
-from registry.services.imports.parse import DECISION_DATE_FIELDS, DECISION_TARGET_FIELD
+
+if TYPE_CHECKING:
+    from registry.services.staff.decisions import DecisionRequest
 
 
 @dataclass(slots=True)
@@ -82,8 +84,7 @@ class SubjectLedger:
 
     def check(
         self,
-        values: dict[str, Any],
-        path: str,
+        request: "DecisionRequest",
         provisional_id: int,
         design: ProgrammeDesign | None,
         recorded_on: dt.date,
@@ -91,27 +92,25 @@ class SubjectLedger:
         allow_identical: bool,
     ) -> tuple[LedgerEntry | None, list[FieldError]]:
         """The entry to record (None: an identical one is stored) and the problems found."""
-        kind = DecisionKind(values["kind"])
-        start_field, end_field = DECISION_DATE_FIELDS[kind]
-        target_field = DECISION_TARGET_FIELD.get(kind)
+        kind, path = request.kind, request.path
+        fields = DECISION_FIELDS[kind]
         errors: list[FieldError] = []
-        target = self.by_reference.get(values[target_field].upper()) if target_field else None
-        target_id = target.id if target is not None else None
+        target = self.by_reference.get(request.target.upper()) if request.target is not None else None
         entry = LedgerEntry(
             id=provisional_id,
             kind=kind,
-            reference=values["reference"],
-            starts_on=values.get(start_field) if start_field else None,
-            ends_on=values.get(end_field) if end_field else None,
-            target_id=target_id,
-            reason=values.get("reason") or "",
-            override_reason=values.get("override_reason") if kind is DecisionKind.GRANT else None,
+            reference=request.reference,
+            starts_on=request.starts_on,
+            ends_on=request.ends_on,
+            target_id=target.id if target is not None else None,
+            reason=request.reason,
+            override_reason=request.override_reason if fields.may_override else None,
         )
         existing = self.by_reference.get(entry.reference.upper())
         if existing is not None and allow_identical and existing.same_as(entry):
             return None, []
-        if target_field:
-            self._check_target(kind, values[target_field], f"{path}.{target_field}", errors)
+        if fields.target and request.target is not None:
+            self._check_target(kind, request.target, f"{path}.{fields.target}", errors)
         if existing is not None:
             errors.append(FieldError.said(f"{path}.reference", N_("reference %(reference)s is already used for a different decision of %(kind)s %(code)s"),
                                           "reference_conflict", reference=entry.reference, kind=self.subject_kind, code=self.code))
@@ -127,7 +126,7 @@ class SubjectLedger:
                 may_override,
             )
             if check.refused:
-                errors.append(care_standard_error(f"{path}.valid_from", check, entry.starts_on))
+                errors.append(care_standard_error(f"{path}.{fields.start}", check, entry.starts_on))
         return (None if errors else entry), errors
 
     def _check_target(self, kind: DecisionKind, reference: str, field: str, errors: list[FieldError]) -> None:
@@ -153,19 +152,24 @@ class SubjectLedger:
 def care_standard_error(field: str, check: rules.GrantCheck, valid_from: dt.date) -> FieldError:
     """The refusal of a grant by the care standard, naming the shortfall (and why no override applies)."""
     shortfall = check.shortfall
-    assert shortfall is not None
-    if "override ended" in check.message:
-        template = N_("A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
-                      "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
-                      "%(minimum_minutes)d minutes. The 2026 override ended on 1 January 2027.")
-    elif "only an admin" in check.message:
-        template = N_("A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
-                      "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
-                      "%(minimum_minutes)d minutes. Only an admin may override this.")
-    else:
-        template = N_("A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
-                      "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
-                      "%(minimum_minutes)d minutes.")
+    assert shortfall is not None and check.refusal is not None
     params = {"valid_from": valid_from.isoformat(), "sessions": shortfall.sessions, "minutes": shortfall.minutes,
               "minimum_sessions": shortfall.minimum.sessions, "minimum_minutes": shortfall.minimum.minutes}
-    return FieldError(field, f"grant {check.message}", "care_standard", template, tuple(params.items()))
+    return FieldError(field, f"grant {check.message}", "care_standard", CARE_STANDARD_TEMPLATES[check.refusal], tuple(params.items()))
+
+
+# One message per reason for the refusal; each id is written out whole so the translation catalog finds it.
+CARE_STANDARD_TEMPLATES = {
+    rules.GrantRefusal.BELOW_MINIMUM: N_(
+        "A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
+        "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
+        "%(minimum_minutes)d minutes."),
+    rules.GrantRefusal.OVERRIDE_ENDED: N_(
+        "A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
+        "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
+        "%(minimum_minutes)d minutes. The 2026 override ended on 1 January 2027."),
+    rules.GrantRefusal.ADMIN_ONLY: N_(
+        "A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
+        "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
+        "%(minimum_minutes)d minutes. Only an admin may override this."),
+}
