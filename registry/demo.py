@@ -6,7 +6,7 @@ import datetime as dt
 import random
 import unicodedata
 
-from registry.rules import CARE_STANDARD_FROM, care_standard_shortfall
+from registry.rules import CARE_STANDARD_FROM, DECISION_FIELDS, DecisionKind, care_standard_shortfall
 
 DEFAULT_TODAY = dt.date(2026, 11, 22)
 BIG_CITIES = ("Amsterdam", "Rotterdam", "Den Haag", "Utrecht", "Eindhoven", "Groningen", "Tilburg", "Almere")
@@ -68,8 +68,6 @@ MINUTES_PER_SESSION = {("short", "individual"): (15, 20, 30), ("short", "group")
 MODES = {"individual": (("on_site",), ("on_site", "phone"), ("on_site", "phone", "video"), ("on_site", "video"),
                         ("phone", "video"), ("phone",)),
          "group": (("on_site",), ("on_site",), ("on_site", "video"), ("video",))}
-DECISION_FIELDS = {"grant": ("valid_from", "valid_until"), "suspend": ("from", "until"), "lift": ("date", "suspension"),
-                   "revoke": ("effective", None), "retract": ("target", None)}
 REASONS = {
     ("training", "grant"): ("Opleiding beoordeeld en geaccrediteerd door de accreditatiecommissie.",),
     ("programme", "grant"): ("Programma beoordeeld en geaccrediteerd conform de Zorgstandaard Tabaksverslaving 2025.",
@@ -386,7 +384,9 @@ class _DemoBuilder:
         """Append the steps as decisions, lift and retract naming an earlier step's reference."""
         iso, today, references = self.iso, self.today, []
         for kind, first, *rest in steps:
-            first_field, second_field = DECISION_FIELDS[kind]
+            fields = DECISION_FIELDS[DecisionKind(kind)]
+            # A step names its start (or, for a retraction, its target) first, then its end or a lift's suspension.
+            first_field, second_field = fields.start or fields.target, fields.end or fields.target
             decision = {"subject": subject, "code": code, "kind": kind,
                         first_field: references[first] if kind == "retract" else iso[first]}
             if rest and rest[0] is not None:

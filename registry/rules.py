@@ -13,6 +13,11 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ONE_DAY = dt.timedelta(days=1)
 
 
+def names(vocabulary: type[StrEnum]) -> tuple[str, ...]:
+    """The words of a vocabulary in its own order, as plain strings (for Literal types and choice lists)."""
+    return tuple(word.value for word in vocabulary)
+
+
 class SubjectKind(StrEnum):
     """What a decision is about."""
 

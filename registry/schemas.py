@@ -8,24 +8,16 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, ReasonCode, Status, SubjectKind, names
+
 Code = Annotated[str, Meta(pattern="^[A-Za-z0-9][A-Za-z0-9-]{0,31}$", description="A registry code, matched case-insensitively.")]
 EightDigits = Annotated[str, Meta(pattern="^[0-9]{8}$", description="8 digits; leading zeros count.")]
-ReasonCodeName = Literal[
-    "PROGRAMME_UNKNOWN",
-    "PROGRAMME_REVOKED",
-    "PROGRAMME_SUSPENDED",
-    "PROGRAMME_NOT_YET_ACCREDITED",
-    "PROGRAMME_EXPIRED",
-    "PROGRAMME_NOT_ACCREDITED",
-    "COACH_UNKNOWN",
-    "COACH_REVOKED",
-    "COACH_SUSPENDED",
-    "COACH_NOT_YET_REGISTERED",
-    "COACH_EXPIRED",
-    "COACH_NOT_REGISTERED",
-    "COACH_NOT_QUALIFIED",
-]
-StatusName = Literal["accredited", "suspended", "revoked", "not_yet_accredited", "expired", "not_accredited"]
+ReasonCodeName = Literal[names(ReasonCode)]
+StatusName = Literal[names(Status)]
+GuidanceTypeName = Literal[names(GuidanceType)]
+FormatName = Literal[names(ProgrammeFormat)]
+DecisionKindName = Literal[names(DecisionKind)]
+SubjectKindName = Literal[names(SubjectKind)]
 
 
 class VerificationRequest(Struct, forbid_unknown_fields=True):
@@ -79,8 +71,8 @@ class ProgrammeOutcome(Struct):
     code: str
     name: str
     provider: Provider | None
-    guidance_type: Literal["short", "intensive"]
-    format: Literal["individual", "group"]
+    guidance_type: GuidanceTypeName
+    format: FormatName
     status: StatusName
     accreditation: Accreditation | None
 
@@ -175,7 +167,7 @@ class TokenResponse(Struct):
 class PublicDecision(Struct, omit_defaults=True):
     """A decision as published; which date fields are present depends on `kind`."""
 
-    kind: Literal["grant", "suspend", "lift", "revoke", "retract"]
+    kind: DecisionKindName
     reference: str
     recorded_at: dt.datetime
     valid_from: dt.date | None = None
@@ -218,8 +210,8 @@ class ProgrammeDetail(Struct):
     code: str
     name: str
     provider: ProgrammeProvider | None
-    guidance_type: Literal["short", "intensive"]
-    format: Literal["individual", "group"]
+    guidance_type: GuidanceTypeName
+    format: FormatName
     modes: list[str]
     sessions: int | None
     contact_minutes: int | None
@@ -290,7 +282,7 @@ class OrganisationDetail(Struct):
 class ChangeSubject(Struct):
     """Which subject a decision is about."""
 
-    kind: Literal["programme", "coach", "training"]
+    kind: SubjectKindName
     code: str | None
 
 
@@ -326,8 +318,8 @@ class ProgrammeSummary(Struct):
     code: str
     name: str
     provider: NamedCode | None
-    guidance_type: Literal["short", "intensive"]
-    format: Literal["individual", "group"]
+    guidance_type: GuidanceTypeName
+    format: FormatName
     modes: list[str]
     cities: list[str]
     status: StatusName

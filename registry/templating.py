@@ -12,6 +12,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from registry import rules
 from registry.i18n import current_language, gettext_now, ngettext_now, speaking
 from registry.public import labels
 
@@ -86,6 +87,7 @@ def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Envi
         COACH_DECISION_KINDS=labels.COACH_DECISION_KINDS,
         REASONS=labels.REASONS,
         ROLE_NAMES=labels.ROLE_NAMES,
+        DECISION_FIELDS=rules.DECISION_FIELDS,
         status_options=lambda kind: [(key, labels.STATUS_WORDS[kind][key]) for key in labels.STATUS_ORDER],
     )
     return environment

@@ -15,6 +15,7 @@ from registry.api.context import ApiContext
 from registry.api.openapi import documented
 from registry.api.problems import problem
 from registry.public.page_support import public_allowance
+from registry.rules import GuidanceType, ProgrammeFormat, SessionMode, Status, names
 from registry.schemas import (
     ChangeFeed,
     CoachDetail,
@@ -111,7 +112,7 @@ Text = Annotated[str | None, QueryParameter(max_length=200, description="Words t
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1.")]
 PageSize = Annotated[int, QueryParameter(ge=1, le=public_search.MAX_PAGE_SIZE, description="Results per page.")]
 StatusFilter = Annotated[
-    Literal["accredited", "suspended", "revoked", "not_yet_accredited", "expired", "not_accredited"] | None,
+    Literal[names(Status)] | None,
     QueryParameter(description="Only subjects with this status today."),
 ]
 
@@ -142,9 +143,9 @@ async def programmes(
     request: Request,
     api: NamedDependency[ApiContext],
     q: Text = None,
-    guidance_type: Annotated[Literal["short", "intensive"] | None, QueryParameter(description="Kortdurend or intensief.")] = None,
-    format: Annotated[Literal["individual", "group"] | None, QueryParameter(description="Individueel or groep.")] = None,  # noqa: A002 - the contract's name
-    mode: Annotated[Literal["on_site", "phone", "video"] | None, QueryParameter(description="How sessions are held.")] = None,
+    guidance_type: Annotated[Literal[names(GuidanceType)] | None, QueryParameter(description="Kortdurend or intensief.")] = None,
+    format: Annotated[Literal[names(ProgrammeFormat)] | None, QueryParameter(description="Individueel or groep.")] = None,  # noqa: A002 - the contract's name
+    mode: Annotated[Literal[names(SessionMode)] | None, QueryParameter(description="How sessions are held.")] = None,
     city: Annotated[str | None, QueryParameter(max_length=100, description="A city the programme is offered in.")] = None,
     status: StatusFilter = None,
     page: PageNumber = 1,

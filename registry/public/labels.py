@@ -1,73 +1,78 @@
-"""Words for the registry's codes on public pages, marked for translation (English ids, Dutch catalog)."""
+"""Words for the registry's vocabularies (the enums of registry.rules and staff roles), marked for translation.
+
+English ids, Dutch catalog; every mapping is keyed by its enum and names each member (a unit test checks).
+"""
 
 from __future__ import annotations
 
 from registry.messages import N_
+from registry.roles import Role
+from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, ReasonCode, SessionMode, Status, SubjectKind
 
 STATUS_WORDS = {
-    "programme": {
-        "accredited": N_("accredited"),
-        "suspended": N_("suspended"),
-        "revoked": N_("revoked"),
-        "not_yet_accredited": N_("not yet accredited"),
-        "expired": N_("expired"),
-        "not_accredited": N_("not accredited"),
+    SubjectKind.PROGRAMME: {
+        Status.ACCREDITED: N_("accredited"),
+        Status.SUSPENDED: N_("suspended"),
+        Status.REVOKED: N_("revoked"),
+        Status.NOT_YET_ACCREDITED: N_("not yet accredited"),
+        Status.EXPIRED: N_("expired"),
+        Status.NOT_ACCREDITED: N_("not accredited"),
     },
-    "coach": {
-        "accredited": N_("registered"),
-        "suspended": N_("suspended"),
-        "revoked": N_("registration revoked"),
-        "not_yet_accredited": N_("not yet registered"),
-        "expired": N_("registration expired"),
-        "not_accredited": N_("not registered"),
+    SubjectKind.COACH: {
+        Status.ACCREDITED: N_("registered"),
+        Status.SUSPENDED: N_("suspended"),
+        Status.REVOKED: N_("registration revoked"),
+        Status.NOT_YET_ACCREDITED: N_("not yet registered"),
+        Status.EXPIRED: N_("registration expired"),
+        Status.NOT_ACCREDITED: N_("not registered"),
     },
 }
-STATUS_WORDS["training"] = STATUS_WORDS["programme"]
+STATUS_WORDS[SubjectKind.TRAINING] = STATUS_WORDS[SubjectKind.PROGRAMME]
 # A symbol beside the word so that no status is told by colour alone; screen readers read the word.
 STATUS_SYMBOLS = {
-    "accredited": "✓",
-    "suspended": "‖",
-    "revoked": "✕",
-    "not_yet_accredited": "…",
-    "expired": "○",
-    "not_accredited": "–",
+    Status.ACCREDITED: "✓",
+    Status.SUSPENDED: "‖",
+    Status.REVOKED: "✕",
+    Status.NOT_YET_ACCREDITED: "…",
+    Status.EXPIRED: "○",
+    Status.NOT_ACCREDITED: "–",
 }
-STATUS_ORDER = ["accredited", "suspended", "revoked", "not_yet_accredited", "expired", "not_accredited"]
+STATUS_ORDER = list(Status)
 
-GUIDANCE_TYPES = {"short": N_("Short guidance"), "intensive": N_("Intensive guidance")}
-FORMATS = {"individual": N_("Individual"), "group": N_("Group")}
-MODES = {"on_site": N_("On site"), "phone": N_("By phone"), "video": N_("By video call")}
+GUIDANCE_TYPES = {GuidanceType.SHORT: N_("Short guidance"), GuidanceType.INTENSIVE: N_("Intensive guidance")}
+FORMATS = {ProgrammeFormat.INDIVIDUAL: N_("Individual"), ProgrammeFormat.GROUP: N_("Group")}
+MODES = {SessionMode.ON_SITE: N_("On site"), SessionMode.PHONE: N_("By phone"), SessionMode.VIDEO: N_("By video call")}
 
 DECISION_KINDS = {
-    "grant": N_("Accreditation granted"),
-    "suspend": N_("Suspended"),
-    "lift": N_("Suspension lifted"),
-    "revoke": N_("Accreditation revoked"),
-    "retract": N_("Decision withdrawn (entered in error)"),
+    DecisionKind.GRANT: N_("Accreditation granted"),
+    DecisionKind.SUSPEND: N_("Suspended"),
+    DecisionKind.LIFT: N_("Suspension lifted"),
+    DecisionKind.REVOKE: N_("Accreditation revoked"),
+    DecisionKind.RETRACT: N_("Decision withdrawn (entered in error)"),
 }
 COACH_DECISION_KINDS = {
     **DECISION_KINDS,
-    "grant": N_("Registration granted"),
-    "revoke": N_("Registration revoked"),
+    DecisionKind.GRANT: N_("Registration granted"),
+    DecisionKind.REVOKE: N_("Registration revoked"),
 }
 
 # Each reason of a refused check in plain words; %(date)s is the first day it applied.
 REASONS = {
-    "PROGRAMME_UNKNOWN": N_("The programme is not in the register."),
-    "PROGRAMME_REVOKED": N_("The programme's accreditation was revoked on %(date)s."),
-    "PROGRAMME_SUSPENDED": N_("The programme was suspended on %(date)s."),
-    "PROGRAMME_NOT_YET_ACCREDITED": N_("The programme's accreditation had not yet begun on %(date)s."),
-    "PROGRAMME_EXPIRED": N_("The programme's accreditation had expired on %(date)s."),
-    "PROGRAMME_NOT_ACCREDITED": N_("The programme was not accredited on %(date)s."),
-    "COACH_UNKNOWN": N_("The coach is not in the register."),
-    "COACH_REVOKED": N_("The coach's registration was revoked on %(date)s."),
-    "COACH_SUSPENDED": N_("The coach was suspended on %(date)s."),
-    "COACH_NOT_YET_REGISTERED": N_("The coach's registration had not yet begun on %(date)s."),
-    "COACH_EXPIRED": N_("The coach's registration had expired on %(date)s."),
-    "COACH_NOT_REGISTERED": N_("The coach was not registered on %(date)s."),
-    "COACH_NOT_QUALIFIED": N_(
+    ReasonCode.PROGRAMME_UNKNOWN: N_("The programme is not in the register."),
+    ReasonCode.PROGRAMME_REVOKED: N_("The programme's accreditation was revoked on %(date)s."),
+    ReasonCode.PROGRAMME_SUSPENDED: N_("The programme was suspended on %(date)s."),
+    ReasonCode.PROGRAMME_NOT_YET_ACCREDITED: N_("The programme's accreditation had not yet begun on %(date)s."),
+    ReasonCode.PROGRAMME_EXPIRED: N_("The programme's accreditation had expired on %(date)s."),
+    ReasonCode.PROGRAMME_NOT_ACCREDITED: N_("The programme was not accredited on %(date)s."),
+    ReasonCode.COACH_UNKNOWN: N_("The coach is not in the register."),
+    ReasonCode.COACH_REVOKED: N_("The coach's registration was revoked on %(date)s."),
+    ReasonCode.COACH_SUSPENDED: N_("The coach was suspended on %(date)s."),
+    ReasonCode.COACH_NOT_YET_REGISTERED: N_("The coach's registration had not yet begun on %(date)s."),
+    ReasonCode.COACH_EXPIRED: N_("The coach's registration had expired on %(date)s."),
+    ReasonCode.COACH_NOT_REGISTERED: N_("The coach was not registered on %(date)s."),
+    ReasonCode.COACH_NOT_QUALIFIED: N_(
         "On %(date)s the coach had not completed an accredited training for this kind of programme (guidance type and format)."
     ),
 }
 
-ROLE_NAMES = {"viewer": N_("viewer"), "editor": N_("editor"), "admin": N_("administrator")}
+ROLE_NAMES = {Role.VIEWER: N_("viewer"), Role.EDITOR: N_("editor"), Role.ADMIN: N_("administrator")}

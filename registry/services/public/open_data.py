@@ -60,10 +60,10 @@ async def _all_decisions(reader: Writer) -> tuple[list[dict[str, Any]], dict[tup
 
 
 def _standing(decisions: list[rules.Decision], on: dt.date) -> dict[str, Any]:
-    timeline = rules.Timeline(decisions)
-    grant = timeline.covering_grant(on)
+    now = rules.standing(decisions, on)
+    grant = now.accreditation
     return {
-        "status": str(timeline.status_on(on)),
+        "status": str(now.status),
         "valid_from": _iso(grant.starts_on) if grant else None,
         "valid_until": _iso(grant.ends_on) if grant else None,
         "reference": grant.reference if grant else None,

@@ -38,16 +38,13 @@ def decision_view(row: dict[str, Any], references: dict[int, str]) -> dict[str, 
     """One decision as the public sees it, with each kind's own field names."""
     kind = row["kind"]
     view: dict[str, Any] = {"kind": kind, "reference": row["reference"]}
-    if kind == "grant":
-        view.update(valid_from=_iso(row["starts_on"]), valid_until=_iso(row["ends_on"]))
-    elif kind == "suspend":
-        view.update({"from": _iso(row["starts_on"]), "until": _iso(row["ends_on"])})
-    elif kind == "lift":
-        view.update(date=_iso(row["starts_on"]), suspension=references.get(row["target_id"]))
-    elif kind == "revoke":
-        view.update(effective=_iso(row["starts_on"]))
-    elif kind == "retract":
-        view.update(target=references.get(row["target_id"]))
+    fields = rules.DECISION_FIELDS[rules.DecisionKind(kind)]
+    if fields.start:
+        view[fields.start] = _iso(row["starts_on"])
+    if fields.end:
+        view[fields.end] = _iso(row["ends_on"])
+    if fields.target:
+        view[fields.target] = references.get(row["target_id"])
     if kind in PUBLISHED_REASONS:
         view["reason"] = row["reason"] or ""
     view["recorded_at"] = rfc3339(row["recorded_at"])
@@ -63,12 +60,12 @@ async def _history(reader: Writer, subject_kind: str, subject_id: int) -> tuple[
 
 
 def _standing(decisions: list[rules.Decision], on: dt.date) -> dict[str, Any]:
-    timeline = rules.Timeline(decisions)
-    grant = timeline.covering_grant(on)
+    now = rules.standing(decisions, on)
+    grant = now.accreditation
     accreditation = None
     if grant is not None:
         accreditation = {"valid_from": _iso(grant.starts_on), "valid_until": _iso(grant.ends_on), "reference": grant.reference}
-    return {"status": str(timeline.status_on(on)), "status_on": on.isoformat(), "accreditation": accreditation}
+    return {"status": str(now.status), "status_on": on.isoformat(), "accreditation": accreditation}
 
 
 def _list(value: Any) -> list[str]:
@@ -169,7 +166,7 @@ async def organisation_detail(reader: Writer, code: str, on: dt.date) -> dict[st
         for decision in sorted(decisions, key=lambda d: d["id"]):
             by_subject.setdefault(decision["subject_id"], []).append(to_decision(decision))
         offered.append(
-            [{"code": s["code"], "name": s["name"], "status": str(rules.Timeline(by_subject.get(s["id"], [])).status_on(on))} for s in subjects]
+            [{"code": s["code"], "name": s["name"], "status": str(rules.standing(by_subject.get(s["id"], []), on).status)} for s in subjects]
         )
     return {
         "code": row["code"],

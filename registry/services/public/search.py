@@ -44,8 +44,8 @@ def _text_conditions(query: str | None, column: str) -> tuple[list[str], list[An
 
 
 def _standing(decisions: tuple[rules.Decision, ...], on: dt.date) -> tuple[str, dict[str, Any] | None]:
-    timeline = rules.timeline_of(decisions)
-    grant = timeline.covering_grant(on)
+    now = rules.standing(decisions, on)
+    grant = now.accreditation
     accreditation = None
     if grant is not None:
         accreditation = {
@@ -53,7 +53,7 @@ def _standing(decisions: tuple[rules.Decision, ...], on: dt.date) -> tuple[str, 
             "valid_until": grant.ends_on.isoformat() if grant.ends_on else None,
             "reference": grant.reference,
         }
-    return str(timeline.status_on(on)), accreditation
+    return str(now.status), accreditation
 
 
 async def _paged(

@@ -45,11 +45,10 @@ def figures(snapshot: Snapshot, on: dt.date) -> Dashboard:
     subjects += [("coach", entry.registration_number, entry.name, entry.decisions) for entry in snapshot.coaches.values()]
     subjects += [("training", entry.code, entry.code, entry.facts.decisions) for entry in snapshot.trainings.values()]
     for kind, code, name, decisions in subjects:
-        timeline = rules.timeline_of(decisions)
-        status = str(timeline.status_on(on))
+        now = rules.standing(decisions, on)
         board.counts.setdefault(kind, dict.fromkeys(rules.Status, 0))
-        board.counts[kind][rules.Status(status)] += 1
-        grant = timeline.covering_grant(on) if status == "accredited" else None
+        board.counts[kind][now.status] += 1
+        grant = now.accreditation if now.status is rules.Status.ACCREDITED else None
         if grant is None or grant.ends_on is None:
             continue
         if grant.ends_on <= horizon:

@@ -26,7 +26,7 @@ from registry.services.sql import Writer
 from registry.services.staff.decisions import read_decision, record_decisions
 from registry.services.verification.snapshot import Snapshot, to_decision
 
-SUBJECT_KINDS = ("training", "programme", "coach")
+SUBJECT_KINDS = rules.names(rules.SubjectKind)
 
 
 @dataclass(frozen=True, slots=True)
