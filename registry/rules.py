@@ -236,6 +236,10 @@ class Timeline:
             return None
         return max(covering, key=lambda grant: (grant.valid_from, grant.decision.id)).decision
 
+    def standing_on(self, day: dt.date) -> "Standing":
+        """The status on `day` and the grant covering it."""
+        return Standing(self.status_on(day), self.covering_grant(day))
+
     def change_days(self) -> list[dt.date]:
         """Every date on which the status may differ from the day before."""
         days: set[dt.date] = set()
@@ -303,8 +307,7 @@ SubjectOutcome = Standing
 
 def standing(decisions: Sequence[Decision], on: dt.date, known_at: dt.datetime | None = None) -> Standing:
     """Status on `on` and the grant covering it; a tuple asked about as known now reuses its timeline."""
-    timeline = timeline_of(decisions, known_at)
-    return Standing(timeline.status_on(on), timeline.covering_grant(on))
+    return timeline_of(decisions, known_at).standing_on(on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,9 +467,7 @@ def verify_claim(
 
 
 def _outcome(timeline: Timeline | None, day: dt.date) -> Standing | None:
-    if timeline is None:
-        return None
-    return Standing(timeline.status_on(day), timeline.covering_grant(day))
+    return None if timeline is None else timeline.standing_on(day)
 
 
 # --- care standard (Zorgstandaard Tabaksverslaving 2025) -------------------------------------
