@@ -16,16 +16,19 @@ from litestar.status_codes import HTTP_200_OK
 from piccolo.engine.base import Engine
 
 from registry import db
-from registry.admin import api_clients, audit_log, decision_pages, import_upload, records, sign_in, staff
-from registry.admin import dashboard as admin_dashboard
-from registry.admin.support import EXCEPTION_HANDLERS as ADMIN_EXCEPTION_HANDLERS
-from registry.admin.support import StaffAuth
+from registry.admin import decision_pages, records
+from registry.admin.api_clients import ApiClientsController
+from registry.admin.audit_log import AuditLogController
+from registry.admin.context import APP_CONTEXT, AppContext
+from registry.admin.dashboard import DashboardController
+from registry.admin.guards import EXCEPTION_HANDLERS as ADMIN_EXCEPTION_HANDLERS
+from registry.admin.import_upload import ImportController
+from registry.admin.sign_in import SignInController
+from registry.admin.staff import StaffAccountsController
 from registry.api import fast_verify, oauth, verifications
 from registry.api.context import ApiContext
 from registry.api.openapi import openapi_config
 from registry.api.problems import problem
-from registry.auth.oidc import OidcClient
-from registry.auth.sessions import SessionStore
 from registry.public import api as public_api
 from registry.public import check_page, detail_pages, open_data_routes, pages
 from registry.public.errors import EXCEPTION_HANDLERS
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     db.bind(engine)
     api = ApiContext.build(settings, engine)
     renderer = Renderer(reload=settings.debug)
-    staff_auth = StaffAuth(SessionStore(engine, settings.session_idle_seconds, settings.session_absolute_seconds), OidcClient(settings))
+    app_context = AppContext.build(api, renderer)
 
     async def start() -> None:
         await db.start(engine, settings.postgres_pool_size)
@@ -86,8 +89,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = Litestar(
         route_handlers=[
             live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES,
-            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES, *sign_in.ROUTES, *admin_dashboard.ROUTES, *audit_log.ROUTES, *api_clients.ROUTES, *records.ROUTES, *decision_pages.ROUTES,
-            *staff.ROUTES, *import_upload.ROUTES,
+            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES,
+            SignInController, DashboardController, AuditLogController, ApiClientsController, *records.CONTROLLERS, *decision_pages.CONTROLLERS,
+            StaffAccountsController, ImportController,
             create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
                                        include_in_schema=False),
         ],
@@ -95,14 +99,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             "engine": Provide(lambda: engine, sync_to_thread=False),
             "api": Provide(lambda: api, sync_to_thread=False),
             "pages": Provide(lambda: renderer, sync_to_thread=False),
-            "staff_auth": Provide(lambda: staff_auth, sync_to_thread=False),
+            APP_CONTEXT: Provide(lambda: app_context, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS},
         openapi_config=openapi_config(settings.openapi_enabled),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         # start/stop are the lifespan's steps, for tests that run the app on their own event loop.
-        state=State({"settings": settings, "api": api, "pages": renderer, "staff_auth": staff_auth, "start": start, "stop": stop}),
+        state=State({"settings": settings, "api": api, "pages": renderer, APP_CONTEXT: app_context, "start": start, "stop": stop}),
         debug=settings.debug,
     )
     # Around Litestar's own handler (router and exception handling included), so that 404s,

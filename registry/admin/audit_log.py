@@ -11,8 +11,9 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.response import Stream
 
-from registry.admin.support import admin_page, field_messages, requires, session_of
-from registry.api.context import ApiContext
+from registry.admin.context import AppContext
+from registry.admin.guards import requires
+from registry.admin.support import StaffController, StaffPages
 from registry.csv_cells import BYTE_ORDER_MARK
 from registry.i18n import translations
 from registry.messages import N_
@@ -101,28 +102,18 @@ def _link(path: str, asked: dict[str, str], **cursor: int) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-async def _log_page(request: Request, api: ApiContext) -> Response[str]:
-    chosen, asked, errors = read_filter(request)
-    found = None
-    if not errors:
-        async with reading(api.engine) as reader:
-            found = await audit_read.page(reader, chosen, _cursor(request, "voor"), _cursor(request, "na"))
+def _log_page(request: Request, page: StaffPages, asked: dict[str, str], errors: list[FieldError],
+              found: audit_read.AuditPage | None) -> Response[str]:
     gettext = translations(language_of(request)).gettext
-    return admin_page(
-        request, "admin/audit_log.html", await session_of(request), 400 if errors else 200, section="audit",
-        asked=asked, errors=field_messages(request, errors), labels={name: gettext(text) for name, text in LABELS.items()},
+    return page(
+        "admin/audit_log.html", 400 if errors else 200, section="audit",
+        asked=asked, errors=page.messages(errors), labels={name: gettext(text) for name, text in LABELS.items()},
         found=found, action_words=ACTION_WORDS, subject_kinds=SUBJECT_KIND_WORDS, subject_paths=SUBJECT_PATHS,
         kind_options=list(SUBJECT_KIND_WORDS.items()), action_options=[(str(action), word) for action, word in ACTION_WORDS.items()],
         older=_link("/admin/audit", asked, voor=found.older_than) if found and found.older_than else None,
         newer=_link("/admin/audit", asked, na=found.newer_than) if found and found.newer_than else None,
         newest=_link("/admin/audit", asked), csv_link=_link("/admin/audit.csv", asked), csv_limit=audit_read.CSV_LIMIT,
     )
-
-
-@get("/admin/audit", include_in_schema=False, guards=[requires(Permission.AUDIT_READ)])
-async def audit_log(request: Request, api: NamedDependency[ApiContext]) -> Response[str]:
-    """Events newest first, 50 a page, narrowed by person, record, kind of event and period."""
-    return await _log_page(request, api)
 
 
 async def _csv_lines(batches: AsyncIterator[list[list[str]]]) -> AsyncIterator[bytes]:
@@ -137,28 +128,39 @@ async def _csv_lines(batches: AsyncIterator[list[list[str]]]) -> AsyncIterator[b
         yield chunk.getvalue().encode()
 
 
-@get("/admin/audit.csv", include_in_schema=False, guards=[requires(Permission.AUDIT_READ)])
-async def audit_csv(request: Request, api: NamedDependency[ApiContext]) -> Response[Any]:
-    """The same events as CSV, newest first, at most 100,000 events, streamed a batch at a time."""
-    chosen, _, errors = read_filter(request)
-    if errors:
-        return await _log_page(request, api)
-    gettext = translations(language_of(request)).gettext
+class AuditLogController(StaffController):
+    """/admin/audit: the events, as pages or CSV, and the check of the hash chain."""
 
-    def describe(action: str) -> str:
-        return gettext(ACTION_WORDS[AuditAction(action)]) if action in ACTION_WORDS else action
+    path = "/admin"
 
-    name = f"auditlog-{public_read.today().isoformat()}.csv"
-    return Stream(_csv_lines(audit_read.csv_batches(api.engine, chosen, describe)), media_type="text/csv; charset=utf-8",
-                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    @get("/audit", guards=[requires(Permission.AUDIT_READ)])
+    async def audit_log(self, request: Request, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[str]:
+        """Events newest first, 50 a page, narrowed by person, record, kind of event and period."""
+        chosen, asked, errors = read_filter(request)
+        found = None
+        if not errors:
+            async with reading(app_context.engine) as reader:
+                found = await audit_read.page(reader, chosen, _cursor(request, "voor"), _cursor(request, "na"))
+        return _log_page(request, page, asked, errors, found)
 
+    @get("/audit.csv", guards=[requires(Permission.AUDIT_READ)])
+    async def audit_csv(self, request: Request, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[Any]:
+        """The same events as CSV, newest first, at most 100,000 events, streamed a batch at a time."""
+        chosen, asked, errors = read_filter(request)
+        if errors:
+            return _log_page(request, page, asked, errors, None)
+        gettext = translations(language_of(request)).gettext
 
-@get("/admin/audit/keten", include_in_schema=False, guards=[requires(Permission.AUDIT_READ)])
-async def audit_chain(request: Request, api: NamedDependency[ApiContext]) -> Response[str]:
-    """Check the hash chain end to end, as `registry audit verify` does."""
-    async with reading(api.engine) as reader:
-        count, broken = await verify_chain(reader)
-    return admin_page(request, "admin/audit_chain.html", await session_of(request), section="audit", count=count, broken=broken)
+        def describe(action: str) -> str:
+            return gettext(ACTION_WORDS[AuditAction(action)]) if action in ACTION_WORDS else action
 
+        name = f"auditlog-{public_read.today().isoformat()}.csv"
+        return Stream(_csv_lines(audit_read.csv_batches(app_context.engine, chosen, describe)), media_type="text/csv; charset=utf-8",
+                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-ROUTES = [audit_log, audit_csv, audit_chain]
+    @get("/audit/keten", guards=[requires(Permission.AUDIT_READ)])
+    async def audit_chain(self, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[str]:
+        """Check the hash chain end to end, as `registry audit verify` does."""
+        async with reading(app_context.engine) as reader:
+            count, broken = await verify_chain(reader)
+        return page("admin/audit_chain.html", section="audit", count=count, broken=broken)

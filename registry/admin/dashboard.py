@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.di import NamedDependency
 
-from registry.admin.support import admin_page, requires, session_of
-from registry.api.context import ApiContext
+from registry.admin.context import AppContext
+from registry.admin.guards import requires
+from registry.admin.support import StaffController, StaffPages
 from registry.roles import Permission
 from registry.services.public import read as public_read
 from registry.services.sql import reading
@@ -27,15 +28,15 @@ def chart_bars(months: list[tuple[Any, int]], width: int = 640, height: int = 18
     ]
 
 
-@get("/admin", include_in_schema=False, guards=[requires(Permission.REGISTRY_READ)])
-async def dashboard_page(request: Request, api: NamedDependency[ApiContext]) -> Response[str]:
-    """Counts, expiries and recent decisions."""
-    on = public_read.today()
-    board = dashboard.figures(await api.index.current(), on)
-    async with reading(api.engine) as reader:
-        board.recent = await dashboard.recent_decisions(reader)
-    return admin_page(request, "admin/dashboard.html", await session_of(request), section="dashboard", board=board,
-                      bars=chart_bars(board.expiries_by_month))
+class DashboardController(StaffController):
+    """/admin: the staff start page."""
 
+    path = "/admin"
 
-ROUTES = [dashboard_page]
+    @get("/", guards=[requires(Permission.REGISTRY_READ)])
+    async def dashboard_page(self, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[str]:
+        """Counts, expiries and recent decisions."""
+        board = dashboard.figures(await app_context.api.index.current(), public_read.today())
+        async with reading(app_context.engine) as reader:
+            board.recent = await dashboard.recent_decisions(reader)
+        return page("admin/dashboard.html", section="dashboard", board=board, bars=chart_bars(board.expiries_by_month))

@@ -1,129 +1,29 @@
-"""What every staff route shares: the session from its cookie, permission guards, CSRF-checked forms, rendering."""
+"""What every staff controller shares: the signed-in session, the actor, the checked form and its pages, injected with Provide."""
 
 from __future__ import annotations
 
-import hmac
+import logging
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, Callable
 
-from litestar import Request, Response
-from litestar.connection import ASGIConnection
+from litestar import Controller, Request, Response
 from litestar.datastructures import FormMultiDict
-from litestar.handlers.base import BaseRouteHandler
-from litestar.response import Redirect
+from litestar.di import NamedDependency, Provide
 
-from registry.auth.oidc import OidcClient
-from registry.auth.sessions import COOKIE, SessionStore, StaffSession
+from registry.admin.context import AppContext
+from registry.admin.guards import checked_post, session_of, text_fields
 from registry.i18n import translations
-from registry.messages import N_
-from registry.outages import RETRY_AFTER_SECONDS
-from registry.public.page_support import language_of, render_page
+from registry.outages import RETRY_AFTER_SECONDS, database_unavailable
+from registry.public.errors import EXCEPTION_HANDLERS as PAGE_EXCEPTION_HANDLERS
+from registry.public.page_support import language_of, not_found, render_page
 from registry.roles import Permission, Role, allows
 from registry.services.audit import Actor
 from registry.services.errors import FieldError
+from registry.services.staff.sessions import StaffSession
 
-
-@dataclass
-class StaffAuth:
-    """Sessions and the OpenID Provider client, built once per app."""
-
-    sessions: SessionStore
-    oidc: OidcClient
-
-
-class SignInRequired(Exception):
-    """No signed-in staff member: go to the sign-in page and come back."""
-
-    def __init__(self, return_to: str):
-        super().__init__(return_to)
-        self.return_to = return_to
-
-
-class NotPermitted(Exception):
-    """Signed in, but the role does not allow this."""
-
-
-class CsrfRefused(Exception):
-    """A form came without this session's CSRF token (or from another site)."""
-
-
-def auth_of(connection: ASGIConnection) -> StaffAuth:
-    """The app's StaffAuth."""
-    return connection.app.state["staff_auth"]
-
-
-async def session_of(connection: ASGIConnection) -> StaffSession | None:
-    """This browser's live session, looked up once per request."""
-    if "staff_session" not in connection.scope.setdefault("state", {}):
-        connection.scope["state"]["staff_session"] = await auth_of(connection).sessions.find(connection.cookies.get(COOKIE))
-    return connection.scope["state"]["staff_session"]
-
-
-def requires(permission: Permission):
-    """A guard: signed in, with a role that holds the permission."""
-
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        session = await session_of(connection)
-        if session is None or not session.signed_in:
-            target = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
-            raise SignInRequired(target if connection.method == "GET" else "/admin")
-        if not allows(session.role, permission):
-            raise NotPermitted()
-
-    guard.permission = permission  # type: ignore[attr-defined]  # read by the route x role test and the docs
-    return guard
-
-
-async def checked_post(request: Request, session: StaffSession | None) -> FormMultiDict:
-    """The posted form (every value of repeated fields), refused unless it carries this session's CSRF token and comes from this site."""
-    origin = request.headers.get("origin")
-    settings = request.app.state["settings"]
-    # "null" (a privacy-minded browser or a sandboxed frame) proves nothing either way; the token still decides.
-    if origin and origin != "null" and origin not in {settings.public_url, f"{request.url.scheme}://{request.url.netloc}"}:
-        raise CsrfRefused()
-    form = await request.form()
-    sent = form.get("csrf_token")
-    if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
-        raise CsrfRefused()
-    return form
-
-
-async def checked_form(request: Request, session: StaffSession | None) -> dict[str, str]:
-    """The posted text fields (one value each), after the same checks as checked_post."""
-    form = await checked_post(request, session)
-    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
-
-
-def set_session_cookie(response: Response, session: StaffSession, settings: Any) -> None:
-    """The session id in a __Host- cookie: Secure, HttpOnly, whole site, not sent by other sites' forms."""
-    response.set_cookie(COOKIE, session.token, path="/", secure=True, httponly=True, samesite="lax",
-                        max_age=settings.session_absolute_seconds)
-
-
-def clear_session_cookie(response: Response) -> None:
-    """Tell the browser to forget the session id."""
-    response.set_cookie(COOKIE, "", path="/", secure=True, httponly=True, samesite="lax", max_age=0)
-
-
-def admin_page(request: Request, template: str, session: StaffSession, status: int = 200, **context: Any) -> Response[str]:
-    """A staff page in the visitor's language, with who is signed in and the CSRF token for its forms."""
-    return render_page(request, request.app.state["pages"], template, status, staff=session, csrf_token=session.csrf_token,
-                       section=context.pop("section", "admin"), may=lambda permission: allows(session.role, Permission(permission)),
-                       **context)
-
-
-def unsaved_for_now(page: Response[str]) -> Response[str]:
-    """A form page shown again because the database could not take the write: 503, and when to try again."""
-    page.status_code = 503
-    page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return page
-
-
-def actor_of(request: Request, session: StaffSession) -> Actor:
-    """The signed-in staff member as the audit trail records them: name, role now, and address."""
-    address = request.client.host if request.client else "unknown"
-    return Actor(name=f"user:{session.username}", role=Role(session.role) if session.role else None, source=address)
+log = logging.getLogger(__name__)
+# Where a staff handler leaves how to show its form again, should the database not take what was sent.
+SHOWN_AGAIN = "staff_form_shown_again"
 
 
 def field_messages(request: Request, errors: list[FieldError], prefix: str = "") -> dict[str, str]:
@@ -137,25 +37,76 @@ def field_messages(request: Request, errors: list[FieldError], prefix: str = "")
     return messages
 
 
-def handle_sign_in_required(request: Request, exception: SignInRequired) -> Response[Any]:
-    """To the sign-in page, remembering where the visitor was going."""
-    return Redirect(f"/admin/inloggen?{urlencode({'terug': exception.return_to})}", status_code=303)
+@dataclass(frozen=True)
+class StaffPages:
+    """Staff pages for one request: in the visitor's language, with who is signed in and the CSRF token for their forms."""
+
+    request: Request
+    context: AppContext
+    session: StaffSession
+
+    def __call__(self, template: str, status: int = 200, **context: Any) -> Response[str]:
+        """The page from this template."""
+        session = self.session
+        return render_page(self.request, self.context.pages, template, status, staff=session, csrf_token=session.csrf_token,
+                           section=context.pop("section", "admin"), may=lambda permission: allows(session.role, Permission(permission)),
+                           **context)
+
+    def not_found(self, what: str) -> Response[str]:
+        """The 404 page saying what is missing."""
+        return not_found(self.request, self.context.pages, what)
+
+    def messages(self, errors: list[FieldError], prefix: str = "") -> dict[str, str]:
+        """Field errors in the visitor's language, keyed by field name."""
+        return field_messages(self.request, errors, prefix)
+
+    def unsaved_shows(self, template: str, status: int = 503, **context: Any) -> None:
+        """Should the database not take this form, show this page again (with what was typed) saying it was not saved."""
+        self.request.scope.setdefault("state", {})[SHOWN_AGAIN] = lambda: self(template, status, database_away=True, **context)
 
 
-def handle_not_permitted(request: Request, exception: NotPermitted) -> Response[Any]:
-    """A page saying the role does not allow this."""
-    return render_page(request, request.app.state["pages"], "errors/error.html", 403, heading=N_("Not allowed"),
-                       explanation=N_("Your role does not allow this. Ask an administrator if you need it."))
+def handle_unsaved_form(request: Request, exception: Exception) -> Response[Any]:
+    """A staff form the database could not take: the same form again with what was typed, 503 and Retry-After; else the page for the error."""
+    shown_again: Callable[[], Response[str]] | None = request.scope.get("state", {}).get(SHOWN_AGAIN)
+    if shown_again is None or not database_unavailable(exception):
+        return PAGE_EXCEPTION_HANDLERS[Exception](request, exception)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exception)
+    page = shown_again()
+    page.status_code = 503
+    page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return page
 
 
-def handle_csrf_refused(request: Request, exception: CsrfRefused) -> Response[Any]:
-    """A page asking to reload the form (its token expired or it came from elsewhere)."""
-    return render_page(request, request.app.state["pages"], "errors/error.html", 403, heading=N_("Form expired"),
-                       explanation=N_("This form was not sent from a current page of the registry. Go back, reload the page and try again."))
+async def provide_session(request: Request) -> StaffSession | None:
+    """The signed-in staff member's session (every guarded route has one)."""
+    return await session_of(request)
 
 
-EXCEPTION_HANDLERS = {
-    SignInRequired: handle_sign_in_required,
-    NotPermitted: handle_not_permitted,
-    CsrfRefused: handle_csrf_refused,
-}
+def provide_actor(request: Request, session: NamedDependency[StaffSession]) -> Actor:
+    """The signed-in staff member as the audit trail records them: name, role now, and address."""
+    address = request.client.host if request.client else "unknown"
+    return Actor(name=f"user:{session.username}", role=Role(session.role) if session.role else None, source=address)
+
+
+async def provide_form_fields(form: NamedDependency[FormMultiDict]) -> dict[str, str]:
+    """The checked form's text fields, one value each."""
+    return text_fields(form)
+
+
+def provide_page(request: Request, app_context: NamedDependency[AppContext], session: NamedDependency[StaffSession]) -> StaffPages:
+    """Staff pages for this request."""
+    return StaffPages(request, app_context, session)
+
+
+class StaffController(Controller):
+    """A staff area: its routes declare their permission guards; the session, actor, checked form and pages are injected."""
+
+    dependencies = {
+        "session": Provide(provide_session),
+        "actor": Provide(provide_actor, sync_to_thread=False),
+        "form": Provide(checked_post),
+        "form_fields": Provide(provide_form_fields),
+        "page": Provide(provide_page, sync_to_thread=False),
+    }
+    exception_handlers = {Exception: handle_unsaved_form}
+    include_in_schema = False

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from registry import rules
-from registry.auth.sessions import SessionStore
 from registry.demo import build_demo_document
 from registry.services.imports.plan import import_document
+from registry.services.staff.sessions import SessionStore
 from registry.services.verification.answer import parse_claim, verify
 from tests.conftest import BACKEND
 from tests.functional.backup_support import (

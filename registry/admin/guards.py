@@ -1,0 +1,106 @@
+"""Who may use a staff route: the session from its cookie, permission guards, CSRF-checked forms, and the pages that refuse."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import FormMultiDict
+from litestar.handlers.base import BaseRouteHandler
+from litestar.response import Redirect
+
+from registry.admin.context import APP_CONTEXT, AppContext
+from registry.auth.sessions import COOKIE
+from registry.messages import N_
+from registry.public.page_support import render_page
+from registry.roles import Permission, allows
+from registry.services.staff.sessions import StaffSession
+
+
+class SignInRequired(Exception):
+    """No signed-in staff member: go to the sign-in page and come back."""
+
+    def __init__(self, return_to: str):
+        super().__init__(return_to)
+        self.return_to = return_to
+
+
+class NotPermitted(Exception):
+    """Signed in, but the role does not allow this."""
+
+
+class CsrfRefused(Exception):
+    """A form came without this session's CSRF token (or from another site)."""
+
+
+def context_of(connection: ASGIConnection) -> AppContext:
+    """The app's AppContext, for the code that runs before dependencies are injected (guards, exception handlers)."""
+    return connection.app.state[APP_CONTEXT]
+
+
+async def session_of(connection: ASGIConnection) -> StaffSession | None:
+    """This browser's live session, looked up once per request."""
+    if "staff_session" not in connection.scope.setdefault("state", {}):
+        connection.scope["state"]["staff_session"] = await context_of(connection).sessions.find(connection.cookies.get(COOKIE))
+    return connection.scope["state"]["staff_session"]
+
+
+def requires(permission: Permission):
+    """A guard: signed in, with a role that holds the permission."""
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        session = await session_of(connection)
+        if session is None or not session.signed_in:
+            target = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
+            raise SignInRequired(target if connection.method == "GET" else "/admin")
+        if not allows(session.role, permission):
+            raise NotPermitted()
+
+    guard.permission = permission  # type: ignore[attr-defined]  # read by the route x role test and the docs
+    return guard
+
+
+async def checked_post(request: Request) -> FormMultiDict:
+    """The posted form (every value of repeated fields), refused unless it carries this session's CSRF token and comes from this site."""
+    origin = request.headers.get("origin")
+    # "null" (a privacy-minded browser or a sandboxed frame) proves nothing either way; the token still decides.
+    if origin and origin != "null" and origin not in {context_of(request).settings.public_url, f"{request.url.scheme}://{request.url.netloc}"}:
+        raise CsrfRefused()
+    form = await request.form()
+    sent = form.get("csrf_token")
+    session = await session_of(request)
+    if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise CsrfRefused()
+    return form
+
+
+def text_fields(form: FormMultiDict) -> dict[str, str]:
+    """A checked form's text fields (one value each), without the CSRF token."""
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+
+
+def handle_sign_in_required(request: Request, exception: SignInRequired) -> Response[Any]:
+    """To the sign-in page, remembering where the visitor was going."""
+    return Redirect(f"/admin/inloggen?{urlencode({'terug': exception.return_to})}", status_code=303)
+
+
+def handle_not_permitted(request: Request, exception: NotPermitted) -> Response[Any]:
+    """A page saying the role does not allow this."""
+    return render_page(request, context_of(request).pages, "errors/error.html", 403, heading=N_("Not allowed"),
+                       explanation=N_("Your role does not allow this. Ask an administrator if you need it."))
+
+
+def handle_csrf_refused(request: Request, exception: CsrfRefused) -> Response[Any]:
+    """A page asking to reload the form (its token expired or it came from elsewhere)."""
+    return render_page(request, context_of(request).pages, "errors/error.html", 403, heading=N_("Form expired"),
+                       explanation=N_("This form was not sent from a current page of the registry. Go back, reload the page and try again."))
+
+
+EXCEPTION_HANDLERS = {
+    SignInRequired: handle_sign_in_required,
+    NotPermitted: handle_not_permitted,
+    CsrfRefused: handle_csrf_refused,
+}
