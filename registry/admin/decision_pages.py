@@ -13,7 +13,7 @@ from litestar.response import Redirect
 from registry.admin import record_forms
 from registry.admin.context import AppContext
 from registry.admin.guards import requires
-from registry.admin.records import RECORD_MISSING, record_of
+from registry.admin.records import RECORD_MISSING, record_of, record_page_context
 from registry.admin.support import StaffController, StaffPages
 from registry.messages import N_
 from registry.roles import Permission, allows
@@ -29,15 +29,8 @@ CONFIRMED_KINDS = {DecisionKind.REVOKE, DecisionKind.RETRACT}
 _FORM_FIELDS = {*DECISION_COMMON_FIELDS, *DECISION_KIND_FIELDS}
 
 
-def _record_context(kind: RecordKind, record: dict[str, Any], **context: Any) -> dict[str, Any]:
-    """What the record's page shows, with one of its forms open when `open_form` says so."""
-    return {"section": kind.section, "kind": kind, "fields": record_forms.FIELDS[kind.kind], "record": record, "done": None,
-            "qualification_fields": record_forms.QUALIFICATION_FIELDS, "shown_date": record_forms.shown_date, "open_form": None,
-            "errors": {}, "values": {}, **context}
-
-
 def _record_page(page: StaffPages, kind: RecordKind, record: dict[str, Any], status: int, **context: Any) -> Response[str]:
-    return page("admin/record.html", status, **_record_context(kind, record, **context))
+    return page("admin/record.html", status, **record_page_context(kind, record, **context))
 
 
 class DecisionsController(StaffController):
@@ -63,7 +56,7 @@ class DecisionsController(StaffController):
         confirmed = form.get("bevestigd") == "ja"
         # What was typed, keyed as the page's form fields, for showing the form again.
         typed = {f"{decision_kind}-{name}": value for name, value in form.items() if isinstance(value, str)}
-        page.unsaved_shows("admin/record.html", **_record_context(kind, record, open_form=str(decision_kind), values=typed))
+        page.unsaved_shows("admin/record.html", **record_page_context(kind, record, open_form=str(decision_kind), values=typed))
         try:
             if problems:
                 raise ValidationFailed(problems)

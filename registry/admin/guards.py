@@ -77,11 +77,6 @@ async def checked_post(request: Request) -> FormMultiDict:
     return form
 
 
-def text_fields(form: FormMultiDict) -> dict[str, str]:
-    """A checked form's text fields (one value each), without the CSRF token."""
-    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
-
-
 def handle_sign_in_required(request: Request, exception: SignInRequired) -> Response[Any]:
     """To the sign-in page, remembering where the visitor was going."""
     return Redirect(f"/admin/inloggen?{urlencode({'terug': exception.return_to})}", status_code=303)

@@ -55,6 +55,13 @@ async def record_of(app_context: AppContext, kind: RecordKind, code: str) -> dic
             return None
 
 
+def record_page_context(kind: RecordKind, record: dict[str, Any], **context: Any) -> dict[str, Any]:
+    """What a record's page shows, with one of its forms open when `open_form` says so."""
+    return {"section": kind.section, "kind": kind, "fields": record_forms.FIELDS[kind.kind], "record": record, "done": None,
+            "qualification_fields": record_forms.QUALIFICATION_FIELDS, "shown_date": record_forms.shown_date, "open_form": None,
+            "errors": {}, "values": {}, **context}
+
+
 async def _listed(app_context: AppContext, kind: RecordKind, filters: dict[str, Any], number: int, size: int) -> tuple[list[Any], int]:
     async with reading(app_context.engine) as reader:
         return await staff_records.list_records(reader, await app_context.api.index.current(), kind, public_read.today(),
@@ -121,9 +128,7 @@ class RecordsController(StaffController):
         record = await record_of(app_context, self.kind, code)
         if record is None:
             return page.not_found(RECORD_MISSING)
-        return page("admin/record.html", section=self.kind.section, kind=self.kind, fields=record_forms.FIELDS[self.kind.kind],
-                    record=record, done=request.query_params.get("gelukt"), open_form=None, errors={}, values={},
-                    qualification_fields=record_forms.QUALIFICATION_FIELDS, shown_date=record_forms.shown_date)
+        return page("admin/record.html", **record_page_context(self.kind, record, done=request.query_params.get("gelukt")))
 
     @get("/{code:str}/wijzigen", guards=[requires(Permission.RECORDS_WRITE)])
     async def edit_form(self, code: FromPath[str], app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[str]:

@@ -11,7 +11,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 
 from registry.admin.context import AppContext
-from registry.admin.guards import checked_post, session_of, text_fields
+from registry.admin.guards import checked_post, session_of
 from registry.i18n import translations
 from registry.outages import RETRY_AFTER_SECONDS, database_unavailable
 from registry.public.errors import EXCEPTION_HANDLERS as PAGE_EXCEPTION_HANDLERS
@@ -24,17 +24,6 @@ from registry.services.staff.sessions import StaffSession
 log = logging.getLogger(__name__)
 # Where a staff handler leaves how to show its form again, should the database not take what was sent.
 SHOWN_AGAIN = "staff_form_shown_again"
-
-
-def field_messages(request: Request, errors: list[FieldError], prefix: str = "") -> dict[str, str]:
-    """Field name -> message in the visitor's language; `prefix` (such as "coaches[0].") is cut from JSON paths."""
-    gettext = translations(language_of(request)).gettext
-    messages: dict[str, str] = {}
-    for error in errors:
-        name = error.field[len(prefix):] if prefix and error.field.startswith(prefix) else error.field
-        text = error.in_language(gettext)
-        messages[name] = f"{messages[name]} {text}" if name in messages else text
-    return messages
 
 
 @dataclass(frozen=True)
@@ -57,8 +46,14 @@ class StaffPages:
         return not_found(self.request, self.context.pages, what)
 
     def messages(self, errors: list[FieldError], prefix: str = "") -> dict[str, str]:
-        """Field errors in the visitor's language, keyed by field name."""
-        return field_messages(self.request, errors, prefix)
+        """Field name -> message in the visitor's language; `prefix` (such as "coaches[0].") is cut from JSON paths."""
+        gettext = translations(language_of(self.request)).gettext
+        messages: dict[str, str] = {}
+        for error in errors:
+            name = error.field[len(prefix):] if prefix and error.field.startswith(prefix) else error.field
+            text = error.in_language(gettext)
+            messages[name] = f"{messages[name]} {text}" if name in messages else text
+        return messages
 
     def unsaved_shows(self, template: str, status: int = 503, **context: Any) -> None:
         """Should the database not take this form, show this page again (with what was typed) saying it was not saved."""
@@ -89,8 +84,8 @@ def provide_actor(request: Request, session: NamedDependency[StaffSession]) -> A
 
 
 async def provide_form_fields(form: NamedDependency[FormMultiDict]) -> dict[str, str]:
-    """The checked form's text fields, one value each."""
-    return text_fields(form)
+    """The checked form's text fields (one value each), without the CSRF token."""
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
 
 
 def provide_page(request: Request, app_context: NamedDependency[AppContext], session: NamedDependency[StaffSession]) -> StaffPages:
