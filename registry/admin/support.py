@@ -55,9 +55,9 @@ class StaffPages:
             messages[name] = f"{messages[name]} {text}" if name in messages else text
         return messages
 
-    def unsaved_shows(self, template: str, status: int = 503, **context: Any) -> None:
+    def unsaved_shows(self, template: str, **context: Any) -> None:
         """Should the database not take this form, show this page again (with what was typed) saying it was not saved."""
-        self.request.scope.setdefault("state", {})[SHOWN_AGAIN] = lambda: self(template, status, database_away=True, **context)
+        self.request.scope.setdefault("state", {})[SHOWN_AGAIN] = lambda: self(template, 503, database_away=True, **context)
 
 
 def handle_unsaved_form(request: Request, exception: Exception) -> Response[Any]:
@@ -67,7 +67,6 @@ def handle_unsaved_form(request: Request, exception: Exception) -> Response[Any]
         return PAGE_EXCEPTION_HANDLERS[Exception](request, exception)
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exception)
     page = shown_again()
-    page.status_code = 503
     page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return page
 
