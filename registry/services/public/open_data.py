@@ -20,6 +20,7 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from registry import rules
+from registry.csv_cells import safe_cell
 from registry.services.public.read import decision_view, today
 from registry.services.sql import Writer, reading
 from registry.services.verification.answer import rfc3339
@@ -106,10 +107,6 @@ def _record(section: str, row: dict[str, Any], standing: dict[str, Any] | None) 
     return record
 
 
-def _csv_values(values: list[Any]) -> list[Any]:
-    return ["; ".join(v) if isinstance(v, list) else "" if v is None else v for v in values]
-
-
 PAGE = 5_000
 
 
@@ -166,7 +163,8 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                         if csv_file:
                             flat = {**record, **(record["accreditation"] or {})}
                             flat.pop("accreditation")
-                            rows_out.writerow(_csv_values([flat.get(column) for column in CSV_COLUMNS[section]]))
+                            # Never a formula to a spreadsheet (CSV injection); registry.json keeps the values as they are.
+                            rows_out.writerow([safe_cell(flat.get(column)) for column in CSV_COLUMNS[section]])
                         count += 1
                     registry_json.write("]")
                     counts[section] = count
