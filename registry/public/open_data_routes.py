@@ -18,12 +18,14 @@ from registry.services.public.read import today
 async def current_files(api: ApiContext) -> tuple[Path, dict]:
     """The open-data directory, regenerated first when the register or the date has moved on."""
     directory = api.settings.data_dir / "open-data"
-    data_version = (await api.index.current()).data_version
     assert api.open_data_lock is not None, "the app has not started"
     async with api.open_data_lock:
+        # Any write to the register counts, not only decisions: the index follows the audit trail
+        # (this instance's writes and other instances'), so asking it costs no query.
+        register_version = (await api.index.current()).register_version
         manifest_path = directory / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        if manifest.get("data_version") != data_version or manifest.get("status_on") != today().isoformat():
+        if manifest.get("register_version") != register_version or manifest.get("status_on") != today().isoformat():
             await open_data.export(api.engine, directory)
             manifest = json.loads(manifest_path.read_text())
     return directory, manifest
@@ -36,7 +38,7 @@ async def _serve(request: Request, api: ApiContext, name: str, media_type: str) 
         return problem(429, "too many requests from this address; try again later", "rate-limited",
                        headers={"Retry-After": str(allowance.retry_after)})
     directory, manifest = await current_files(api)
-    etag = f'"{manifest["data_version"]}-{manifest["status_on"]}-{manifest["generated_at"]}"'
+    etag = f'"{manifest["register_version"]}-{manifest["status_on"]}-{manifest["generated_at"]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "X-Data-Version": str(manifest["data_version"])}
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(b"", status_code=304, headers=headers)

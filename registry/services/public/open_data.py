@@ -1,8 +1,9 @@
 """Open data: the whole public register as one JSON file and a CSV per subject kind, from one snapshot.
 
 Everything is read in one read transaction, so the files agree with each other and name the
-data version (last decision id) they were made from. Rows are streamed page by page into files
-written next to the final ones and renamed into place, so a reader never sees half a file.
+data version (last decision id) and the register version (last audit event of a register write)
+they were made from. Rows are streamed page by page into files written next to the final ones
+and renamed into place, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from registry.csv_cells import safe_cell
 from registry.services.public.read import decision_view, today
 from registry.services.sql import Writer, reading
 from registry.services.verification.answer import rfc3339
-from registry.services.verification.snapshot import coach_display_name, to_decision
+from registry.services.verification.snapshot import coach_display_name, register_version, to_decision
 
 LICENCE = "CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/): free to use, no rights reserved"
 FILES = ("registry.json", "programmes.csv", "coaches.csv", "trainings.csv")
@@ -40,6 +41,7 @@ class Manifest:
     data_version: int
     status_on: str
     counts: dict[str, int]
+    register_version: int = 0
 
 
 def _listed(value: Any) -> list[str]:
@@ -142,9 +144,11 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
     async with reading(engine) as reader:
         last = await reader.fetch_one("SELECT COALESCE(MAX(id), 0) AS id FROM decision")
         data_version = int(last["id"])
+        register = await register_version(reader)
         generated_at = rfc3339(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
         with open(partial["registry.json"], "w", encoding="utf-8") as registry_json:
-            header = {"licence": LICENCE, "generated_at": generated_at, "data_version": data_version, "status_on": on.isoformat()}
+            header = {"licence": LICENCE, "generated_at": generated_at, "data_version": data_version,
+                      "register_version": register, "status_on": on.isoformat()}
             registry_json.write(_JSON.encode(header).decode()[:-1])
             decision_rows, decisions = await _all_decisions(reader)
             for section, (kind, sql) in SECTIONS.items():
@@ -152,7 +156,8 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                 rows_out = csv.writer(csv_file, lineterminator="\n") if csv_file else None
                 try:
                     if csv_file:
-                        csv_file.write(f"# {LICENCE}; generated {generated_at}; data version {data_version}; status on {on}\n")
+                        csv_file.write(f"# {LICENCE}; generated {generated_at}; data version {data_version}; "
+                                       f"register version {register}; status on {on}\n")
                         rows_out.writerow(CSV_COLUMNS[section])
                     registry_json.write(f',"{section}":[')
                     count = 0
@@ -176,7 +181,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
             registry_json.write("}\n")
     for name, path in partial.items():
         os.replace(path, directory / name)
-    manifest = Manifest(generated_at, data_version, on.isoformat(), counts)
+    manifest = Manifest(generated_at, data_version, on.isoformat(), counts, register)
     (directory / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
     return manifest
 

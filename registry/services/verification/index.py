@@ -2,7 +2,8 @@
 
 The database stays the source of truth. The index is built from it at start, follows it through
 the audit trail (every write leaves an audit event in its own transaction), and reports the data
-version (last decision id) of the snapshot it was built from.
+version (last decision id) and the register version (last audit event of a register write) of the
+snapshot it was built from.
 """
 
 from __future__ import annotations
@@ -231,6 +232,7 @@ class VerificationIndex:
             trainings={**old.trainings, **part.trainings},
             clients=clients if clients is not None else old.clients,
             data_version=part.data_version,
+            register_version=part.register_version,
             audit_seen=part.audit_seen,
             audit_hash=part.audit_hash,
         )

@@ -83,6 +83,7 @@ class Snapshot:
     trainings: dict[int, TrainingEntry] = field(default_factory=dict)
     clients: dict[str, ClientRecord] = field(default_factory=dict)
     data_version: int = 0
+    register_version: int = 0  # the last audit event that changed the register: what open data is made from
     audit_seen: int = 0
     audit_hash: str = ""  # the chain hash of event audit_seen: tells a restored (rewound) database from the one we followed
     # The same object along snapshots whose subjects search alike (only decisions changed): public
@@ -184,13 +185,28 @@ async def _decisions_of(reader: Writer, subject_kind: str, ids: list[int]) -> di
     return grouped
 
 
+# Every write to the register (records, qualifications, decisions, imports) leaves an event with a
+# registry:* action in its own transaction; sign-ins, staff users and API clients change nothing published.
+REGISTER_WRITES = "registry:%"
+LAST_REGISTER_WRITE = "SELECT id FROM audit_event WHERE action LIKE ? ORDER BY id DESC LIMIT 1"
+
+
+async def register_version(reader: Writer) -> int:
+    """The id of the last audit event that changed the register, 0 for none."""
+    row = await reader.fetch_one(LAST_REGISTER_WRITE, REGISTER_WRITES)
+    return int(row["id"]) if row else 0
+
+
 async def _versions(reader: Writer, snapshot: Snapshot) -> None:
     row = await reader.fetch_one(
         "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision) AS data_version, "
         "(SELECT COALESCE(MAX(id), 0) FROM audit_event) AS audit_seen, "
-        "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS audit_hash"
+        "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS audit_hash, "
+        f"({LAST_REGISTER_WRITE}) AS register_version",
+        REGISTER_WRITES,
     )
     snapshot.data_version, snapshot.audit_seen, snapshot.audit_hash = int(row["data_version"]), int(row["audit_seen"]), row["audit_hash"] or ""
+    snapshot.register_version = int(row["register_version"] or 0)
 
 
 async def build_snapshot(reader: Writer) -> Snapshot:
