@@ -49,6 +49,8 @@ class Settings:
     session_absolute_seconds: int = 12 * 3600
     # Sign-in attempts one address may make per minute (local and OIDC), over all instances.
     login_rate_limit_per_minute: int = 10
+    # Password attempts for one username per minute, from whatever addresses, over all instances.
+    login_account_rate_limit_per_minute: int = 10
     # Staff sign-in through the foundation's OpenID Provider; off while no issuer is set.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
@@ -81,6 +83,9 @@ class Settings:
             session_idle_seconds=int(env.get("REGISTRY_SESSION_IDLE_SECONDS", defaults.session_idle_seconds)),
             session_absolute_seconds=int(env.get("REGISTRY_SESSION_ABSOLUTE_SECONDS", defaults.session_absolute_seconds)),
             login_rate_limit_per_minute=int(env.get("REGISTRY_LOGIN_RATE_LIMIT_PER_MINUTE", defaults.login_rate_limit_per_minute)),
+            login_account_rate_limit_per_minute=int(
+                env.get("REGISTRY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE", defaults.login_account_rate_limit_per_minute)
+            ),
             oidc_issuer=env.get("REGISTRY_OIDC_ISSUER") or None,
             oidc_client_id=env.get("REGISTRY_OIDC_CLIENT_ID") or None,
             oidc_client_secret=env.get("REGISTRY_OIDC_CLIENT_SECRET") or None,

@@ -45,6 +45,7 @@ ACTION_WORDS = {
     AuditAction.STAFF_USER_UPDATE: N_("Staff member changed"),
     AuditAction.SESSION_START: N_("Signed in"),
     AuditAction.SESSION_END: N_("Signed out"),
+    AuditAction.SIGN_IN_REFUSE: N_("Sign-in refused"),
     AuditAction.API_CLIENT_CREATE: N_("API client created"),
     AuditAction.API_CLIENT_ROTATE_SECRET: N_("API client given a new secret"),
     AuditAction.API_CLIENT_DISABLE: N_("API client disabled"),

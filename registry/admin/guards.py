@@ -13,7 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect
 
 from registry.admin.context import APP_CONTEXT, AppContext
-from registry.auth.sessions import COOKIE
+from registry.auth.sessions import COOKIE, form_token, issued_id
 from registry.messages import N_
 from registry.public.page_support import render_page
 from registry.roles import Permission, allows
@@ -65,14 +65,26 @@ def requires(permission: Permission):
 
 async def checked_post(request: Request) -> FormMultiDict:
     """The posted form (every value of repeated fields), refused unless it carries this session's CSRF token and comes from this site."""
+    session = await session_of(request)
+    return await _checked_form(request, session.csrf_token if session is not None else None)
+
+
+async def checked_sign_in_post(request: Request) -> FormMultiDict:
+    """The sign-in form, checked like any form; a browser without a session sends the token bound to its cookie."""
+    session = await session_of(request)
+    visitor_id = issued_id(request.cookies.get(COOKIE))
+    expected = session.csrf_token if session is not None else form_token(visitor_id) if visitor_id else None
+    return await _checked_form(request, expected)
+
+
+async def _checked_form(request: Request, expected: str | None) -> FormMultiDict:
     origin = request.headers.get("origin")
     # "null" (a privacy-minded browser or a sandboxed frame) proves nothing either way; the token still decides.
     if origin and origin != "null" and origin not in {context_of(request).settings.public_url, f"{request.url.scheme}://{request.url.netloc}"}:
         raise CsrfRefused()
     form = await request.form()
     sent = form.get("csrf_token")
-    session = await session_of(request)
-    if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+    if expected is None or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfRefused()
     return form
 

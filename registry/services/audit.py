@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
     STAFF_USER_UPDATE = "auth:staff_user:update"
     SESSION_START = "auth:session:start"
     SESSION_END = "auth:session:end"
+    SIGN_IN_REFUSE = "auth:session:refuse"
     API_CLIENT_CREATE = "auth:api_client:create"
     API_CLIENT_ROTATE_SECRET = "auth:api_client:rotate_secret"
     API_CLIENT_DISABLE = "auth:api_client:disable"

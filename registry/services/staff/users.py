@@ -18,6 +18,7 @@ from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.imports.parse import EMAIL
 from registry.services.sql import reading, writing
 
+MAX_USERNAME = 150
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")
 MIN_PASSWORD_LENGTH = 12
 password_hasher = PasswordHasher()
@@ -89,6 +90,13 @@ async def authenticate(engine: Engine, username: str, password: str) -> dict | N
     if row is None or not row["password_hash"] or not row["active"]:
         return None
     return row
+
+
+async def record_refused_sign_in(engine: Engine, typed_username: str, address: str) -> None:
+    """A wrong username or password, in the audit trail: the name as typed (cut to a username's length), never the password."""
+    entry = AuditEntry(AuditAction.SIGN_IN_REFUSE, "staff_user", typed_username[:MAX_USERNAME], None, {"method": "password"})
+    async with writing(engine) as writer:
+        await record_events(writer, Actor("visitor", None, address), [entry], utc_now())
 
 
 async def oidc_staff_member(engine: Engine, subject: str, claims: dict, mapped_role: str | None, source: str) -> dict | None:
