@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from registry.admin.context import AppContext
 from registry.admin.guards import checked_post, session_of
 from registry.i18n import translations
+from registry.log_text import logged
 from registry.outages import RETRY_AFTER_SECONDS, database_unavailable
 from registry.public.errors import EXCEPTION_HANDLERS as PAGE_EXCEPTION_HANDLERS
 from registry.public.page_support import language_of, not_found, render_page
@@ -65,7 +66,7 @@ def handle_unsaved_form(request: Request, exception: Exception) -> Response[Any]
     shown_again: Callable[[], Response[str]] | None = request.scope.get("state", {}).get(SHOWN_AGAIN)
     if shown_again is None or not database_unavailable(exception):
         return PAGE_EXCEPTION_HANDLERS[Exception](request, exception)
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exception)
+    log.warning("database unavailable on %s %s: %s", request.method, logged(request.url.path), exception)
     page = shown_again()
     page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return page

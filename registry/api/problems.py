@@ -10,6 +10,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
+from registry.log_text import logged
 from registry.outages import RETRY_AFTER_SECONDS, database_unavailable
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 
@@ -64,9 +65,9 @@ def handle_not_found(request: Request, exception: NotFound) -> Response[bytes]:
 def server_error_status(request: Request, exception: Exception) -> int:
     """503 when the database is away (logged in one line), else 500 (logged in full)."""
     if database_unavailable(exception):
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exception)
+        log.warning("database unavailable on %s %s: %s", request.method, logged(request.url.path), exception)
         return 503
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exception)
+    log.exception("unhandled error on %s %s", request.method, logged(request.url.path), exc_info=exception)
     return 500
 
 
