@@ -48,6 +48,9 @@ async def test_the_session_clean_up_is_answered_from_indexes(settings: Settings)
             query = "SELECT sql AS definition FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
         async with reading(app.state.api.engine) as reader:
             definitions = [row["definition"].replace('"', "") for row in await reader.fetch_all(query, "staff_session")]
+            if BACKEND != "postgresql":
+                plan = await reader.fetch_all("EXPLAIN QUERY PLAN DELETE FROM staff_session WHERE last_seen_at < ? OR created_at < ?", 0, 0)
+                assert not any("SCAN" in row["detail"] for row in plan), plan
         # The clean-up deletes by `last_seen_at < ? OR created_at < ?`: each side needs an index of its own.
         for column in ("last_seen_at", "created_at"):
             assert any(definition.endswith(f"({column})") for definition in definitions), (column, definitions)
