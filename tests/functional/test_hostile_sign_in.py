@@ -77,6 +77,9 @@ async def test_a_refused_sign_in_is_audited_with_the_name_as_typed_and_never_the
         assert (await sign_in(client, typed, "the secret guess 42")).status_code == 400
         async with reading(app.state.api.engine) as reader:
             rows = await reader.fetch_all("SELECT * FROM audit_event WHERE action = ?", "auth:session:refuse")
+        assert (await sign_in(client, "viewer")).status_code == 303
+        audit_log = await client.get("/admin/audit", params={"gebeurtenis": "auth:session:refuse"})
+        assert audit_log.status_code == 200 and "Inloggen geweigerd" in audit_log.text and typed[:150] in audit_log.text
     assert len(rows) == 1
     [event] = rows
     assert event["subject_kind"] == "staff_user" and event["subject_code"] == typed[:150]
