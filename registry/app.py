@@ -27,7 +27,7 @@ from registry.admin.sign_in import SignInController
 from registry.admin.staff import StaffAccountsController
 from registry.api import fast_verify, oauth, verifications
 from registry.api.context import ApiContext
-from registry.api.openapi import openapi_config
+from registry.api.openapi import SCHEMA_PLUGINS, openapi_config
 from registry.api.problems import problem
 from registry.public import api as public_api
 from registry.public import check_page, detail_pages, open_data_routes, pages
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         },
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS},
         openapi_config=openapi_config(settings.openapi_enabled),
+        plugins=SCHEMA_PLUGINS,
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         # start/stop are the lifespan's steps, for tests that run the app on their own event loop.

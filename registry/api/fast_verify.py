@@ -14,14 +14,15 @@ from typing import Any
 
 import msgspec
 from litestar import asgi
-from litestar.openapi.spec import OpenAPI, PathItem
+from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, Operation, PathItem, RequestBody
 from litestar.types import Receive, Scope, Send
 
 from registry.api.context import ApiContext
-from registry.api.openapi import documented
-from registry.api.problems import PROBLEM_JSON, problem_body
-from registry.api.verifications import Refusal, authenticate_header, rate_refusal, receipt_payload
-from registry.schemas import VerificationRequest, VerificationResult
+from registry.api.openapi import BEARER, PROBLEMS, RETRY_AFTER, add_hand_read_bodies, reference
+from registry.api.problems import PROBLEM_JSON, Refused, problem_body
+from registry.api.verifications import authenticate_header, rate_refusal, receipt_payload
+from registry.schemas.problems import Problem
+from registry.schemas.verification import VerificationRequest, VerificationResult
 from registry.services.errors import ValidationFailed
 from registry.services.verification.answer import answer, parse_claim, stored_row, uuid7
 
@@ -44,6 +45,10 @@ async def _send(send: Send, status: int, body: bytes, media_type: str, headers: 
 async def _send_problem(send: Send, status: int, detail: str, kind: str | None = None, headers: dict[str, str] | None = None,
                         errors: Any = None) -> None:
     await _send(send, status, _JSON.encode(problem_body(status, detail, kind, errors)), PROBLEM_JSON, headers)
+
+
+async def _refuse(send: Send, refused: Refused) -> None:
+    await _send(send, refused.status, refused.body(), PROBLEM_JSON, refused.headers)
 
 
 async def _body(receive: Receive, limit: int) -> bytes | None:
@@ -76,12 +81,12 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
         return
     api: ApiContext = scope["app"].state.api
     caller = await authenticate_header(api, _header(scope, b"authorization"))
-    if isinstance(caller, Refusal):
-        await _send_problem(send, caller.status, caller.detail, caller.kind, caller.headers)
+    if isinstance(caller, Refused):
+        await _refuse(send, caller)
         return
-    refusal = rate_refusal(api, caller.client, 1)
-    if refusal is not None:
-        await _send_problem(send, refusal.status, refusal.detail, refusal.kind, refusal.headers)
+    refused = rate_refusal(api, caller.client, 1)
+    if refused is not None:
+        await _refuse(send, refused)
         return
     try:
         body = await _body(receive, api.settings.max_body_bytes)
@@ -108,20 +113,29 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
         return
     checked_at = dt.datetime.now(dt.timezone.utc)
     document = answer(claim, caller.snapshot, checked_at, uuid7())
-    document["receipt"] = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
+    document.receipt = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
     await api.store.store([stored_row(document, claim, caller.client.id, checked_at)])
     await _send(send, 200, _JSON.encode(document), "application/json")
 
 
-def document_in(schema: OpenAPI) -> None:
-    """Add this route to the OpenAPI document (Litestar leaves plain ASGI routes out of it)."""
-    operation = documented(
-        VerificationRequest, {200: (VerificationResult, "The verdict, stored, with a signed receipt.")}, (400, 401, 403, 405, 413, 422, 429)
-    )(
+def document_in(document: OpenAPI) -> None:
+    """Add this route, which Litestar leaves out of its document, and the bodies read by hand."""
+    add_hand_read_bodies(document)
+    problems = {
+        str(status): OpenAPIResponse(
+            description=PROBLEMS[status], content={PROBLEM_JSON: OpenAPIMediaType(schema=reference(Problem))},
+            headers={"Retry-After": RETRY_AFTER} if status == 429 else None,
+        )
+        for status in (400, 401, 403, 405, 413, 422, 429)
+    }
+    answer_json = {"application/json": OpenAPIMediaType(schema=reference(VerificationResult))}
+    document.paths = document.paths or {}
+    document.paths[PATH] = PathItem(post=Operation(
         tags=["verification"],
         summary="Verify one claim",
         description="Was programme P, delivered by coach C, accredited on the date or over the period?",
         operation_id="ApiV1VerificationsVerifyOne",
-    )
-    schema.paths = schema.paths or {}
-    schema.paths[PATH] = PathItem(post=operation)
+        request_body=RequestBody(content={"application/json": OpenAPIMediaType(schema=reference(VerificationRequest))}, required=True),
+        responses={"200": OpenAPIResponse(description="The verdict, stored, with a signed receipt.", content=answer_json), **problems},
+        security=BEARER,
+    ))

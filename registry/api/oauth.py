@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote
 
+import msgspec
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
@@ -16,9 +17,9 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 
 from registry.api.context import ApiContext
-from registry.api.openapi import documented
-from registry.api.problems import problem
-from registry.schemas import TokenRequest, TokenResponse
+from registry.api.openapi import FORM, problems, reads_body
+from registry.api.problems import Refused
+from registry.schemas.oauth import KeySet, ServerMetadata, TokenRequest, TokenResponse
 from registry.services.sql import reading
 from registry.services.staff.client_usage import note_token_issued
 from registry.services.staff.clients import ClientRecord, load_clients
@@ -124,20 +125,16 @@ def _client_id_of(request: Request, form: dict[str, str]) -> str | None:
     tags=["authentication"],
     summary="Get an access token (client credentials)",
     status_code=200,
-    operation_class=documented(
-        TokenRequest,
-        {200: (TokenResponse, "A signed JWT access token with scope `verify`.")},
-        (400, 401, 413, 429),
-        secured=False,
-        body_media_type="application/x-www-form-urlencoded",
-    ),
+    response_description="A signed JWT access token with scope `verify`.",
+    responses=problems(400, 401, 413, 429),
+    operation_class=reads_body(TokenRequest, FORM),
 )
-async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[Any]:
+async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[TokenResponse]:
     """Exchange client credentials for an access token."""
     address = request.client.host if request.client else "unknown"
     allowance = api.limiter.take(f"token:{address}", 1, TOKEN_REQUESTS_PER_MINUTE)
     if not allowance.allowed:
-        return problem(429, "too many token requests; try again later", headers={"Retry-After": str(allowance.retry_after)})
+        raise Refused(429, "too many token requests; try again later", headers={"Retry-After": str(allowance.retry_after)})
     form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
     client_id = _client_id_of(request, form)
     client = None
@@ -157,35 +154,35 @@ async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[
     if status == 200:
         # After the answer is sent: the client does not wait for the staff list's "last used".
         noted = BackgroundTask(note_token_issued, api.engine, client.get_client_id()) if client else None
-        return Response(body, status_code=200, headers={**dict(headers), **NO_STORE}, background=noted)
+        return Response(TokenResponse(**body), status_code=200, headers={**dict(headers), **NO_STORE}, background=noted)
     error = body.get("error", "invalid_request")
     description = body.get("error_description") or error.replace("_", " ")
     extra_headers = {name: value for name, value in headers if name.lower() == "www-authenticate"}
     if status == 401 and not extra_headers:
         extra_headers["WWW-Authenticate"] = 'Basic realm="smr-registry"'
-    return problem(status, description, f"oauth/{error}", headers={**extra_headers, **NO_STORE}, error=error, error_description=description)
+    raise Refused(status, description, f"oauth/{error}", headers={**extra_headers, **NO_STORE}, error=error, error_description=description)
 
 
 @get("/.well-known/jwks.json", tags=["authentication"], summary="Public keys for tokens and receipts", sync_to_thread=False)
-def jwks(api: NamedDependency[ApiContext]) -> Response[dict[str, Any]]:
+def jwks(api: NamedDependency[ApiContext]) -> Response[KeySet]:
     """The registry's public signing keys (JWKS)."""
-    return Response(api.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+    return Response(msgspec.convert(api.keys.jwks(), KeySet), headers={"Cache-Control": "public, max-age=300"})
 
 
 @get("/.well-known/oauth-authorization-server", tags=["authentication"], summary="OAuth 2.0 metadata (RFC 8414)", sync_to_thread=False)
-def metadata(api: NamedDependency[ApiContext]) -> dict[str, Any]:
+def metadata(api: NamedDependency[ApiContext]) -> ServerMetadata:
     """Where to get tokens and keys, and what is supported."""
     base = api.settings.public_url
-    return {
-        "issuer": base,
-        "token_endpoint": f"{base}/oauth/token",
-        "jwks_uri": f"{base}/.well-known/jwks.json",
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": [VERIFY_SCOPE],
-        "response_types_supported": [],
-        "service_documentation": f"{base}/schema",
-    }
+    return ServerMetadata(
+        issuer=base,
+        token_endpoint=f"{base}/oauth/token",
+        jwks_uri=f"{base}/.well-known/jwks.json",
+        grant_types_supported=["client_credentials"],
+        token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+        scopes_supported=[VERIFY_SCOPE],
+        response_types_supported=[],
+        service_documentation=f"{base}/schema",
+    )
 
 
 ROUTES = [token, jwks, metadata]

@@ -1,14 +1,25 @@
-"""OpenAPI documentation of the API routes, generated from the msgspec payloads in registry.schemas."""
+"""The OpenAPI document: Litestar generates it from the handlers' schema types; this adds what it cannot see.
+
+Litestar documents a request body only when it parses the body itself. The verification routes
+and the token endpoint read theirs by hand (an invalid batch item is answered on its own, a
+token error as RFC 6749 says), and POST /api/v1/verifications is a plain ASGI route that
+Litestar leaves out of the document: their bodies' schemas are generated here from the same
+Structs by msgspec.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_type_hints
 
-from litestar.openapi import OpenAPIConfig
+import msgspec
+import msgspec.inspect
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import (
     Components,
+    OpenAPI,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -19,70 +30,111 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 from msgspec import Struct
 
-from registry.schemas import Problem, component_schemas
+from registry.api.problems import PROBLEM_JSON
+from registry.schemas.oauth import TokenRequest
+from registry.schemas.problems import Problem
+from registry.schemas.verification import BatchRequest, VerificationRequest
 
-PROBLEM_JSON = "application/problem+json"
+FORM = "application/x-www-form-urlencoded"
+BEARER = [{"bearer": []}]
+# Bodies that handlers read themselves; their schemas join the components Litestar generated.
+READ_BY_HAND = (VerificationRequest, BatchRequest, TokenRequest)
 RETRY_AFTER = OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER), description="Seconds until the next window opens.")
 
-# Every status a protected API route can answer with besides its own successes.
+# What each problem status means on the API routes.
 PROBLEMS = {
-    400: "The body is not JSON, or (token endpoint) the grant type or scope is not supported.",
-    404: "No such record.",
-    405: "Only POST is allowed here.",
+    400: "The body is not JSON, a query parameter is out of range, or (token endpoint) the grant type or scope is not supported.",
     401: "No valid access token: missing, expired, forged, for another audience, or the client is disabled.",
     403: "The access token lacks the scope `verify`.",
+    404: "No such record.",
+    405: "Only POST is allowed here.",
     413: "The body is larger than 5 MB.",
     422: "Invalid fields; `errors` names each one (unknown fields included).",
-    429: "The client's rate limit is used up; see Retry-After.",
+    429: "The rate limit is used up; see Retry-After.",
 }
+NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: your ETag is current.")}
 
 
-def _reference(struct: type[Struct]) -> Reference:
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem+json answers a route can give besides its success."""
+    return {
+        status: ResponseSpec(Problem, description=PROBLEMS[status], media_type=PROBLEM_JSON, generate_examples=False)
+        for status in statuses
+    }
+
+
+def reference(struct: type[Struct]) -> Reference:
+    """A reference to a payload's schema among the components."""
     return Reference(ref=f"#/components/schemas/{struct.__name__}")
 
 
-def _problem(description: str, status: int) -> OpenAPIResponse:
-    return OpenAPIResponse(
-        description=description,
-        content={PROBLEM_JSON: OpenAPIMediaType(schema=_reference(Problem))},
-        headers={"Retry-After": RETRY_AFTER} if status == 429 else None,
-    )
+@dataclass
+class ApiOperation(Operation):
+    """An operation as Litestar generates it, with Retry-After on its 429."""
+
+    def __post_init__(self) -> None:
+        if self.responses and isinstance(limited := self.responses.get("429"), OpenAPIResponse):
+            limited.headers = {**(limited.headers or {}), "Retry-After": RETRY_AFTER}
 
 
-def documented(
-    body: type[Struct] | None,
-    success: dict[int, tuple[type[Struct], str]],
-    problems: tuple[int, ...],
-    secured: bool = True,
-    body_media_type: str = "application/json",
-    bodiless: dict[int, str] | None = None,
-) -> type[Operation]:
-    """An Operation class that documents a route's JSON body and every response it can give."""
+def reads_body(struct: type[Struct], media_type: str = "application/json") -> type[Operation]:
+    """The operation of a route that reads its body by hand: Litestar's, with the body documented."""
+    if struct not in READ_BY_HAND:
+        raise ValueError(f"{struct.__name__} must be listed in READ_BY_HAND for its schema to be in the document")
 
     @dataclass
-    class DocumentedOperation(Operation):
+    class BodyOperation(ApiOperation):
         def __post_init__(self) -> None:
-            if body is not None:
-                self.request_body = RequestBody(
-                    content={body_media_type: OpenAPIMediaType(schema=_reference(body))}, required=True
-                )
-            responses: dict[str, Any] = {
-                str(status): OpenAPIResponse(
-                    description=description, content={"application/json": OpenAPIMediaType(schema=_reference(struct))}
-                )
-                for status, (struct, description) in success.items()
-            }
-            for status, description in (bodiless or {}).items():
-                responses[str(status)] = OpenAPIResponse(description=description)
-            for status in problems:
-                responses[str(status)] = _problem(PROBLEMS.get(status, "See detail."), status)
-            self.responses = responses
-            if secured:
-                self.security = [{"bearer": []}]
+            super().__post_init__()
+            self.request_body = RequestBody(content={media_type: OpenAPIMediaType(schema=reference(struct))}, required=True)
 
-    return DocumentedOperation
+    return BodyOperation
+
+
+def add_hand_read_bodies(document: OpenAPI) -> None:
+    """Add the schemas of the bodies read by hand to the generated components."""
+    _, generated = msgspec.json.schema_components(READ_BY_HAND, ref_template="#/components/schemas/{name}")
+    schemas = document.components.schemas
+    for name, schema in generated.items():
+        if name in schemas:
+            raise ValueError(f"two payload types are both named {name}")
+        schemas[name] = schema  # type: ignore[assignment]  # plain JSON Schema dicts are written out as they are
+
+
+class UntaggedUnionStructs(OpenAPISchemaPlugin):
+    """Schemas of Structs holding a union of Structs without tags, such as a batch's results.
+
+    msgspec encodes these but cannot inspect them, which Litestar's own Struct plugin does; this
+    one reads their fields from the type hints instead.
+    """
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return not field_definition.is_union and field_definition.is_subclass_of(Struct) and not _inspectable(field_definition.type_)
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        hints = get_type_hints(field_definition.type_, include_extras=True)
+        fields = msgspec.structs.fields(field_definition.type_)
+        return schema_creator.create_component_schema(
+            field_definition,
+            required=sorted(field.encode_name for field in fields if field.required),
+            property_fields={field.encode_name: FieldDefinition.from_annotation(hints[field.name], name=field.encode_name) for field in fields},
+        )
+
+
+@functools.cache
+def _inspectable(struct: type[Struct]) -> bool:
+    try:
+        msgspec.inspect.type_info(struct)
+    except TypeError:
+        return False
+    return True
+
+
+SCHEMA_PLUGINS = [UntaggedUnionStructs()]
 
 
 def openapi_config(enabled: bool = True) -> OpenAPIConfig | None:
@@ -96,7 +148,6 @@ def openapi_config(enabled: bool = True) -> OpenAPIConfig | None:
         path="/schema",
         render_plugins=[ScalarRenderPlugin()],
         components=Components(
-            schemas=component_schemas(),  # type: ignore[arg-type]  # plain JSON Schema dicts pass through
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
             },

@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException
 
 from registry.log_text import logged
 from registry.outages import RETRY_AFTER_SECONDS, database_unavailable
+from registry.schemas.problems import FieldProblem, Problem
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -20,26 +21,45 @@ PROBLEM_TYPES = "https://smr-register.nl/problems/"
 _ENCODER = msgspec.json.Encoder()
 
 
-def problem_body(status: int, detail: str, kind: str | None = None, errors: list[FieldError] | None = None, **extra: Any) -> dict[str, Any]:
-    """The problem document: type, title, status, detail, and field errors when there are any."""
+def problem_body(status: int, detail: str, kind: str | None = None, errors: list[FieldError] | None = None, **extensions: Any) -> Problem:
+    """The problem document: type, title, status, detail, field errors when there are any, and the extension members given."""
     phrase = HTTPStatus(status).phrase
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPES + (kind or phrase.lower().replace(" ", "-").replace("'", "")),
-        "title": phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = [error.as_dict() for error in errors]
-    body.update({key: value for key, value in extra.items() if value is not None})
-    return body
+    return Problem(
+        type=PROBLEM_TYPES + (kind or phrase.lower().replace(" ", "-").replace("'", "")),
+        title=phrase,
+        status=status,
+        detail=detail,
+        errors=[FieldProblem(error.field, error.message, error.code) for error in errors] if errors else msgspec.UNSET,
+        **extensions,
+    )
 
 
 def problem(status: int, detail: str, kind: str | None = None, errors: list[FieldError] | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> Response[bytes]:
+            headers: dict[str, str] | None = None, **extensions: Any) -> Response[bytes]:
     """A problem+json response."""
-    body = _ENCODER.encode(problem_body(status, detail, kind, errors, **extra))
+    body = _ENCODER.encode(problem_body(status, detail, kind, errors, **extensions))
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or {})
+
+
+class Refused(Exception):
+    """A request the registry will not serve, as the problem to answer with; handlers raise it, the hot path sends it."""
+
+    def __init__(self, status: int, detail: str, kind: str | None = None, headers: dict[str, str] | None = None, **extensions: Any):
+        super().__init__(detail)
+        self.status, self.detail, self.kind, self.headers, self.extensions = status, detail, kind, headers or {}, extensions
+
+    def body(self) -> bytes:
+        """The problem document, encoded."""
+        return _ENCODER.encode(problem_body(self.status, self.detail, self.kind, **self.extensions))
+
+    def response(self) -> Response[bytes]:
+        """As a Litestar problem response."""
+        return Response(self.body(), status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers)
+
+
+def handle_refused(request: Request, refused: Refused) -> Response[bytes]:
+    """A refusal raised by a handler: 401, 403, 404, 429 and the like."""
+    return refused.response()
 
 
 def handle_http_exception(request: Request, exception: HTTPException) -> Response[bytes]:
@@ -82,5 +102,6 @@ EXCEPTION_HANDLERS = {
     HTTPException: handle_http_exception,
     ValidationFailed: handle_validation_failed,
     NotFound: handle_not_found,
+    Refused: handle_refused,
     Exception: handle_server_error,
 }

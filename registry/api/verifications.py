@@ -10,17 +10,27 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
 
 from registry.api.context import ApiContext
-from registry.api.openapi import documented
-from registry.api.problems import problem, problem_body
-from registry.schemas import BatchRequest, BatchResult, VerificationResult
+from registry.api.openapi import BEARER, ApiOperation, problems, reads_body
+from registry.api.problems import Refused, problem_body
+from registry.schemas.verification import (
+    BatchItemError,
+    BatchRequest,
+    BatchResult,
+    BatchSummary,
+    Receipt,
+    VerificationRequest,
+    VerificationResult,
+)
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.sql import reading
 from registry.services.staff.clients import ClientRecord
-from registry.services.verification.answer import Claim, answer, parse_claim, stored_row, uuid7
+from registry.services.verification.answer import answer, parse_claim, stored_row, uuid7
 from registry.services.verification.snapshot import Snapshot
 from registry.services.verification.tokens import InvalidToken
 
@@ -39,25 +49,11 @@ class Caller:
     snapshot: Snapshot
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why a request is not served: status, detail, problem type and headers."""
-
-    status: int
-    detail: str
-    kind: str
-    headers: dict[str, str]
-
-    def response(self) -> Response[bytes]:
-        """As a Litestar problem response."""
-        return problem(self.status, self.detail, self.kind, headers=self.headers)
+def _unauthorised(detail: str, error: str) -> Refused:
+    return Refused(401, detail, "unauthorised", {"WWW-Authenticate": f'Bearer realm="smr-registry", error="{error}"'})
 
 
-def _unauthorised(detail: str, error: str) -> Refusal:
-    return Refusal(401, detail, "unauthorised", {"WWW-Authenticate": f'Bearer realm="smr-registry", error="{error}"'})
-
-
-async def authenticate_header(api: ApiContext, header: str) -> Caller | Refusal:
+async def authenticate_header(api: ApiContext, header: str) -> Caller | Refused:
     """The client behind an Authorization header, or why it is refused (401/403)."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -67,7 +63,7 @@ async def authenticate_header(api: ApiContext, header: str) -> Caller | Refusal:
     except InvalidToken as refused:
         return _unauthorised(str(refused), "invalid_token")
     if "verify" not in claims.scopes:
-        return Refusal(403, "the access token lacks the scope 'verify'", "insufficient-scope",
+        return Refused(403, "the access token lacks the scope 'verify'", "insufficient-scope",
                        {"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="verify"'})
     snapshot = await api.index.current()
     client = snapshot.clients.get(claims.client_id)
@@ -81,18 +77,20 @@ async def authenticate_header(api: ApiContext, header: str) -> Caller | Refusal:
     return Caller(client, snapshot)
 
 
-async def authenticate(request: Request, api: ApiContext) -> Caller | Response[bytes]:
-    """The client behind the bearer token, or the 401/403 problem to answer with."""
+async def authenticate(request: Request, api: ApiContext) -> Caller:
+    """The client behind the bearer token; raises Refused (401, 403) otherwise."""
     caller = await authenticate_header(api, request.headers.get("authorization", ""))
-    return caller.response() if isinstance(caller, Refusal) else caller
+    if isinstance(caller, Refused):
+        raise caller
+    return caller
 
 
-def rate_refusal(api: ApiContext, client: ClientRecord, cost: int) -> Refusal | None:
+def rate_refusal(api: ApiContext, client: ClientRecord, cost: int) -> Refused | None:
     """A 429 when the client's allowance for this minute cannot cover `cost` verifications."""
     allowance = api.limiter.take(f"client:{client.client_id}", cost, api.settings.api_rate_limit_per_minute)
     if allowance.allowed:
         return None
-    return Refusal(
+    return Refused(
         429,
         f"rate limit of {allowance.limit} verifications a minute reached ({allowance.remaining} left in this minute)",
         "rate-limited",
@@ -100,9 +98,10 @@ def rate_refusal(api: ApiContext, client: ClientRecord, cost: int) -> Refusal | 
     )
 
 
-def _rate_limited(api: ApiContext, client: ClientRecord, cost: int) -> Response[bytes] | None:
-    refusal = rate_refusal(api, client, cost)
-    return None if refusal is None else refusal.response()
+def charge(api: ApiContext, client: ClientRecord, cost: int) -> None:
+    """Take `cost` verifications from the client's allowance; raises Refused (429) when it cannot cover them."""
+    if (refused := rate_refusal(api, client, cost)) is not None:
+        raise refused
 
 
 async def _json_body(request: Request) -> Any:
@@ -110,30 +109,30 @@ async def _json_body(request: Request) -> Any:
     try:
         return _DECODE.decode(body)
     except msgspec.DecodeError as error:
-        raise _BadJson(str(error)) from None
+        raise _bad_json(str(error)) from None
     except UnicodeDecodeError:
-        raise _BadJson("it is not UTF-8") from None
+        raise _bad_json("it is not UTF-8") from None
     except RecursionError:  # nesting deeper than the decoder goes; a batch is three levels deep
-        raise _BadJson("it is nested too deeply") from None
+        raise _bad_json("it is nested too deeply") from None
 
 
-class _BadJson(Exception):
-    pass
+def _bad_json(reason: str) -> Refused:
+    return Refused(400, f"the body is not valid JSON: {reason}", "malformed-json")
 
 
-def receipt_payload(api: ApiContext, document: dict[str, Any], claim: Claim, client: ClientRecord) -> bytes:
+def receipt_payload(api: ApiContext, document: VerificationResult, claim: VerificationRequest, client: ClientRecord) -> bytes:
     """What a receipt signs: the request, the verdict, when, from which data, for whom."""
     return _JSON.encode(
-        {
-            "iss": api.settings.public_url,
-            "verification_id": document["verification_id"],
-            "request": claim.request_fields(),
-            "accredited": document["accredited"],
-            "reasons": [reason["code"] for reason in document["reasons"]],
-            "checked_at": document["checked_at"],
-            "data_version": document["data_version"],
-            "client_id": client.client_id,
-        }
+        Receipt(
+            iss=api.settings.public_url,
+            verification_id=document.verification_id,
+            request=claim,
+            accredited=document.accredited,
+            reasons=[reason.code for reason in document.reasons],
+            checked_at=document.checked_at,
+            data_version=document.data_version,
+            client_id=client.client_id,
+        )
     )
 
 
@@ -144,10 +143,7 @@ def _sign_all(api: ApiContext, payloads: list[bytes]) -> list[str]:
 # Receipts of a batch are signed on other threads while the next items are judged: OpenSSL
 # releases the GIL while it signs, so signing overlaps the Python work instead of following it.
 _SIGNERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="receipt-signer")
-
-
-def _json(document: Any) -> Response[bytes]:
-    return Response(_JSON.encode(document), media_type="application/json", headers={"Cache-Control": "no-store"})
+NO_STORE = CacheControlHeader(no_store=True)
 
 
 @post(
@@ -155,38 +151,33 @@ def _json(document: Any) -> Response[bytes]:
     tags=["verification"],
     summary="Verify up to 10,000 claims",
     status_code=200,
-    operation_class=documented(
-        BatchRequest, {200: (BatchResult, "One result or item error per item, in order, with a summary.")}, (400, 401, 403, 413, 422, 429)
-    ),
+    cache_control=NO_STORE,
+    security=BEARER,
+    response_description="One result or item error per item, in order, with a summary.",
+    responses=problems(400, 401, 403, 413, 422, 429),
+    operation_class=reads_body(BatchRequest),
 )
-async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
+async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> BatchResult:
     """Every claim in the batch answered on its own; invalid items get their own error."""
     caller = await authenticate(request, api)
-    if isinstance(caller, Response):
-        return caller
-    try:
-        raw = await _json_body(request)
-    except _BadJson as error:
-        return problem(400, f"the body is not valid JSON: {error}", "malformed-json")
-    items = _batch_items(raw)
-    if (limited := _rate_limited(api, caller.client, len(items))) is not None:
-        return limited
+    items = _batch_items(await _json_body(request))
+    charge(api, caller.client, len(items))
     checked_at = dt.datetime.now(dt.timezone.utc)
     loop = asyncio.get_running_loop()
-    results: list[dict[str, Any]] = []
-    answered: list[tuple[dict[str, Any], Claim]] = []
+    results: list[VerificationResult | BatchItemError] = []
+    answered: list[tuple[VerificationResult, VerificationRequest]] = []
     signing: list[asyncio.Future[list[str]]] = []
-    summary = {"accredited": 0, "rejected": 0, "invalid": 0}
+    accredited = invalid = 0
     chunk_start = 0
     for index, item in enumerate(items):
         try:
             claim = parse_claim(item, now=checked_at)
         except ValidationFailed as failure:
-            summary["invalid"] += 1
-            results.append({"index": index, "error": problem_body(422, "this item has invalid fields", "validation", failure.errors)})
+            invalid += 1
+            results.append(BatchItemError(index, problem_body(422, "this item has invalid fields", "validation", failure.errors)))
         else:
             document = answer(claim, caller.snapshot, checked_at, uuid7())
-            summary["accredited" if document["accredited"] else "rejected"] += 1
+            accredited += document.accredited
             results.append(document)
             answered.append((document, claim))
         if len(answered) - chunk_start >= SIGNING_CHUNK or index == len(items) - 1:
@@ -196,9 +187,9 @@ async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Re
             await asyncio.sleep(0)  # let other requests in between chunks
     receipts = [receipt for chunk in await asyncio.gather(*signing) for receipt in chunk]
     for (document, _), signed in zip(answered, receipts, strict=True):
-        document["receipt"] = signed
+        document.receipt = signed
     await api.store.store([stored_row(document, claim, caller.client.id, checked_at) for document, claim in answered])
-    return _json({"results": results, "summary": summary})
+    return BatchResult(results, BatchSummary(accredited=accredited, rejected=len(answered) - accredited, invalid=invalid))
 
 
 def _batch_items(raw: Any) -> list[Any]:
@@ -219,17 +210,16 @@ def _batch_items(raw: Any) -> list[Any]:
     "/api/v1/verifications/{verification_id:str}",
     tags=["verification"],
     summary="Read back a stored verification",
-    operation_class=documented(
-        None, {200: (VerificationResult, "The answer as it was given, receipt included.")}, (401, 403, 404, 429)
-    ),
+    security=BEARER,
+    # The stored answer is given back as it was sent, byte for byte: its schema is that of the answer.
+    responses={200: ResponseSpec(VerificationResult, description="The answer as it was given, receipt included.", generate_examples=False),
+               **problems(400, 401, 403, 404, 429)},
+    operation_class=ApiOperation,
 )
 async def read_verification(verification_id: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
     """A verification this client made; another client's is reported as not found."""
     caller = await authenticate(request, api)
-    if isinstance(caller, Response):
-        return caller
-    if (limited := _rate_limited(api, caller.client, 1)) is not None:
-        return limited
+    charge(api, caller.client, 1)
     row = None
     if len(verification_id) <= 36:
         async with reading(api.engine) as reader:
@@ -237,7 +227,7 @@ async def read_verification(verification_id: FromPath[str], request: Request, ap
                 "SELECT result FROM verification WHERE verification_id = ? AND client = ?", verification_id, caller.client.id
             )
     if row is None:
-        return problem(404, f"no verification {verification_id} made by this client")
+        raise Refused(404, f"no verification {verification_id} made by this client")
     result = row["result"]
     body = result.encode() if isinstance(result, str) else _JSON.encode(result)
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -3,109 +3,104 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Awaitable, Callable, Literal
+from typing import Annotated, Any, Awaitable, Callable, Literal, TypeVar
 from urllib.parse import urlencode
 
-import msgspec
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
+from litestar.response.base import ASGIResponse
+from msgspec import UNSET, Struct
 
 from registry.api.context import ApiContext
-from registry.api.openapi import documented
-from registry.api.problems import problem
+from registry.api.openapi import NOT_MODIFIED, ApiOperation, problems
+from registry.api.problems import Refused
 from registry.public.page_support import public_allowance
 from registry.rules import GuidanceType, ProgrammeFormat, SessionMode, Status, names
-from registry.schemas import (
-    ChangeFeed,
-    CoachDetail,
-    CoachPage,
-    OrganisationDetail,
-    ProgrammeDetail,
-    ProgrammePage,
-    TrainingDetail,
-    TrainingPage,
-)
+from registry.schemas.history import ChangeFeed
+from registry.schemas.public import CoachDetail, OrganisationDetail, ProgrammeDetail, TrainingDetail
+from registry.schemas.search import CoachPage, PageLinks, ProgrammePage, TrainingPage
 from registry.services.public import read as public_read
 from registry.services.public import search as public_search
 from registry.services.sql import Writer, reading
 
-_JSON = msgspec.json.Encoder()
-PUBLIC_PROBLEMS = (404, 429)
 CACHE_SECONDS = 60
+Answer = TypeVar("Answer", bound=Struct)
 
 
-async def _cached_json(
-    request: Request, api: ApiContext, build: Callable[[Writer | None], Awaitable[Any]], needs_database: bool = True
-) -> Response[bytes]:
-    """Rate-limited, ETag-validated JSON: 304 when the client already holds this exact answer."""
+class Cached(Response[Answer]):
+    """A public answer that caches may keep a minute and revalidate: 304 when the client already holds this exact one."""
+
+    def to_asgi_response(self, app: Any, request: Request, **kwargs: Any) -> ASGIResponse:
+        body = self.render(self.content, "application/json")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        self.headers.update({"ETag": etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Encoding"})
+        asked = request.headers.get("if-none-match", "")
+        if etag in {tag.strip() for tag in asked.split(",")} or asked.strip() == "*":
+            self.content, self.status_code = b"", 304
+        else:
+            self.content = body
+        return super().to_asgi_response(app, request, **kwargs)
+
+
+def _allow(request: Request, api: ApiContext) -> None:
+    """Count the request against this address's public limit; raises Refused (429) when it is used up."""
     allowance = public_allowance(request, api)
     if not allowance.allowed:
-        return problem(429, "too many requests from this address; try again later", "rate-limited",
-                       headers={"Retry-After": str(allowance.retry_after)})
-    if needs_database:
-        async with reading(api.engine) as reader:
-            body = _JSON.encode(await build(reader))
-    else:
-        body = _JSON.encode(await build(None))
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Encoding"}
-    asked = request.headers.get("if-none-match", "")
-    if etag in {tag.strip() for tag in asked.split(",")} or asked.strip() == "*":
-        return Response(b"", status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+        raise Refused(429, "too many requests from this address; try again later", "rate-limited",
+                      headers={"Retry-After": str(allowance.retry_after)})
 
 
-def _detail(struct: type[msgspec.Struct], what: str):
-    return documented(None, {200: (struct, what)}, PUBLIC_PROBLEMS, secured=False, bodiless={304: "Not modified: your ETag is current."})
+async def _from_database(request: Request, api: ApiContext, load: Callable[[Writer], Awaitable[Answer]]) -> Cached[Answer]:
+    _allow(request, api)
+    async with reading(api.engine) as reader:
+        return Cached(await load(reader))
 
 
-@get("/api/v1/programmes/{code:str}", tags=["public"], summary="A programme", operation_class=_detail(ProgrammeDetail, "The programme, its status today and its public history."))
-async def programme(code: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
-    """A programme's public record."""
-    on = public_read.today()
-    return await _cached_json(request, api, lambda reader: public_read.programme_detail(reader, code, on))
+def _record_route(path: str, summary: str, what: str, record: type[Struct], load: Callable[[Writer, str, Any], Awaitable[Any]],
+                  operation_id: str) -> HTTPRouteHandler:
+    """GET one public record by the code in its path, as `load` reads it."""
+
+    # `Record` is named by signature_namespace below, so that the document shows this route's own schema.
+    async def read_record(request: Request, api: NamedDependency[ApiContext]) -> Cached[Record]:  # noqa: F821
+        """One public record."""
+        (code,) = request.path_params.values()
+        on = public_read.today()
+        return await _from_database(request, api, lambda reader: load(reader, code, on))
+
+    return get(
+        path, tags=["public"], summary=summary, operation_id=operation_id, response_description=what,
+        responses={**NOT_MODIFIED, **problems(400, 404, 429)}, operation_class=ApiOperation,
+        signature_namespace={"Record": record},
+    )(read_record)
 
 
-@get("/api/v1/coaches/{registration_number:str}", tags=["public"], summary="A coach", operation_class=_detail(CoachDetail, "The coach, status today, qualifications and public history."))
-async def coach(registration_number: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
-    """A coach's public record."""
-    on = public_read.today()
-    return await _cached_json(request, api, lambda reader: public_read.coach_detail(reader, registration_number, on))
+RECORD_ROUTES = [
+    _record_route("/api/v1/programmes/{code:str}", "A programme", "The programme, its status today and its public history.",
+                  ProgrammeDetail, public_read.programme_detail, "ApiV1ProgrammesCodeProgramme"),
+    _record_route("/api/v1/coaches/{registration_number:str}", "A coach", "The coach, status today, qualifications and public history.",
+                  CoachDetail, public_read.coach_detail, "ApiV1CoachesRegistrationNumberCoach"),
+    _record_route("/api/v1/trainings/{code:str}", "A training", "The training, its status today and its public history.",
+                  TrainingDetail, public_read.training_detail, "ApiV1TrainingsCodeTraining"),
+    _record_route("/api/v1/organisations/{code:str}", "An organisation", "The organisation with its programmes and trainings.",
+                  OrganisationDetail, public_read.organisation_detail, "ApiV1OrganisationsCodeOrganisation"),
+]
+LIST = {"tags": ["public"], "responses": {**NOT_MODIFIED, **problems(400, 429)}, "operation_class": ApiOperation}
 
 
-@get("/api/v1/trainings/{code:str}", tags=["public"], summary="A training", operation_class=_detail(TrainingDetail, "The training, its status today and its public history."))
-async def training(code: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
-    """A training's public record."""
-    on = public_read.today()
-    return await _cached_json(request, api, lambda reader: public_read.training_detail(reader, code, on))
-
-
-@get("/api/v1/organisations/{code:str}", tags=["public"], summary="An organisation", operation_class=_detail(OrganisationDetail, "The organisation with its programmes and trainings."))
-async def organisation(code: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
-    """An organisation's public record."""
-    on = public_read.today()
-    return await _cached_json(request, api, lambda reader: public_read.organisation_detail(reader, code, on))
-
-
-@get(
-    "/api/v1/changes",
-    tags=["public"],
-    summary="Every decision in recording order",
-    operation_class=documented(
-        None, {200: (ChangeFeed, "Decisions after the cursor; follow next_cursor while has_more.")}, (400, 422, 429),
-        secured=False, bodiless={304: "Not modified: your ETag is current."},
-    ),
-)
+@get("/api/v1/changes", tags=["public"], summary="Every decision in recording order",
+     response_description="Decisions after the cursor; follow next_cursor while has_more.",
+     responses={**NOT_MODIFIED, **problems(400, 422, 429)}, operation_class=ApiOperation)
 async def changes(
     request: Request,
     api: NamedDependency[ApiContext],
     after: Annotated[str | None, QueryParameter(description="A cursor from an earlier page; empty for the start.", max_length=64)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=public_read.MAX_CHANGES, description="Decisions per page.")] = 100,
-) -> Response[bytes]:
+) -> Cached[ChangeFeed]:
     """The change feed: mirror the register incrementally."""
     position = public_read.decode_cursor(after)
-    return await _cached_json(request, api, lambda reader: public_read.changes(reader, position, limit))
+    return await _from_database(request, api, lambda reader: public_read.changes(reader, position, limit))
 
 
 Text = Annotated[str | None, QueryParameter(max_length=200, description="Words to look for; each must start a word (accents and case ignored).")]
@@ -117,28 +112,22 @@ StatusFilter = Annotated[
 ]
 
 
-def _page_document(request: Request, items: list[dict[str, Any]], total: int, page: public_search.Page, on: Any) -> dict[str, Any]:
+def _links(request: Request, total: int, page: public_search.Page) -> PageLinks:
     last = max(1, -(-total // page.size))
-
     asked = [(key, value) for key, value in request.query_params.multi_items() if key not in ("page", "page_size")]
 
     def link(number: int) -> str:
         # Relative links, so they hold behind any reverse proxy.
         return f"{request.url.path}?{urlencode([*asked, ('page', number), ('page_size', page.size)])}"
 
-    links = {"self": link(page.number), "first": link(1), "last": link(last)}
-    if page.number > 1:
-        links["prev"] = link(min(page.number - 1, last))
-    if page.number < last:
-        links["next"] = link(page.number + 1)
-    return {"items": items, "page": page.number, "page_size": page.size, "total": total, "status_on": on.isoformat(), "links": links}
+    return PageLinks(
+        link(page.number), first=link(1), last=link(last),
+        prev=link(min(page.number - 1, last)) if page.number > 1 else UNSET,
+        next=link(page.number + 1) if page.number < last else UNSET,
+    )
 
 
-def _list_operation(struct: type[msgspec.Struct], what: str):
-    return documented(None, {200: (struct, what)}, (400, 429), secured=False, bodiless={304: "Not modified: your ETag is current."})
-
-
-@get("/api/v1/programmes", tags=["public"], summary="Search programmes", operation_class=_list_operation(ProgrammePage, "Programmes matching every filter, by name."))
+@get("/api/v1/programmes", summary="Search programmes", response_description="Programmes matching every filter, by name.", **LIST)
 async def programmes(
     request: Request,
     api: NamedDependency[ApiContext],
@@ -150,19 +139,16 @@ async def programmes(
     status: StatusFilter = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
-) -> Response[bytes]:
+) -> Cached[ProgrammePage]:
     """Programmes by text, guidance type, format, mode, city and status today."""
+    _allow(request, api)
     on, paging = public_read.today(), public_search.Page(page, page_size)
     search = (await api.search.for_snapshot(await api.index.current())).programmes
-
-    async def build(reader: Writer | None) -> dict[str, Any]:
-        items, total = public_search.search_programmes(search, on, paging, q, guidance_type, format, mode, city, status)
-        return _page_document(request, items, total, paging, on)
-
-    return await _cached_json(request, api, build, needs_database=False)
+    items, total = public_search.search_programmes(search, on, paging, q, guidance_type, format, mode, city, status)
+    return Cached(ProgrammePage(items, paging.number, paging.size, total, on, _links(request, total, paging)))
 
 
-@get("/api/v1/coaches", tags=["public"], summary="Search coaches", operation_class=_list_operation(CoachPage, "Coaches matching the filters, by surname."))
+@get("/api/v1/coaches", summary="Search coaches", response_description="Coaches matching the filters, by surname.", **LIST)
 async def coaches(
     request: Request,
     api: NamedDependency[ApiContext],
@@ -171,31 +157,28 @@ async def coaches(
     status: StatusFilter = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
-) -> Response[bytes]:
+) -> Cached[CoachPage]:
     """Coaches by name or registration number, city and status today."""
+    _allow(request, api)
     on, paging = public_read.today(), public_search.Page(page, page_size)
     search = (await api.search.for_snapshot(await api.index.current())).coaches
-
-    async def build(reader: Writer | None) -> dict[str, Any]:
-        items, total = public_search.search_coaches(search, on, paging, q, city, status)
-        return _page_document(request, items, total, paging, on)
-
-    return await _cached_json(request, api, build, needs_database=False)
+    items, total = public_search.search_coaches(search, on, paging, q, city, status)
+    return Cached(CoachPage(items, paging.number, paging.size, total, on, _links(request, total, paging)))
 
 
-@get("/api/v1/trainings", tags=["public"], summary="Search trainings", operation_class=_list_operation(TrainingPage, "Trainings by name."))
+@get("/api/v1/trainings", summary="Search trainings", response_description="Trainings by name.", **LIST)
 async def trainings(
     request: Request, api: NamedDependency[ApiContext], q: Text = None, page: PageNumber = 1, page_size: PageSize = 20
-) -> Response[bytes]:
+) -> Cached[TrainingPage]:
     """Trainings by name or code."""
     on, paging = public_read.today(), public_search.Page(page, page_size)
     snapshot = await api.index.current()
 
-    async def build(reader: Writer) -> dict[str, Any]:
+    async def load(reader: Writer) -> TrainingPage:
         items, total = await public_search.search_trainings(reader, snapshot, on, paging, q)
-        return _page_document(request, items, total, paging, on)
+        return TrainingPage(items, paging.number, paging.size, total, on, _links(request, total, paging))
 
-    return await _cached_json(request, api, build)
+    return await _from_database(request, api, load)
 
 
-ROUTES = [programmes, coaches, trainings, programme, coach, training, organisation, changes]
+ROUTES = [programmes, coaches, trainings, *RECORD_ROUTES, changes]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
+from msgspec import Struct
 
 from registry.api.context import ApiContext
 from registry.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -29,7 +30,7 @@ from registry.services.sql import reading
 from registry.templating import Renderer
 
 PREVIEW = 5
-Result = tuple[list[dict[str, Any]], int]
+Result = tuple[Sequence[Struct], int]
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -56,7 +57,7 @@ async def search_everything(request: Request, api: NamedDependency[ApiContext], 
         return refused
     errors = FormErrors()
     q = text_field(request, "q", errors)
-    found: dict[str, tuple[list[dict[str, Any]], int]] = {}
+    found: dict[str, Result] = {}
     if q and not errors:
         on, first = public_read.today(), public_search.Page(1, PREVIEW)
         snapshot = await api.index.current()

@@ -10,17 +10,30 @@ import base64
 import binascii
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Sequence
+
+import msgspec
 
 from registry import rules
+from registry.schemas.history import Accreditation, Change, ChangeFeed, ChangeSubject, PublicDecision
+from registry.schemas.public import (
+    CoachDetail,
+    NamedCode,
+    OfferedSubject,
+    OrganisationDetail,
+    ProgrammeDetail,
+    ProgrammeProvider,
+    QualificationView,
+    TrainingDetail,
+)
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.sql import Writer
-from registry.services.verification.answer import rfc3339
+from registry.services.verification.answer import accreditation, utc
 from registry.services.verification.snapshot import coach_display_name, to_decision
 
 DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
 # Reasons are published for the decisions that take an accreditation away.
-PUBLISHED_REASONS = {"suspend", "revoke"}
+PUBLISHED_REASONS = {rules.DecisionKind.SUSPEND, rules.DecisionKind.REVOKE}
 CURSOR_PREFIX = "d1:"
 MAX_CHANGES = 1000
 
@@ -30,49 +43,44 @@ def today() -> dt.date:
     return rules.amsterdam_date(dt.datetime.now(dt.timezone.utc))
 
 
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
+def public_decision(row: dict[str, Any], references: dict[int, str]) -> PublicDecision:
+    """One decision as the public sees it: each kind's own field names (rules.DECISION_FIELDS), reasons where they are published."""
+    kind = rules.DecisionKind(row["kind"])
+    fields = rules.DECISION_FIELDS[kind]
+    published: dict[str, Any] = {"kind": row["kind"], "reference": row["reference"], "recorded_at": utc(row["recorded_at"])}
+    for name, value in ((fields.start, row["starts_on"]), (fields.end, row["ends_on"]), (fields.target, references.get(row["target_id"]))):
+        if name:
+            published[name] = value
+    if kind in PUBLISHED_REASONS:
+        published["reason"] = row["reason"] or ""
+    return msgspec.convert(published, PublicDecision)
 
 
 def decision_view(row: dict[str, Any], references: dict[int, str]) -> dict[str, Any]:
-    """One decision as the public sees it, with each kind's own field names."""
-    kind = row["kind"]
-    view: dict[str, Any] = {"kind": kind, "reference": row["reference"]}
-    fields = rules.DECISION_FIELDS[rules.DecisionKind(kind)]
-    if fields.start:
-        view[fields.start] = _iso(row["starts_on"])
-    if fields.end:
-        view[fields.end] = _iso(row["ends_on"])
-    if fields.target:
-        view[fields.target] = references.get(row["target_id"])
-    if kind in PUBLISHED_REASONS:
-        view["reason"] = row["reason"] or ""
-    view["recorded_at"] = rfc3339(row["recorded_at"])
-    return view
+    """A public decision as JSON values, for documents that add fields of their own (open data, the staff dashboard)."""
+    return msgspec.to_builtins(public_decision(row, references))
 
 
-async def _history(reader: Writer, subject_kind: str, subject_id: int) -> tuple[list[dict[str, Any]], list[rules.Decision]]:
+async def _history(reader: Writer, subject_kind: str, subject_id: int) -> tuple[list[PublicDecision], list[rules.Decision]]:
     rows = await reader.fetch_all(
         f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id", subject_kind, subject_id
     )
     references = {row["id"]: row["reference"] for row in rows}
-    return [decision_view(row, references) for row in rows], [to_decision(row) for row in rows]
+    return [public_decision(row, references) for row in rows], [to_decision(row) for row in rows]
 
 
-def _standing(decisions: list[rules.Decision], on: dt.date) -> dict[str, Any]:
+def published_standing(decisions: Sequence[rules.Decision], on: dt.date) -> tuple[rules.Status, Accreditation | None]:
+    """A subject's status on a day and the grant covering it, as answers show them."""
     now = rules.standing(decisions, on)
-    grant = now.accreditation
-    accreditation = None
-    if grant is not None:
-        accreditation = {"valid_from": _iso(grant.starts_on), "valid_until": _iso(grant.ends_on), "reference": grant.reference}
-    return {"status": str(now.status), "status_on": on.isoformat(), "accreditation": accreditation}
+    return now.status, accreditation(now.accreditation)
 
 
-def _list(value: Any) -> list[str]:
+def json_list(value: Any) -> list[str]:
+    """A JSON list column, whether the driver gives it as text or already decoded."""
     return list(json.loads(value) if isinstance(value, str) else value or [])
 
 
-async def programme_detail(reader: Writer, code: str, on: dt.date) -> dict[str, Any]:
+async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeDetail:
     """A programme: provider, design, status today, current grant, history."""
     row = await reader.fetch_one(
         "SELECT p.*, o.code AS provider_code, o.name AS provider_name, o.city AS provider_city "
@@ -84,23 +92,26 @@ async def programme_detail(reader: Writer, code: str, on: dt.date) -> dict[str, 
     history, decisions = await _history(reader, "programme", row["id"])
     provider = None
     if row["provider_code"]:
-        provider = {"code": row["provider_code"], "name": row["provider_name"], "city": row["provider_city"]}
-    return {
-        "code": row["code"],
-        "name": row["name"],
-        "provider": provider,
-        "guidance_type": row["guidance_type"],
-        "format": row["format"],
-        "modes": _list(row["modes"]),
-        "sessions": row["sessions"],
-        "contact_minutes": row["contact_minutes"],
-        "cities": _list(row["cities"]),
-        **_standing(decisions, on),
-        "history": history,
-    }
+        provider = ProgrammeProvider(row["provider_code"], row["provider_name"], row["provider_city"])
+    status, grant = published_standing(decisions, on)
+    return ProgrammeDetail(
+        code=row["code"],
+        name=row["name"],
+        provider=provider,
+        guidance_type=row["guidance_type"],
+        format=row["format"],
+        modes=json_list(row["modes"]),
+        sessions=row["sessions"],
+        contact_minutes=row["contact_minutes"],
+        cities=json_list(row["cities"]),
+        status=status,
+        status_on=on,
+        accreditation=grant,
+        history=history,
+    )
 
 
-async def coach_detail(reader: Writer, registration_number: str, on: dt.date) -> dict[str, Any]:
+async def coach_detail(reader: Writer, registration_number: str, on: dt.date) -> CoachDetail:
     """A coach: name, city, status today, current registration, qualifications, history."""
     row = await reader.fetch_one(
         "SELECT id, registration_number, initials, prefix, surname, city FROM coach WHERE registration_number = ?",
@@ -114,22 +125,23 @@ async def coach_detail(reader: Writer, registration_number: str, on: dt.date) ->
         "WHERE q.coach = ? ORDER BY q.completed_on, t.code",
         row["id"],
     )
-    return {
-        "registration_number": row["registration_number"],
-        "name": coach_display_name(row),
-        "initials": row["initials"],
-        "prefix": row["prefix"],
-        "surname": row["surname"],
-        "city": row["city"],
-        **_standing(decisions, on),
-        "qualifications": [
-            {"training": {"code": q["code"], "name": q["name"]}, "completed_on": _iso(q["completed_on"])} for q in qualifications
-        ],
-        "history": history,
-    }
+    status, grant = published_standing(decisions, on)
+    return CoachDetail(
+        registration_number=row["registration_number"],
+        name=coach_display_name(row),
+        initials=row["initials"],
+        prefix=row["prefix"],
+        surname=row["surname"],
+        city=row["city"],
+        status=status,
+        status_on=on,
+        accreditation=grant,
+        qualifications=[QualificationView(NamedCode(q["code"], q["name"]), q["completed_on"]) for q in qualifications],
+        history=history,
+    )
 
 
-async def training_detail(reader: Writer, code: str, on: dt.date) -> dict[str, Any]:
+async def training_detail(reader: Writer, code: str, on: dt.date) -> TrainingDetail:
     """A training: institute, what it qualifies for, status today, current grant, history."""
     row = await reader.fetch_one(
         "SELECT t.*, o.code AS institute_code, o.name AS institute_name FROM training t "
@@ -139,19 +151,21 @@ async def training_detail(reader: Writer, code: str, on: dt.date) -> dict[str, A
     if row is None:
         raise NotFound(f"no training {code.upper()}")
     history, decisions = await _history(reader, "training", row["id"])
-    institute = {"code": row["institute_code"], "name": row["institute_name"]} if row["institute_code"] else None
-    return {
-        "code": row["code"],
-        "name": row["name"],
-        "institute": institute,
-        "guidance_types": _list(row["guidance_types"]),
-        "formats": _list(row["formats"]),
-        **_standing(decisions, on),
-        "history": history,
-    }
+    status, grant = published_standing(decisions, on)
+    return TrainingDetail(
+        code=row["code"],
+        name=row["name"],
+        institute=NamedCode(row["institute_code"], row["institute_name"]) if row["institute_code"] else None,
+        guidance_types=json_list(row["guidance_types"]),
+        formats=json_list(row["formats"]),
+        status=status,
+        status_on=on,
+        accreditation=grant,
+        history=history,
+    )
 
 
-async def organisation_detail(reader: Writer, code: str, on: dt.date) -> dict[str, Any]:
+async def organisation_detail(reader: Writer, code: str, on: dt.date) -> OrganisationDetail:
     """An organisation with its programmes and trainings and their status today."""
     row = await reader.fetch_one("SELECT id, code, name, kvk_number, agb_code, city FROM organisation WHERE code = ?", code.upper())
     if row is None:
@@ -166,17 +180,17 @@ async def organisation_detail(reader: Writer, code: str, on: dt.date) -> dict[st
         for decision in sorted(decisions, key=lambda d: d["id"]):
             by_subject.setdefault(decision["subject_id"], []).append(to_decision(decision))
         offered.append(
-            [{"code": s["code"], "name": s["name"], "status": str(rules.standing(by_subject.get(s["id"], []), on).status)} for s in subjects]
+            [OfferedSubject(s["code"], s["name"], rules.standing(by_subject.get(s["id"], []), on).status) for s in subjects]
         )
-    return {
-        "code": row["code"],
-        "name": row["name"],
-        "kvk_number": row["kvk_number"],
-        "agb_code": row["agb_code"],
-        "city": row["city"],
-        "programmes": offered[0],
-        "trainings": offered[1],
-    }
+    return OrganisationDetail(
+        code=row["code"],
+        name=row["name"],
+        kvk_number=row["kvk_number"],
+        agb_code=row["agb_code"],
+        city=row["city"],
+        programmes=offered[0],
+        trainings=offered[1],
+    )
 
 
 def encode_cursor(decision_id: int) -> str:
@@ -215,19 +229,19 @@ async def codes_and_references(reader: Writer, rows: list[dict[str, Any]]) -> tu
     return codes, references
 
 
-async def changes(reader: Writer, after: int, limit: int) -> dict[str, Any]:
+async def changes(reader: Writer, after: int, limit: int) -> ChangeFeed:
     """Decisions recorded after a position, in recording order, with the cursor to continue from."""
     rows = await reader.fetch_all(f"SELECT {DECISION_COLUMNS} FROM decision WHERE id > ? ORDER BY id LIMIT ?", after, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     codes, references = await codes_and_references(reader, rows)
     items = [
-        {
-            "cursor": encode_cursor(row["id"]),
-            "subject": {"kind": row["subject_kind"], "code": codes.get((row["subject_kind"], row["subject_id"]))},
-            "decision": decision_view(row, references),
-        }
+        Change(
+            encode_cursor(row["id"]),
+            ChangeSubject(row["subject_kind"], codes.get((row["subject_kind"], row["subject_id"]))),
+            public_decision(row, references),
+        )
         for row in rows
     ]
     last = rows[-1]["id"] if rows else after
-    return {"changes": items, "next_cursor": encode_cursor(last), "has_more": has_more}
+    return ChangeFeed(items, encode_cursor(last), has_more)

@@ -6,63 +6,36 @@ import datetime as dt
 import os
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
 
 from registry import rules
+from registry.schemas.history import Accreditation
+from registry.schemas.verification import CoachOutcome, ProgrammeOutcome, Reason, VerificationRequest, VerificationResult
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.imports.parse import CODE_PATTERN, EIGHT_DIGITS, ISO_DATE
 from registry.services.sql import reading, writing
 from registry.services.verification.snapshot import Snapshot, load_subjects
 
 MAX_PERIOD_DAYS = 366
-CLAIM_FIELDS = (
-    "programme_code",
-    "coach_registration_number",
-    "coach_agb_code",
-    "service_date",
-    "service_end_date",
-    "as_known_at",
-    "reference",
-)
+CLAIM_FIELDS = VerificationRequest.__struct_fields__
 RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A checked request: programme P by coach C on a date or period, as known at a time."""
-
-    programme_code: str
-    coach_registration_number: str | None
-    coach_agb_code: str | None
-    service_date: dt.date
-    service_end_date: dt.date | None
-    as_known_at: dt.datetime | None
-    reference: str | None
-
-    def request_fields(self) -> dict[str, Any]:
-        """The request as given, normalised, for storing and for receipts."""
-        return {
-            "programme_code": self.programme_code,
-            "coach_registration_number": self.coach_registration_number,
-            "coach_agb_code": self.coach_agb_code,
-            "service_date": self.service_date.isoformat(),
-            "service_end_date": self.service_end_date.isoformat() if self.service_end_date else None,
-            "as_known_at": rfc3339(self.as_known_at) if self.as_known_at else None,
-            "reference": self.reference,
-        }
+def utc(moment: dt.datetime) -> dt.datetime:
+    """An aware moment in UTC, so that it is written with a Z."""
+    return moment.astimezone(dt.timezone.utc)
 
 
 def rfc3339(moment: dt.datetime) -> str:
     """An aware moment in UTC, written with a Z."""
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return utc(moment).isoformat().replace("+00:00", "Z")
 
 
-def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> Claim:
-    """Check a claim's fields; raises ValidationFailed naming every bad field."""
+def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> VerificationRequest:
+    """The claim checked and normalised (codes upper-case, as_known_at in UTC); raises ValidationFailed naming every bad field."""
     errors: list[FieldError] = []
 
     def fail(name: str, message: str, code: str = "invalid") -> None:
@@ -110,13 +83,13 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> C
         fail("reference", "must be a string of at most 64 characters")
     if errors:
         raise ValidationFailed(errors)
-    return Claim(
+    return VerificationRequest(
         programme_code=programme.upper(),
         coach_registration_number=number.upper() if number is not None else None,
         coach_agb_code=agb,
         service_date=first,
         service_end_date=last,
-        as_known_at=known_at,
+        as_known_at=utc(known_at) if known_at else None,
         reference=reference,
     )
 
@@ -159,18 +132,15 @@ def uuid7() -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def _accreditation(decision: rules.Decision | None) -> dict[str, Any] | None:
-    if decision is None:
+def accreditation(grant: rules.Decision | None) -> Accreditation | None:
+    """The grant covering a day, as answers show it."""
+    if grant is None:
         return None
-    return {
-        "valid_from": decision.starts_on.isoformat() if decision.starts_on else None,
-        "valid_until": decision.ends_on.isoformat() if decision.ends_on else None,
-        "reference": decision.reference,
-    }
+    return Accreditation(grant.starts_on, grant.ends_on, grant.reference)
 
 
-def answer(claim: Claim, snapshot: Snapshot, checked_at: dt.datetime, verification_id: str) -> dict[str, Any]:
-    """The answer in the shape of POST /api/v1/verifications (without the receipt)."""
+def answer(claim: VerificationRequest, snapshot: Snapshot, checked_at: dt.datetime, verification_id: str) -> VerificationResult:
+    """The answer of POST /api/v1/verifications, without its receipt."""
     programme = snapshot.programmes.get(claim.programme_code)
     coach = snapshot.find_coach(claim.coach_registration_number, claim.coach_agb_code)
     verdict = rules.verify_claim(
@@ -182,47 +152,38 @@ def answer(claim: Claim, snapshot: Snapshot, checked_at: dt.datetime, verificati
     )
     programme_part = coach_part = None
     if programme is not None and verdict.programme is not None:
-        programme_part = {
-            "code": programme.code,
-            "name": programme.name,
-            "provider": programme.provider,
-            "guidance_type": programme.guidance_type,
-            "format": programme.format,
-            "status": str(verdict.programme.status),
-            "accreditation": _accreditation(verdict.programme.accreditation),
-        }
+        programme_part = ProgrammeOutcome(
+            programme.code, programme.name, programme.provider, programme.guidance_type, programme.format,
+            verdict.programme.status, accreditation(verdict.programme.accreditation),
+        )
     if coach is not None and verdict.coach is not None:
-        coach_part = {
-            "registration_number": coach.registration_number,
-            "name": coach.name,
-            "status": str(verdict.coach.status),
-            "accreditation": _accreditation(verdict.coach.accreditation),
-            "qualified": verdict.qualified,
-        }
-    return {
-        "verification_id": verification_id,
-        "accredited": verdict.accredited,
-        "reasons": [{"code": str(r.code), "subject": r.subject, "on": r.on.isoformat()} for r in verdict.reasons],
-        "programme": programme_part,
-        "coach": coach_part,
-        "service_date": claim.service_date.isoformat(),
-        "service_end_date": claim.service_end_date.isoformat() if claim.service_end_date else None,
-        "as_known_at": rfc3339(claim.as_known_at) if claim.as_known_at else None,
-        "checked_at": rfc3339(checked_at),
-        "data_version": snapshot.data_version,
-        "reference": claim.reference,
-    }
+        coach_part = CoachOutcome(
+            coach.registration_number, coach.name, verdict.coach.status, accreditation(verdict.coach.accreditation), verdict.qualified
+        )
+    return VerificationResult(
+        verification_id=verification_id,
+        accredited=verdict.accredited,
+        reasons=[Reason(reason.code, reason.subject, reason.on) for reason in verdict.reasons],
+        programme=programme_part,
+        coach=coach_part,
+        service_date=claim.service_date,
+        service_end_date=claim.service_end_date,
+        as_known_at=claim.as_known_at,
+        checked_at=utc(checked_at),
+        data_version=snapshot.data_version,
+        reference=claim.reference,
+    )
 
 
-def stored_row(document: dict[str, Any], claim: Claim, client_id: int | None, checked_at: dt.datetime) -> dict[str, Any]:
+def stored_row(document: VerificationResult, claim: VerificationRequest, client_id: int | None, checked_at: dt.datetime) -> dict[str, Any]:
     """The verification table row for one answer."""
     return {
-        "verification_id": document["verification_id"],
+        "verification_id": document.verification_id,
         "client": client_id,
-        "request": _JSON.encode(claim.request_fields()).decode(),
+        "request": _JSON.encode(claim).decode(),
         "result": _JSON.encode(document).decode(),
-        "accredited": document["accredited"],
-        "data_version": document["data_version"],
+        "accredited": document.accredited,
+        "data_version": document.data_version,
         "checked_at": checked_at,
     }
 
@@ -230,8 +191,8 @@ def stored_row(document: dict[str, Any], claim: Claim, client_id: int | None, ch
 _JSON = msgspec.json.Encoder()
 
 
-async def verify(engine: Engine, claim: Claim, client_id: int | None = None, store: bool = True) -> dict[str, Any]:
-    """Answer one claim straight from the database (the command line's way) and store the answer."""
+async def verify(engine: Engine, claim: VerificationRequest, client_id: int | None = None, store: bool = True) -> dict[str, Any]:
+    """Answer one claim straight from the database (the command line's way), store the answer, and give it as JSON values."""
     async with reading(engine) as reader:
         numbers = {claim.coach_registration_number} if claim.coach_registration_number else set()
         agb = {claim.coach_agb_code} if claim.coach_agb_code else set()
@@ -241,4 +202,4 @@ async def verify(engine: Engine, claim: Claim, client_id: int | None = None, sto
     if store:
         async with writing(engine, serialise=False) as writer:
             await writer.insert_many("verification", [stored_row(document, claim, client_id, checked_at)])
-    return document
+    return msgspec.to_builtins(document)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry import rules
+from registry.schemas.verification import Provider
 from registry.search_text import fold
 from registry.services.sql import Writer
 from registry.services.staff.clients import ClientRecord, load_clients
@@ -26,7 +27,7 @@ class ProgrammeEntry:
     guidance_type: str
     format: str
     organisation_id: int | None
-    provider: dict[str, Any] | None
+    provider: Provider | None
     decisions: tuple[rules.Decision, ...]
     # For public search (registry.services.public.search_index).
     modes: tuple[str, ...] = ()
@@ -154,7 +155,7 @@ def _json_list(value: Any) -> frozenset[str]:
 def _programme(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> ProgrammeEntry:
     provider = None
     if row["provider_code"] is not None:
-        provider = {"code": row["provider_code"], "name": row["provider_name"], "agb_code": row["provider_agb_code"]}
+        provider = Provider(row["provider_code"], row["provider_name"], row["provider_agb_code"])
     return ProgrammeEntry(
         row["id"], row["code"], row["name"], row["guidance_type"], row["format"], row["organisation"], provider, decisions,
         _json_tuple(row["modes"]), _json_tuple(row["cities"]),

@@ -1,0 +1,99 @@
+"""Decisions as the public sees them, the grant covering a day, and the change feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
+
+from registry.rules import SubjectKind
+
+
+class Accreditation(Struct):
+    """The grant covering the day reported on."""
+
+    valid_from: dt.date
+    valid_until: Annotated[dt.date | None, Meta(description="Null for a grant without an end date.")]
+    reference: str
+
+
+class PublishedDecision(Struct, tag_field="kind"):
+    """A decision as published; which fields it has depends on its kind, written in `kind`."""
+
+    @property
+    def kind(self) -> str:
+        """grant, suspend, lift, revoke or retract."""
+        return self.__struct_config__.tag
+
+
+class GrantDecision(PublishedDecision, tag="grant"):
+    """A grant: accredited from `valid_from`, up to and including `valid_until` when there is one."""
+
+    reference: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+    recorded_at: dt.datetime
+
+
+class SuspendDecision(PublishedDecision, tag="suspend"):
+    """A suspension from its first day, up to and including `until`, or until lifted when there is none."""
+
+    reference: str
+    from_: Annotated[dt.date, Meta(description="First day of the suspension.")] = msgspec.field(name="from")
+    until: dt.date | None
+    reason: str
+    recorded_at: dt.datetime
+
+
+class LiftDecision(PublishedDecision, tag="lift"):
+    """A suspension (named by its reference) ends from `date`."""
+
+    reference: str
+    date: dt.date
+    suspension: str
+    recorded_at: dt.datetime
+
+
+class RevokeDecision(PublishedDecision, tag="revoke"):
+    """Accreditation ends from `effective`."""
+
+    reference: str
+    effective: dt.date
+    reason: str
+    recorded_at: dt.datetime
+
+
+class RetractDecision(PublishedDecision, tag="retract"):
+    """An earlier decision (named by its reference) no longer counts."""
+
+    reference: str
+    target: str
+    recorded_at: dt.datetime
+
+
+PublicDecision = GrantDecision | SuspendDecision | LiftDecision | RevokeDecision | RetractDecision
+
+
+class ChangeSubject(Struct):
+    """Which subject a decision is about."""
+
+    kind: SubjectKind
+    code: str
+
+
+class Change(Struct):
+    """One decision in the feed."""
+
+    cursor: str
+    subject: ChangeSubject
+    decision: PublicDecision
+
+
+class ChangeFeed(Struct):
+    """Decisions in recording order; continue with `next_cursor` while `has_more`."""
+
+    changes: list[Change]
+    next_cursor: str
+    has_more: bool
