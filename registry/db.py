@@ -142,13 +142,6 @@ async def write_transaction(engine: Engine, serialise: bool = True) -> AsyncIter
             yield transaction
 
 
-def placeholders(engine: Engine, count: int, start: int = 1) -> str:
-    """Comma-separated bind parameters in the driver's style."""
-    if is_sqlite(engine):
-        return ", ".join("?" * count)
-    return ", ".join(f"${number}" for number in range(start, start + count))
-
-
 def parse_database_url(url: str) -> dict[str, str]:
     """Parts of a PostgreSQL URL, for tools that want them separately."""
     parsed = urlparse(url)
