@@ -28,10 +28,10 @@ from registry.schemas.verification import (
     VerificationResult,
 )
 from registry.services.errors import FieldError, ValidationFailed
-from registry.services.sql import reading
 from registry.services.staff.clients import ClientRecord
 from registry.services.verification.answer import answer, parse_claim, stored_row, uuid7
 from registry.services.verification.snapshot import Snapshot
+from registry.services.verification.store import stored_result
 from registry.services.verification.tokens import InvalidToken
 
 MAX_BATCH_ITEMS = 10_000
@@ -220,15 +220,9 @@ async def read_verification(verification_id: FromPath[str], request: Request, ap
     """A verification this client made; another client's is reported as not found."""
     caller = await authenticate(request, api)
     charge(api, caller.client, 1)
-    row = None
-    if len(verification_id) <= 36:
-        async with reading(api.engine) as reader:
-            row = await reader.fetch_one(
-                "SELECT result FROM verification WHERE verification_id = ? AND client = ?", verification_id, caller.client.id
-            )
-    if row is None:
+    result = await stored_result(api.engine, verification_id, caller.client.id)
+    if result is None:
         raise Refused(404, f"no verification {verification_id} made by this client")
-    result = row["result"]
     body = result.encode() if isinstance(result, str) else _JSON.encode(result)
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 

@@ -24,6 +24,7 @@ from registry.db import is_sqlite
 from registry.outages import RetryLog, database_unavailable
 from registry.services.sql import reading
 from registry.services.staff.clients import ClientRecord, load_clients
+from registry.services.verification import queries
 from registry.services.verification.snapshot import Snapshot, build_snapshot, load_subjects
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ class VerificationIndex:
         if version == self._watched_version:
             return False
         self._watched_version = version
-        last = self._watch.execute("SELECT COALESCE(MAX(id), 0) FROM audit_event").fetchone()[0]
+        last = self._watch.execute(queries.LAST_AUDIT_EVENT_ID).fetchone()[0]
         return last != self.snapshot.audit_seen  # fewer: a restore went back in time
 
     async def _poll(self) -> None:
@@ -183,11 +184,7 @@ class VerificationIndex:
             async with reading(self.engine) as reader:
                 # From the last event seen on: it must still be there with the same chain hash, else the
                 # database was restored from a backup (gone back in time) and the index starts afresh.
-                rows = await reader.fetch_all(
-                    "SELECT id, subject_kind, subject_code, hash FROM audit_event WHERE id >= ? ORDER BY id LIMIT ?",
-                    seen,
-                    self.full_rebuild_after + 2,
-                )
+                rows = await reader.fetch_all(queries.AUDIT_EVENTS_FROM, seen, self.full_rebuild_after + 2)
                 if seen and (not rows or rows[0]["id"] != seen or rows[0]["hash"] != self.snapshot.audit_hash):
                     log.warning("the audit trail no longer holds event %s as this instance saw it (database restored?): "
                                 "rebuilding the index from the database", seen)
@@ -205,18 +202,11 @@ class VerificationIndex:
                         changed[event["subject_kind"]].add(event["subject_code"])
                 programmes = set(changed["programme"])
                 if changed["organisation"]:
-                    rows = await reader.fetch_in(
-                        "SELECT p.code FROM programme p JOIN organisation o ON o.id = p.organisation WHERE o.code IN",
-                        sorted(changed["organisation"]),
-                    )
+                    rows = await reader.fetch_in(queries.PROGRAMMES_OF_ORGANISATIONS_IN, sorted(changed["organisation"]))
                     programmes |= {row["code"] for row in rows}
                 coaches = set(changed["coach"])
                 if changed["training"]:
-                    rows = await reader.fetch_in(
-                        "SELECT c.registration_number FROM qualification q JOIN coach c ON c.id = q.coach "
-                        "JOIN training t ON t.id = q.training WHERE t.code IN",
-                        sorted(changed["training"]),
-                    )
+                    rows = await reader.fetch_in(queries.COACHES_QUALIFIED_IN_TRAININGS_IN, sorted(changed["training"]))
                     coaches |= {row["registration_number"] for row in rows}
                 part = await load_subjects(reader, programmes, coaches, changed["training"])
                 clients = await load_clients(reader) if changed["api_client"] else None

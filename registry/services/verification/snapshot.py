@@ -15,6 +15,7 @@ from registry.schemas.verification import Provider
 from registry.search_text import fold
 from registry.services.sql import Writer
 from registry.services.staff.clients import ClientRecord, load_clients
+from registry.services.verification import queries
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +116,6 @@ class Snapshot:
 
 # --- loading from the database ------------------------------------------------------------------
 
-DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, recorded_at"
-PROGRAMME_SELECT = (
-    "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.organisation, o.code AS provider_code, "
-    "o.name AS provider_name, o.agb_code AS provider_agb_code, p.modes, p.cities, p.search_text, p.places "
-    "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"
-)
-COACH_SELECT = "SELECT id, registration_number, initials, prefix, surname, agb_code, city, search_text, places FROM coach"
-TRAINING_SELECT = "SELECT id, code, guidance_types, formats FROM training"
-QUALIFICATION_SELECT = "SELECT coach, training, completed_on, recorded_at FROM qualification"
-
-
 def to_decision(row: dict[str, Any]) -> rules.Decision:
     """A stored decision row as the rules see it."""
     return rules.Decision(
@@ -177,35 +167,21 @@ def _training(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> Tra
 
 
 async def _decisions_of(reader: Writer, subject_kind: str, ids: list[int]) -> dict[int, list[rules.Decision]]:
-    rows = await reader.fetch_in(
-        f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = '{subject_kind}' AND subject_id IN", ids
-    )
+    rows = await reader.fetch_in(queries.DECISIONS_OF_SUBJECTS_IN, ids, subject_kind)
     grouped: dict[int, list[rules.Decision]] = {}
     for row in sorted(rows, key=lambda row: row["id"]):
         grouped.setdefault(row["subject_id"], []).append(to_decision(row))
     return grouped
 
 
-# Every write to the register (records, qualifications, decisions, imports) leaves an event with a
-# registry:* action in its own transaction; sign-ins, staff users and API clients change nothing published.
-REGISTER_WRITES = "registry:%"
-LAST_REGISTER_WRITE = "SELECT id FROM audit_event WHERE action LIKE ? ORDER BY id DESC LIMIT 1"
-
-
 async def register_version(reader: Writer) -> int:
     """The id of the last audit event that changed the register, 0 for none."""
-    row = await reader.fetch_one(LAST_REGISTER_WRITE, REGISTER_WRITES)
+    row = await reader.fetch_one(queries.LAST_REGISTER_WRITE, queries.REGISTER_WRITES)
     return int(row["id"]) if row else 0
 
 
 async def _versions(reader: Writer, snapshot: Snapshot) -> None:
-    row = await reader.fetch_one(
-        "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision) AS data_version, "
-        "(SELECT COALESCE(MAX(id), 0) FROM audit_event) AS audit_seen, "
-        "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS audit_hash, "
-        f"({LAST_REGISTER_WRITE}) AS register_version",
-        REGISTER_WRITES,
-    )
+    row = await reader.fetch_one(queries.VERSIONS, queries.REGISTER_WRITES)
     snapshot.data_version, snapshot.audit_seen, snapshot.audit_hash = int(row["data_version"]), int(row["audit_seen"]), row["audit_hash"] or ""
     snapshot.register_version = int(row["register_version"] or 0)
 
@@ -215,16 +191,16 @@ async def build_snapshot(reader: Writer) -> Snapshot:
     snapshot = Snapshot()
     await _versions(reader, snapshot)
     decisions: dict[tuple[str, int], list[rules.Decision]] = {}
-    for row in await reader.fetch_all(f"SELECT {DECISION_COLUMNS} FROM decision ORDER BY id"):
+    for row in await reader.fetch_all(queries.ALL_DECISIONS):
         decisions.setdefault((row["subject_kind"], row["subject_id"]), []).append(to_decision(row))
-    for row in await reader.fetch_all(TRAINING_SELECT):
+    for row in await reader.fetch_all(queries.TRAININGS):
         snapshot.trainings[row["id"]] = _training(row, tuple(decisions.get(("training", row["id"]), ())))
-    for row in await reader.fetch_all(PROGRAMME_SELECT):
+    for row in await reader.fetch_all(queries.PROGRAMMES):
         snapshot.programmes[row["code"]] = _programme(row, tuple(decisions.get(("programme", row["id"]), ())))
     qualifications: dict[int, list[tuple[Any, Any, int]]] = {}
-    for row in await reader.fetch_all(QUALIFICATION_SELECT):
+    for row in await reader.fetch_all(queries.QUALIFICATIONS):
         qualifications.setdefault(row["coach"], []).append((row["completed_on"], row["recorded_at"], row["training"]))
-    for row in await reader.fetch_all(COACH_SELECT):
+    for row in await reader.fetch_all(queries.COACHES):
         coach = _coach(row, tuple(decisions.get(("coach", row["id"]), ())), qualifications.get(row["id"], []))
         snapshot.coaches[coach.registration_number] = coach
         if coach.agb_code:
@@ -239,16 +215,16 @@ async def load_subjects(
     """Only the named subjects (and the trainings their qualifications need), in one transaction."""
     part = Snapshot()
     await _versions(reader, part)
-    programmes = await reader.fetch_in(f"{PROGRAMME_SELECT} WHERE p.code IN", sorted(programme_codes))
-    coaches = await reader.fetch_in(f"{COACH_SELECT} WHERE registration_number IN", sorted(coach_numbers))
-    coaches += await reader.fetch_in(f"{COACH_SELECT} WHERE agb_code IN", sorted(agb_codes))
+    programmes = await reader.fetch_in(queries.PROGRAMMES_WITH_CODE_IN, sorted(programme_codes))
+    coaches = await reader.fetch_in(queries.COACHES_WITH_NUMBER_IN, sorted(coach_numbers))
+    coaches += await reader.fetch_in(queries.COACHES_WITH_AGB_CODE_IN, sorted(agb_codes))
     coach_ids = sorted({row["id"] for row in coaches})
     qualifications: dict[int, list[tuple[Any, Any, int]]] = {}
-    for row in await reader.fetch_in(f"{QUALIFICATION_SELECT} WHERE coach IN", coach_ids):
+    for row in await reader.fetch_in(queries.QUALIFICATIONS_OF_COACHES_IN, coach_ids):
         qualifications.setdefault(row["coach"], []).append((row["completed_on"], row["recorded_at"], row["training"]))
     training_ids = {training for entries in qualifications.values() for _, _, training in entries}
-    trainings = await reader.fetch_in(f"{TRAINING_SELECT} WHERE id IN", sorted(training_ids))
-    trainings += await reader.fetch_in(f"{TRAINING_SELECT} WHERE code IN", sorted(training_codes))
+    trainings = await reader.fetch_in(queries.TRAININGS_WITH_ID_IN, sorted(training_ids))
+    trainings += await reader.fetch_in(queries.TRAININGS_WITH_CODE_IN, sorted(training_codes))
     programme_decisions = await _decisions_of(reader, "programme", [row["id"] for row in programmes])
     coach_decisions = await _decisions_of(reader, "coach", coach_ids)
     training_decisions = await _decisions_of(reader, "training", sorted({row["id"] for row in trainings}))

@@ -16,10 +16,11 @@ from typing import Any
 from piccolo.engine.base import Engine
 
 from registry.db import is_sqlite
-from registry.services.sql import writing
+from registry.services.sql import reading, writing
+from registry.services.verification.queries import STORE_ANSWER, STORED_COLUMNS, STORED_RESULT
 
-COLUMNS = ("verification_id", "client", "request", "result", "accredited", "data_version", "checked_at")
-INSERT = f'INSERT INTO verification ({", ".join(COLUMNS)}) VALUES ({", ".join("?" * len(COLUMNS))})'
+# Verification ids are UUIDs: a longer one was never stored, so it is not looked up.
+MAX_VERIFICATION_ID = 36
 
 
 class _SQLiteWriter:
@@ -39,7 +40,7 @@ class _SQLiteWriter:
             self.connection.execute("PRAGMA foreign_keys = 1")
         try:
             self.connection.execute("BEGIN IMMEDIATE")
-            self.connection.executemany(INSERT, rows)
+            self.connection.executemany(STORE_ANSWER, rows)
             self.connection.execute("COMMIT")
         except BaseException:
             if self.connection.in_transaction:
@@ -78,7 +79,7 @@ class VerificationStore:
     async def _flush(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting, []
-            rows = [tuple(row[column] for column in COLUMNS) for rows, _ in group for row in rows]
+            rows = [tuple(row[column] for column in STORED_COLUMNS) for rows, _ in group for row in rows]
             try:
                 await self._write(rows)
             except Exception as problem:
@@ -95,7 +96,7 @@ class VerificationStore:
             await asyncio.get_running_loop().run_in_executor(self._sqlite.thread, self._sqlite.write, rows)
             return
         async with writing(self.engine, serialise=False) as writer:
-            await writer.execute_many(INSERT, rows)
+            await writer.execute_many(STORE_ANSWER, rows)
 
     async def stop(self) -> None:
         """Wait for the last rows to be written and close the connection."""
@@ -103,3 +104,12 @@ class VerificationStore:
             await asyncio.shield(self._writer)
         if self._sqlite is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._sqlite.close)
+
+
+async def stored_result(engine: Engine, verification_id: str, client: int) -> Any | None:
+    """The stored answer (JSON) to verification `verification_id` when `client` (an api_client id) made it, else None."""
+    if len(verification_id) > MAX_VERIFICATION_ID:
+        return None
+    async with reading(engine) as reader:
+        row = await reader.fetch_one(STORED_RESULT, verification_id, client)
+    return None if row is None else row["result"]

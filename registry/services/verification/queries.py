@@ -1,0 +1,58 @@
+"""The SQL of verification: what the index loads and follows, and the answers the store keeps.
+
+Statements with `?` parameters only; a statement ending in `IN` gets its list from `Writer.fetch_in`.
+"""
+
+from __future__ import annotations
+
+from registry.services.sql import insert_statement
+
+# --- the snapshot: subjects, their decisions and qualifications --------------------------------------
+
+DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, recorded_at"
+PROGRAMMES = (
+    "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.organisation, o.code AS provider_code, "
+    "o.name AS provider_name, o.agb_code AS provider_agb_code, p.modes, p.cities, p.search_text, p.places "
+    "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"
+)
+COACHES = "SELECT id, registration_number, initials, prefix, surname, agb_code, city, search_text, places FROM coach"
+TRAININGS = "SELECT id, code, guidance_types, formats FROM training"
+QUALIFICATIONS = "SELECT coach, training, completed_on, recorded_at FROM qualification"
+
+ALL_DECISIONS = f"SELECT {DECISION_COLUMNS} FROM decision ORDER BY id"
+DECISIONS_OF_SUBJECTS_IN = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN"
+PROGRAMMES_WITH_CODE_IN = f"{PROGRAMMES} WHERE p.code IN"
+COACHES_WITH_NUMBER_IN = f"{COACHES} WHERE registration_number IN"
+COACHES_WITH_AGB_CODE_IN = f"{COACHES} WHERE agb_code IN"
+QUALIFICATIONS_OF_COACHES_IN = f"{QUALIFICATIONS} WHERE coach IN"
+TRAININGS_WITH_ID_IN = f"{TRAININGS} WHERE id IN"
+TRAININGS_WITH_CODE_IN = f"{TRAININGS} WHERE code IN"
+# Every write to the register (records, qualifications, decisions, imports) leaves an event with a
+# registry:* action in its own transaction; sign-ins, staff users and API clients change nothing published.
+REGISTER_WRITES = "registry:%"
+# The last register write's event id; binds REGISTER_WRITES.
+LAST_REGISTER_WRITE = "SELECT id FROM audit_event WHERE action LIKE ? ORDER BY id DESC LIMIT 1"
+# The data version (last decision id), the last audit event with its chain hash, and the register
+# version (last register write), in one read; binds REGISTER_WRITES.
+VERSIONS = (
+    "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision) AS data_version, "
+    "(SELECT COALESCE(MAX(id), 0) FROM audit_event) AS audit_seen, "
+    "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS audit_hash, "
+    f"({LAST_REGISTER_WRITE}) AS register_version"
+)
+
+# --- following changes -------------------------------------------------------------------------------
+
+AUDIT_EVENTS_FROM = "SELECT id, subject_kind, subject_code, hash FROM audit_event WHERE id >= ? ORDER BY id LIMIT ?"
+LAST_AUDIT_EVENT_ID = "SELECT COALESCE(MAX(id), 0) FROM audit_event"
+PROGRAMMES_OF_ORGANISATIONS_IN = "SELECT p.code FROM programme p JOIN organisation o ON o.id = p.organisation WHERE o.code IN"
+COACHES_QUALIFIED_IN_TRAININGS_IN = (
+    "SELECT c.registration_number FROM qualification q JOIN coach c ON c.id = q.coach "
+    "JOIN training t ON t.id = q.training WHERE t.code IN"
+)
+
+# --- stored answers ----------------------------------------------------------------------------------
+
+STORED_COLUMNS = ("verification_id", "client", "request", "result", "accredited", "data_version", "checked_at")
+STORE_ANSWER = insert_statement("verification", STORED_COLUMNS)
+STORED_RESULT = "SELECT result FROM verification WHERE verification_id = ? AND client = ?"
