@@ -13,6 +13,7 @@ from piccolo.engine.base import Engine
 from registry.csv_cells import safe_cell
 from registry.services.audit import canonical_json
 from registry.services.sql import Writer, reading
+from registry.services.staff import queries
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SUBJECT_KINDS = ("organisation", "training", "programme", "coach", "api_client", "staff_user")
@@ -20,7 +21,6 @@ PAGE_SIZE = 50
 CSV_LIMIT = 100_000
 CSV_BATCH = 1000
 VALUE_LIMIT = 500
-COLUMNS = "id, occurred_at, actor, actor_role, action, subject_kind, subject_code, before_state, after_state, source"
 # One line per changed field (one line with empty field columns when nothing changed), so that a
 # spreadsheet can filter on a field and no value hides inside a JSON cell.
 CSV_HEADER = ["event_id", "occurred_at", "actor", "actor_role", "action", "description", "subject_kind", "subject_code", "source",
@@ -39,29 +39,28 @@ class AuditFilter:
     last_day: dt.date | None = None
 
     def where(self) -> tuple[list[str], list[Any]]:
-        """SQL conditions with `?` parameters, the same on SQLite and PostgreSQL."""
+        """Names of the conditions to meet (from `queries.AUDIT_CONDITIONS`) and the values they bind, in order."""
         conditions: list[str] = []
         params: list[Any] = []
         if self.person:
             escaped = self.person.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append("LOWER(actor) LIKE ? ESCAPE '\\'")
+            conditions.append("person")
             params.append(f"%{escaped}%")
         if self.subject_kind:
-            conditions.append("subject_kind = ?")
+            conditions.append("subject_kind")
             params.append(self.subject_kind)
         if self.subject_code:
             # Codes are upper case, usernames and client ids lower case: match either without losing the index.
-            variants = list(dict.fromkeys((self.subject_code, self.subject_code.upper(), self.subject_code.lower())))
-            conditions.append(f"subject_code IN ({', '.join('?' * len(variants))})")
-            params.extend(variants)
+            conditions.append("subject_code")
+            params.extend((self.subject_code, self.subject_code.upper(), self.subject_code.lower()))
         if self.action:
-            conditions.append("action = ?")
+            conditions.append("action")
             params.append(self.action)
         if self.first_day:
-            conditions.append("occurred_at >= ?")
+            conditions.append("from")
             params.append(start_of(self.first_day))
         if self.last_day:
-            conditions.append("occurred_at < ?")
+            conditions.append("before")
             params.append(start_of(self.last_day + dt.timedelta(days=1)))
         return conditions, params
 
@@ -139,12 +138,11 @@ def _row(record: dict[str, Any]) -> AuditRow:
 
 
 async def _select(reader: Writer, conditions: list[str], params: list[Any], order: str, limit: int) -> list[dict[str, Any]]:
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return await reader.fetch_all(f"SELECT {COLUMNS} FROM audit_event{where} ORDER BY id {order} LIMIT {int(limit)}", *params)
+    return await reader.fetch_all(queries.audit_events(conditions, order), *params, limit)
 
 
 async def _any(reader: Writer, conditions: list[str], params: list[Any]) -> bool:
-    return bool(await reader.fetch_all(f"SELECT id FROM audit_event WHERE {' AND '.join(conditions)} LIMIT 1", *params))
+    return bool(await reader.fetch_all(queries.any_audit_event(conditions), *params))
 
 
 async def page(reader: Writer, chosen: AuditFilter, older_than: int | None = None, newer_than: int | None = None,
@@ -153,17 +151,17 @@ async def page(reader: Writer, chosen: AuditFilter, older_than: int | None = Non
     conditions, params = chosen.where()
     more_older = more_newer = False
     if newer_than is not None:
-        records = await _select(reader, [*conditions, "id > ?"], [*params, newer_than], "ASC", size + 1)
+        records = await _select(reader, [*conditions, "id_above"], [*params, newer_than], "oldest first", size + 1)
         more_newer = len(records) > size
         records = list(reversed(records[:size]))
-        more_older = await _any(reader, [*conditions, "id <= ?"], [*params, newer_than])
+        more_older = await _any(reader, [*conditions, "id_to"], [*params, newer_than])
     elif older_than is not None:
-        records = await _select(reader, [*conditions, "id < ?"], [*params, older_than], "DESC", size + 1)
+        records = await _select(reader, [*conditions, "id_below"], [*params, older_than], "newest first", size + 1)
         more_older = len(records) > size
         records = records[:size]
-        more_newer = await _any(reader, [*conditions, "id >= ?"], [*params, older_than])
+        more_newer = await _any(reader, [*conditions, "id_from"], [*params, older_than])
     else:
-        records = await _select(reader, conditions, params, "DESC", size + 1)
+        records = await _select(reader, conditions, params, "newest first", size + 1)
         more_older = len(records) > size
         records = records[:size]
     rows = [_row(record) for record in records]
@@ -189,9 +187,9 @@ async def csv_batches(engine: Engine, chosen: AuditFilter, describe: Callable[[s
     below: int | None = None
     left = limit
     while left > 0:
-        cursor = [*conditions, "id < ?"] if below is not None else conditions
+        cursor = [*conditions, "id_below"] if below is not None else conditions
         async with reading(engine) as reader:
-            records = await _select(reader, cursor, [*params, below] if below is not None else params, "DESC", min(CSV_BATCH, left))
+            records = await _select(reader, cursor, [*params, below] if below is not None else params, "newest first", min(CSV_BATCH, left))
         if not records:
             return
         yield [line for record in records for line in csv_lines(record, describe)]

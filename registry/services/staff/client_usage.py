@@ -10,6 +10,7 @@ from piccolo.engine.base import Engine
 
 from registry.clock import utc_now
 from registry.services.sql import Writer, reading, writing
+from registry.services.staff import queries
 from registry.services.staff.audit_read import AMSTERDAM
 
 log = logging.getLogger(__name__)
@@ -42,22 +43,15 @@ class ClientSummary:
         return self.disabled_at.astimezone(AMSTERDAM).date() if self.disabled_at else None
 
 
-_CLIENT_COLUMNS = "id, client_id, name, active, created_at, disabled_at, last_used_at"
-
-
 async def summaries(reader: Writer, now: dt.datetime | None = None, client_id: str | None = None) -> list[ClientSummary]:
     """Every client (or the one asked for), active ones first, with its verifications in all and in the last 30 days."""
     since = (now or utc_now()) - dt.timedelta(days=RECENT_DAYS)
     if client_id is None:
-        clients = await reader.fetch_all(f"SELECT {_CLIENT_COLUMNS} FROM api_client ORDER BY active DESC, LOWER(name), id")
-        counts = await reader.fetch_all(
-            "SELECT client, COUNT(*) AS total, SUM(CASE WHEN checked_at >= ? THEN 1 ELSE 0 END) AS recent "
-            "FROM verification WHERE client IS NOT NULL GROUP BY client", since)
+        clients = await reader.fetch_all(queries.CLIENT_SUMMARIES)
+        counts = await reader.fetch_all(queries.VERIFICATION_COUNTS, since)
     else:
-        clients = await reader.fetch_all(f"SELECT {_CLIENT_COLUMNS} FROM api_client WHERE client_id = ?", client_id)
-        counts = await reader.fetch_all(
-            "SELECT client, COUNT(*) AS total, SUM(CASE WHEN checked_at >= ? THEN 1 ELSE 0 END) AS recent "
-            "FROM verification WHERE client = ? GROUP BY client", since, clients[0]["id"]) if clients else []
+        clients = await reader.fetch_all(queries.CLIENT_SUMMARY, client_id)
+        counts = await reader.fetch_all(queries.VERIFICATION_COUNTS_OF_CLIENT, since, clients[0]["id"]) if clients else []
     by_client = {row["client"]: (int(row["total"]), int(row["recent"] or 0)) for row in counts}
     return [
         ClientSummary(row["client_id"], row["name"], bool(row["active"]), row["created_at"], row["disabled_at"], row["last_used_at"],
@@ -81,12 +75,11 @@ async def note_token_issued(engine: Engine, client_id: str) -> None:
     stale = now - USE_RESOLUTION
     try:
         async with reading(engine) as reader:
-            row = await reader.fetch_one("SELECT id, last_used_at FROM api_client WHERE client_id = ?", client_id)
+            row = await reader.fetch_one(queries.CLIENT_LAST_USE, client_id)
         if row is None or (row["last_used_at"] is not None and row["last_used_at"] >= stale):
             return
         # No audit event (using the API changes nothing), so no need for the registry's write lock.
         async with writing(engine, serialise=False) as writer:
-            await writer.execute("UPDATE api_client SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-                                 now, row["id"], stale)
+            await writer.execute(queries.NOTE_CLIENT_USE, now, row["id"], stale)
     except Exception:  # the token is already on its way; last use is a convenience for staff
         log.warning("could not note the last use of API client %s", client_id, exc_info=True)

@@ -14,6 +14,7 @@ from registry.messages import N_
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.sql import Writer, writing
+from registry.services.staff import queries
 
 MAX_NAME_LENGTH = 200
 
@@ -48,7 +49,7 @@ class NewCredentials:
 
 async def load_clients(reader: Writer) -> dict[str, ClientRecord]:
     """Every client by client_id."""
-    rows = await reader.fetch_all("SELECT id, client_id, name, secret_hash, active FROM api_client")
+    rows = await reader.fetch_all(queries.CLIENT_CREDENTIALS)
     return {row["client_id"]: ClientRecord(row["id"], row["client_id"], row["name"], row["secret_hash"], bool(row["active"])) for row in rows}
 
 
@@ -86,7 +87,7 @@ async def rotate_secret(engine: Engine, actor: Actor, client_id: str) -> NewCred
     moment = utc_now()
     async with writing(engine) as writer:
         client = await _existing(writer, client_id)
-        await writer.execute("UPDATE api_client SET secret_hash = ? WHERE id = ?", hash_secret(secret), client["id"])
+        await writer.execute(queries.SET_SECRET_HASH, hash_secret(secret), client["id"])
         state = {"client_id": client_id, "name": client["name"], "active": bool(client["active"])}
         entry = AuditEntry(AuditAction.API_CLIENT_ROTATE_SECRET, "api_client", client_id, state, state)
         await record_events(writer, actor, [entry], moment)
@@ -100,14 +101,14 @@ async def disable_client(engine: Engine, actor: Actor, client_id: str) -> None:
         client = await _existing(writer, client_id)
         if not client["active"]:
             return
-        await writer.execute("UPDATE api_client SET active = ?, disabled_at = ? WHERE id = ?", False, moment, client["id"])
+        await writer.execute(queries.DISABLE_CLIENT, False, moment, client["id"])
         before = {"client_id": client_id, "name": client["name"], "active": True}
         entry = AuditEntry(AuditAction.API_CLIENT_DISABLE, "api_client", client_id, before, {**before, "active": False})
         await record_events(writer, actor, [entry], moment)
 
 
 async def _existing(writer: Writer, client_id: str) -> dict:
-    client = await writer.fetch_one("SELECT id, name, active FROM api_client WHERE client_id = ?", client_id)
+    client = await writer.fetch_one(queries.CLIENT_BY_CLIENT_ID, client_id)
     if client is None:
         raise NotFound(f"no API client {client_id}")
     return client

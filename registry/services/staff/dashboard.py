@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry import rules
-from registry.services.public.read import DECISION_COLUMNS, codes_and_references, decision_view
+from registry.services.public.read import codes_and_references, decision_view
 from registry.services.sql import Writer
+from registry.services.staff import queries
 from registry.services.verification.snapshot import Snapshot
 
 EXPIRING_DAYS = 90
@@ -63,7 +64,7 @@ def figures(snapshot: Snapshot, on: dt.date) -> Dashboard:
 
 async def recent_decisions(reader: Writer, limit: int = 10) -> list[dict[str, Any]]:
     """The last decisions recorded, newest first, with their subject's code."""
-    rows = await reader.fetch_all(f"SELECT {DECISION_COLUMNS}, recorded_by FROM decision ORDER BY id DESC LIMIT ?", limit)
+    rows = await reader.fetch_all(queries.RECENT_DECISIONS, limit)
     codes, references = await codes_and_references(reader, rows)
     return [
         {"subject_kind": row["subject_kind"], "code": codes.get((row["subject_kind"], row["subject_id"])),

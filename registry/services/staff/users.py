@@ -17,6 +17,7 @@ from registry.services.audit import Actor, AuditAction, AuditEntry, record_event
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.imports.parse import EMAIL
 from registry.services.sql import reading, writing
+from registry.services.staff import queries
 
 MAX_USERNAME = 150
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")
@@ -48,7 +49,7 @@ async def create_user(
     password_hash = await asyncio.to_thread(password_hasher.hash, password)
     moment = utc_now()
     async with writing(engine) as writer:
-        if await writer.fetch_one("SELECT id FROM staff_user WHERE username = ?", username):
+        if await writer.fetch_one(queries.USER_ID_BY_USERNAME, username):
             raise ValidationFailed([FieldError.said("username", N_("%(username)s already exists"), "duplicate", username=username)])
         [user_id] = await writer.allocate_ids("staff_user", 1)
         await writer.insert_many(
@@ -78,10 +79,7 @@ _UNKNOWN_USER_HASH = password_hasher.hash("no such user: the answer must take as
 async def authenticate(engine: Engine, username: str, password: str) -> dict | None:
     """The active local account with this username and password, or None."""
     async with reading(engine) as reader:
-        row = await reader.fetch_one(
-            "SELECT id, username, display_name, role, password_hash, active FROM staff_user WHERE username = ?",
-            username.strip().lower(),
-        )
+        row = await reader.fetch_one(queries.LOCAL_ACCOUNT_BY_USERNAME, username.strip().lower())
     try:
         # In a thread: a sign-in must not stall every other request for the length of a deliberately slow hash.
         await asyncio.to_thread(password_hasher.verify, row["password_hash"] if row and row["password_hash"] else _UNKNOWN_USER_HASH, password)
@@ -109,12 +107,12 @@ async def oidc_staff_member(engine: Engine, subject: str, claims: dict, mapped_r
     name = claims.get("name") if isinstance(claims.get("name"), str) else None
     moment = utc_now()
     async with writing(engine) as writer:
-        row = await writer.fetch_one("SELECT id, username, display_name, role, active FROM staff_user WHERE oidc_subject = ?", subject)
+        row = await writer.fetch_one(queries.USER_BY_OIDC_SUBJECT, subject)
         if row is None:
             if mapped_role is None:
                 return None
             username = (email or subject).lower()[:150]
-            if await writer.fetch_one("SELECT id FROM staff_user WHERE username = ?", username):
+            if await writer.fetch_one(queries.USER_ID_BY_USERNAME, username):
                 username = subject.lower()[:150]
             [user_id] = await writer.allocate_ids("staff_user", 1)
             after = {"username": username, "display_name": name or username, "email": email, "role": mapped_role, "oidc_subject": subject}
@@ -125,7 +123,7 @@ async def oidc_staff_member(engine: Engine, subject: str, claims: dict, mapped_r
         if not row["active"]:
             return None
         if mapped_role is not None and mapped_role != row["role"]:
-            await writer.execute("UPDATE staff_user SET role = ? WHERE id = ?", mapped_role, row["id"])
+            await writer.execute(queries.SET_ROLE, mapped_role, row["id"])
             await record_events(writer, Actor(f"oidc:{subject}", Role(mapped_role), source),
                                 [AuditEntry(AuditAction.STAFF_USER_UPDATE, "staff_user", row["username"], {"role": row["role"]}, {"role": mapped_role})],
                                 moment)
@@ -142,9 +140,7 @@ MAX_EMAIL = 254
 async def staff_members(engine: Engine) -> list[dict[str, Any]]:
     """Every staff account, with how it signs in and when it last did (written at each sign-in)."""
     async with reading(engine) as reader:
-        rows = await reader.fetch_all(
-            "SELECT u.id, u.username, u.display_name, u.email, u.role, u.active, u.oidc_subject, u.last_login_at AS last_sign_in "
-            "FROM staff_user u ORDER BY u.username")
+        rows = await reader.fetch_all(queries.STAFF_MEMBERS)
     return [_member(row) for row in rows]
 
 
@@ -183,7 +179,7 @@ async def change_account(engine: Engine, actor: Actor, user_id: int, role: str, 
         raise ValidationFailed([FieldError.said("role", N_("must be one of %(options)s"), options=", ".join(Role))])
     moment = utc_now()
     async with writing(engine) as writer:
-        row = await writer.fetch_one("SELECT id, username, role, active FROM staff_user WHERE id = ?", user_id)
+        row = await writer.fetch_one(queries.USER_FOR_CHANGE, user_id)
         if row is None:
             raise NotFound(f"no staff user {user_id}")
         was = {"role": row["role"], "active": bool(row["active"])}
@@ -198,14 +194,12 @@ async def change_account(engine: Engine, actor: Actor, user_id: int, role: str, 
             if "active" in after:
                 errors.append(FieldError.said("active", N_("you cannot disable your own account; ask another administrator")))
         elif was["role"] == Role.ADMIN and was["active"] and (role != Role.ADMIN or not active):
-            others = await writer.fetch_one(
-                "SELECT COUNT(*) AS n FROM staff_user WHERE role = ? AND active = ? AND id <> ?", str(Role.ADMIN), True, user_id
-            )
+            others = await writer.fetch_one(queries.OTHER_ACTIVE_USERS_WITH_ROLE, str(Role.ADMIN), True, user_id)
             if not others["n"]:
                 errors.append(FieldError.said("role" if "role" in after else "active", N_("the registry needs at least one active administrator")))
         if errors:
             raise ValidationFailed(errors)
-        await writer.execute("UPDATE staff_user SET role = ?, active = ? WHERE id = ?", role, active, user_id)
+        await writer.execute(queries.SET_ROLE_AND_ACTIVE, role, active, user_id)
         before = {key: was[key] for key in after}
         await record_events(writer, actor, [AuditEntry(AuditAction.STAFF_USER_UPDATE, "staff_user", row["username"], before, after)], moment)
     return after

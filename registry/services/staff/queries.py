@@ -1,0 +1,90 @@
+"""The SQL of staff work: accounts, API clients and their use, the audit trail as staff read it, the dashboard.
+
+Statements with `?` parameters only. The audit-log filter is assembled from the fixed fragments
+below (which ones, never what they contain, depends on the filter); its values are all bound.
+"""
+
+from __future__ import annotations
+
+from registry.services.sql import marks
+
+# --- staff accounts ----------------------------------------------------------------------------------
+
+USER_ID_BY_USERNAME = "SELECT id FROM staff_user WHERE username = ?"
+LOCAL_ACCOUNT_BY_USERNAME = "SELECT id, username, display_name, role, password_hash, active FROM staff_user WHERE username = ?"
+USER_BY_OIDC_SUBJECT = "SELECT id, username, display_name, role, active FROM staff_user WHERE oidc_subject = ?"
+USER_FOR_CHANGE = "SELECT id, username, role, active FROM staff_user WHERE id = ?"
+STAFF_MEMBERS = (
+    "SELECT u.id, u.username, u.display_name, u.email, u.role, u.active, u.oidc_subject, u.last_login_at AS last_sign_in "
+    "FROM staff_user u ORDER BY u.username"
+)
+OTHER_ACTIVE_USERS_WITH_ROLE = "SELECT COUNT(*) AS n FROM staff_user WHERE role = ? AND active = ? AND id <> ?"
+SET_ROLE = "UPDATE staff_user SET role = ? WHERE id = ?"
+SET_ROLE_AND_ACTIVE = "UPDATE staff_user SET role = ?, active = ? WHERE id = ?"
+
+# --- API clients -------------------------------------------------------------------------------------
+
+CLIENT_CREDENTIALS = "SELECT id, client_id, name, secret_hash, active FROM api_client"
+CLIENT_BY_CLIENT_ID = "SELECT id, name, active FROM api_client WHERE client_id = ?"
+SET_SECRET_HASH = "UPDATE api_client SET secret_hash = ? WHERE id = ?"
+DISABLE_CLIENT = "UPDATE api_client SET active = ?, disabled_at = ? WHERE id = ?"
+
+CLIENT_SUMMARY_COLUMNS = "id, client_id, name, active, created_at, disabled_at, last_used_at"
+CLIENT_SUMMARIES = f"SELECT {CLIENT_SUMMARY_COLUMNS} FROM api_client ORDER BY active DESC, LOWER(name), id"
+CLIENT_SUMMARY = f"SELECT {CLIENT_SUMMARY_COLUMNS} FROM api_client WHERE client_id = ?"
+# Verifications per client in all and since a moment (the first parameter).
+VERIFICATION_COUNTS = (
+    "SELECT client, COUNT(*) AS total, SUM(CASE WHEN checked_at >= ? THEN 1 ELSE 0 END) AS recent "
+    "FROM verification WHERE client IS NOT NULL GROUP BY client"
+)
+VERIFICATION_COUNTS_OF_CLIENT = (
+    "SELECT client, COUNT(*) AS total, SUM(CASE WHEN checked_at >= ? THEN 1 ELSE 0 END) AS recent "
+    "FROM verification WHERE client = ? GROUP BY client"
+)
+CLIENT_LAST_USE = "SELECT id, last_used_at FROM api_client WHERE client_id = ?"
+# Only moves last use forward (past the given moment), so instances noting it at once agree.
+NOTE_CLIENT_USE = "UPDATE api_client SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"
+
+# --- the audit trail as staff read it ----------------------------------------------------------------
+
+AUDIT_COLUMNS = "id, occurred_at, actor, actor_role, action, subject_kind, subject_code, before_state, after_state, source"
+# Conditions of the audit-log filter by name; each binds one `?` but subject_code.
+AUDIT_CONDITIONS = {
+    "person": "LOWER(actor) LIKE ? ESCAPE '\\'",
+    "subject_kind": "subject_kind = ?",
+    "action": "action = ?",
+    "from": "occurred_at >= ?",
+    "before": "occurred_at < ?",
+    "id_above": "id > ?",
+    "id_from": "id >= ?",
+    "id_below": "id < ?",
+    "id_to": "id <= ?",
+}
+# Codes are upper case, usernames and client ids lower case: the spellings to try, each bound.
+SUBJECT_CODE_SPELLINGS = 3
+AUDIT_CONDITIONS["subject_code"] = f"subject_code IN ({marks(SUBJECT_CODE_SPELLINGS)})"
+AUDIT_ORDER = {"newest first": "ORDER BY id DESC", "oldest first": "ORDER BY id ASC"}
+
+
+def _where(conditions: list[str]) -> str:
+    # Only fragments named in AUDIT_CONDITIONS: a name not there raises KeyError rather than reach SQL.
+    return " WHERE " + " AND ".join(AUDIT_CONDITIONS[name] for name in conditions) if conditions else ""
+
+
+def audit_events(conditions: list[str], order: str) -> str:
+    """Events meeting the named conditions in `order` (a key of AUDIT_ORDER), then a LIMIT parameter."""
+    return "SELECT " + AUDIT_COLUMNS + " FROM audit_event" + _where(conditions) + " " + AUDIT_ORDER[order] + " LIMIT ?"
+
+
+def any_audit_event(conditions: list[str]) -> str:
+    """One event id meeting the named conditions, if there is one."""
+    return "SELECT id FROM audit_event" + _where(conditions) + " LIMIT 1"
+
+
+# --- the dashboard -----------------------------------------------------------------------------------
+
+# With each decision's reason (the public view shows it for suspensions and revocations) and who recorded it.
+RECENT_DECISIONS = (
+    "SELECT id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at, recorded_by "
+    "FROM decision ORDER BY id DESC LIMIT ?"
+)
