@@ -14,6 +14,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 
 from registry import db
+from registry.services import queries
 from registry.services.audit import verify_chain
 from registry.services.sql import Writer, reading, writing
 from registry.settings import Settings
@@ -21,8 +22,6 @@ from registry.tables import ALL_TABLES
 
 # Rows in these tables make a database "not empty": a restore over them needs --force.
 RECORD_TABLES = tuple(table._meta.tablename for table in ALL_TABLES)
-# Counted in reports too: sessions, rate-limit windows and the applied migrations.
-COUNTED_TABLES = (*RECORD_TABLES, "staff_session", "rate_limit_counter", "migration")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 
@@ -36,10 +35,7 @@ class BackupError(Exception):
 
 async def existing_tables(reader: Writer) -> set[str]:
     """Names of the tables in the database (none in a database never migrated)."""
-    if reader.sqlite:
-        rows = await reader.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
-    else:
-        rows = await reader.fetch_all("SELECT tablename AS name FROM pg_catalog.pg_tables WHERE schemaname = current_schema()")
+    rows = await reader.fetch_all(queries.SQLITE_TABLES if reader.sqlite else queries.POSTGRES_TABLES)
     return {row["name"] for row in rows}
 
 
@@ -47,9 +43,9 @@ async def table_counts(reader: Writer) -> dict[str, int]:
     """Rows per registry table that exists."""
     present = await existing_tables(reader)
     counts = {}
-    for name in COUNTED_TABLES:
+    for name in queries.COUNTED_TABLES:
         if name in present:
-            row = await reader.fetch_one(f'SELECT COUNT(*) AS n FROM "{name}"')
+            row = await reader.fetch_one(queries.ROW_COUNT[name])
             counts[name] = int(row["n"])
     return counts
 
@@ -60,7 +56,7 @@ async def summarise(reader: Writer) -> dict[str, Any]:
     data_version = 0
     events, broken = 0, []
     if "decision" in counts:
-        data_version = int((await reader.fetch_one("SELECT COALESCE(MAX(id), 0) AS id FROM decision"))["id"])
+        data_version = int((await reader.fetch_one(queries.DATA_VERSION))["id"])
     if "audit_event" in counts:
         events, broken = await verify_chain(reader)
     return {
@@ -180,7 +176,7 @@ def restore_sqlite_file(source: Path, target: Path, busy_timeout: float) -> None
         problems = backup.execute("PRAGMA integrity_check").fetchall()
         if problems != [("ok",)]:
             raise BackupError(f"{source} failed its integrity check: {problems[:5]}")
-        tables = {row[0] for row in backup.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {row[0] for row in backup.execute(queries.SQLITE_TABLES)}
         if not {"decision", "audit_event"} <= tables:
             raise BackupError(f"{source} is a SQLite file but not a registry backup (no decision or audit_event table)")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +227,7 @@ async def _finish_restore(engine: Engine) -> dict[str, Any]:
     await db.migrate(engine)
     # Sessions in a backup belonged to the moment it was made; after a restore everyone signs in again.
     async with writing(engine, serialise=False) as writer:
-        await writer.execute("DELETE FROM staff_session")
+        await writer.execute(queries.END_ALL_SESSIONS)
     summary = await _summary_of(engine)
     return {"migrations_applied": pending, **summary}
 

@@ -14,6 +14,7 @@ import asyncpg
 
 from registry.backup import BackupError, partial_path, publish, summarise
 from registry.db import build_engine
+from registry.services.queries import EXPORT_SNAPSHOT
 from registry.services.sql import Writer
 from registry.settings import Settings
 
@@ -62,7 +63,7 @@ async def backup(settings: Settings, dest: Path, force: bool) -> dict[str, Any]:
         # pg_dump takes the snapshot this transaction exports, so the counts and the audit check
         # below describe the archive exactly, while writers carry on.
         async with connection.transaction(isolation="repeatable_read", readonly=True):
-            snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
+            snapshot = await connection.fetchval(EXPORT_SNAPSHOT)
             process = await asyncio.create_subprocess_exec(
                 pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password", f"--file={partial}", f"--dbname={url}",
                 env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

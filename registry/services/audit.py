@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from registry.roles import Role
+from registry.services import queries
 from registry.services.sql import Writer
 
 
@@ -95,7 +96,7 @@ async def record_events(writer: Writer, actor: Actor, entries: list[AuditEntry],
     """Append audit events to the hash chain inside the caller's write transaction."""
     if not entries:
         return
-    previous = await writer.fetch_one("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
+    previous = await writer.fetch_one(queries.LAST_AUDIT_HASH)
     previous_hash = previous["hash"] if previous else ""
     rows = []
     for entry in entries:
@@ -122,7 +123,7 @@ async def verify_chain(reader: Writer) -> tuple[int, list[int]]:
     broken: list[int] = []
     previous_hash = ""
     count = 0
-    async for row in reader.stream("SELECT * FROM audit_event ORDER BY id"):
+    async for row in reader.stream(queries.ALL_AUDIT_EVENTS):
         count += 1
         content = dict(row)
         occurred = content["occurred_at"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from piccolo.engine.base import Engine
 
 from registry.outages import RetryLog
+from registry.services import queries
 from registry.services.sql import writing
 
 log = logging.getLogger(__name__)
@@ -112,16 +113,9 @@ class RateLimiter:
         async with writing(self.engine, serialise=False) as writer:
             for (bucket, start) in keys:
                 added = pending.get((bucket, start), 0)
-                row = await writer.fetch_one(
-                    "INSERT INTO rate_limit_counter (bucket, window_start, used) VALUES (?, ?, ?) "
-                    "ON CONFLICT (bucket, window_start) DO UPDATE SET used = rate_limit_counter.used + excluded.used "
-                    "RETURNING used",
-                    bucket,
-                    start,
-                    added,
-                )
+                row = await writer.fetch_one(queries.ADD_TO_COUNTER, bucket, start, added)
                 totals[(bucket, start)] = int(row["used"])
-            await writer.execute("DELETE FROM rate_limit_counter WHERE window_start < ?", current - KEEP_WINDOWS * WINDOW_SECONDS)
+            await writer.execute(queries.FORGET_COUNTERS_BEFORE, current - KEEP_WINDOWS * WINDOW_SECONDS)
         for key, total in totals.items():
             counts = self._buckets.get(key)
             if counts is not None:
