@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 from tests.conftest import fresh_database
 from tests.functional.helpers import BASE_DOCUMENT
@@ -20,6 +20,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+
+
+def follow(page: Page, target: Locator) -> None:
+    """Click a link or a form's button and wait until the page it leads to has loaded.
+
+    A click returns once the browser has acted on it, not once the next page is there: axe, a screenshot,
+    page.url or page.content() right after it see the old page, or none at all on a busy machine
+    ("Cannot read properties of null (reading 'documentElement')"). Use it for every click that navigates.
+    """
+    with page.expect_navigation(wait_until="load"):
+        target.click()
 
 
 def browser_document() -> dict:

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, SCREENSHOTS
+from tests.browser.conftest import DESKTOP, PHONE, ROOT, SCREENSHOTS, follow
 from tests.support.server import RunningRegistry
 
 PASSWORD = "correct horse battery staple"
@@ -29,7 +29,7 @@ def signed_in(page: Page, username: str) -> None:
     page.goto("/admin/inloggen")
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    follow(page, page.get_by_role("button", name="Inloggen"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Overzicht")
 
 
@@ -37,29 +37,29 @@ def test_filter_the_log_and_manage_a_client_without_javascript(browser: Browser,
     context = browser.new_context(base_url=registry.base_url, viewport=DESKTOP, java_script_enabled=False, locale="nl-NL")
     page = context.new_page()
     signed_in(page, beheerder)
-    page.get_by_role("link", name="Auditlog").click()
+    follow(page, page.get_by_role("link", name="Auditlog"))
     page.get_by_label("Soort gebeurtenis").select_option(label="Besluit vastgelegd")
-    page.get_by_role("button", name="Tonen").click()
+    follow(page, page.get_by_role("button", name="Tonen"))
     rows = page.locator("table.audit-table tbody tr")
     assert rows.count() == 50 and all(text.startswith("Besluit vastgelegd") for text in rows.locator("td:nth-child(3)").all_inner_texts())
-    page.get_by_role("link", name="Oudere gebeurtenissen").click()
+    follow(page, page.get_by_role("link", name="Oudere gebeurtenissen"))
     assert "gebeurtenis=registry%3Adecision%3Arecord" in page.url and "voor=" in page.url
     page.get_by_label("Van (datum)").fill("31-02-2026")
-    page.get_by_role("button", name="Tonen").click()
+    follow(page, page.get_by_role("button", name="Tonen"))
     expect(page.get_by_role("alert")).to_contain_text("Vul een bestaande datum in")
     page.goto("/admin/audit/keten")
     expect(page.get_by_role("status")).to_contain_text("De keten is intact")
 
     page.goto("/admin/api-clients")
     page.get_by_label("Naam van het declaratiesysteem").fill("Zorgverzekeraar Browser")
-    page.get_by_role("button", name="Registreren en geheim tonen").click()
+    follow(page, page.get_by_role("button", name="Registreren en geheim tonen"))
     secret = page.locator("#client-secret").inner_text()
     client_id = page.locator("#client-id").inner_text()
     assert len(secret) > 30 and registry.token({"client_id": client_id, "client_secret": secret})
-    page.get_by_role("link", name="Terug naar de API-clients").click()
+    follow(page, page.get_by_role("link", name="Terug naar de API-clients"))
     assert secret not in page.content()
-    page.get_by_role("link", name="Uitschakelen Zorgverzekeraar Browser").click()
-    page.get_by_role("button", name="Ja, deze client uitschakelen").click()
+    follow(page, page.get_by_role("link", name="Uitschakelen Zorgverzekeraar Browser"))
+    follow(page, page.get_by_role("button", name="Ja, deze client uitschakelen"))
     expect(page.get_by_role("status")).to_contain_text("Zorgverzekeraar Browser is uitgeschakeld")
     context.close()
 
@@ -86,7 +86,7 @@ def test_the_pages_pass_axe_and_fit_the_screen(browser: Browser, registry: Runni
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width_name}.png"), full_page=True)
     page.goto("/admin/api-clients")
     page.get_by_label("Naam van het declaratiesysteem").fill(f"Zorgverzekeraar {width_name}")
-    page.get_by_role("button", name="Registreren en geheim tonen").click()
+    follow(page, page.get_by_role("button", name="Registreren en geheim tonen"))
     failures.extend(problems_of(page, "admin-api-client-secret", "POST /admin/api-clients", viewport))
     page.screenshot(path=str(SCREENSHOTS / f"admin-api-client-secret-{width_name}.png"), full_page=True)
     context.close()

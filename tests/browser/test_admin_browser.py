@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import DESKTOP, SCREENSHOTS, launched_chromium
+from tests.browser.conftest import DESKTOP, SCREENSHOTS, follow, launched_chromium
 from tests.conftest import fresh_database
 from tests.support.oidc_provider import Provider, running_provider
 from tests.support.server import RunningRegistry, free_port, running_registry
@@ -41,11 +41,11 @@ def browser(staff_registry: RunningRegistry) -> Iterator[Browser]:
 
 def sign_in_through_the_provider(page) -> None:
     """From the registry's sign-in page through the provider's own sign-in and consent pages, as Anna."""
-    page.get_by_role("link", name="Inloggen met het account van uw organisatie").click()
+    follow(page, page.get_by_role("link", name="Inloggen met het account van uw organisatie"))
     page.locator("input[name=login]").fill("anna")
     page.locator("input[name=password]").fill("any password")
-    page.locator("button[type=submit]").first.click()
-    page.locator("button[type=submit]").first.click()
+    follow(page, page.locator("button[type=submit]").first)  # the provider's sign-in page
+    follow(page, page.locator("button[type=submit]").first)  # its consent page, then back to the registry
     expect(page.get_by_role("heading", level=1)).to_have_text("Overzicht")
 
 
@@ -61,7 +61,7 @@ def test_sign_in_with_the_provider_see_the_dashboard_sign_out_and_back_shows_not
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
     page.screenshot(path=str(SCREENSHOTS / "admin-dashboard-desktop.png"), full_page=True)
-    page.get_by_role("button", name="Uitloggen").click()
+    follow(page, page.get_by_role("button", name="Uitloggen"))
     page.screenshot(path=str(SCREENSHOTS / "admin-signed-out-desktop.png"), full_page=True)
     expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
     page.go_back()
@@ -86,7 +86,7 @@ def decide(page, summary: str, fields: dict[str, str]) -> None:
             page.locator(selector).select_option(value)
         else:
             page.locator(selector).fill(value)
-    page.locator("details[open]").get_by_role("button", name=summary).click()
+    follow(page, page.locator("details[open]").get_by_role("button", name=summary))
 
 
 def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_page_follows(
@@ -96,11 +96,11 @@ def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_p
     public = context.new_page()
     page.goto("/admin/inloggen")
     sign_in_through_the_provider(page)
-    page.get_by_role("navigation", name="Medewerkers").get_by_role("link", name="Coaches").click()
+    follow(page, page.get_by_role("navigation", name="Medewerkers").get_by_role("link", name="Coaches"))
     check_accessible(page, "coaches")
-    page.get_by_role("link", name="Toevoegen: coach").click()
+    follow(page, page.get_by_role("link", name="Toevoegen: coach"))
     check_accessible(page, "coach-new")
-    page.get_by_role("button", name="Opslaan").click()  # empty: field errors, nothing saved
+    follow(page, page.get_by_role("button", name="Opslaan"))  # empty: field errors, nothing saved
     expect(page.locator("#surname-error")).to_contain_text("mag niet leeg zijn")
     check_accessible(page, "coach-new-errors")
     page.locator("#initials").fill("M.")
@@ -108,7 +108,7 @@ def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_p
     page.locator("#surname").fill("Steen")
     page.locator("#city").fill("Deventer")
     page.locator("#email").fill("m.vandersteen@example.nl")
-    page.get_by_role("button", name="Opslaan").click()
+    follow(page, page.get_by_role("button", name="Opslaan"))
     expect(page.get_by_role("heading", level=1)).to_have_text("M. van der Steen")
     code = page.locator(".kicker .code").inner_text()
     check_accessible(page, "coach")
@@ -136,17 +136,17 @@ def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_p
     expect(page.get_by_role("heading", level=1)).to_have_text("Besluit bevestigen")
     check_accessible(page, "confirm-revoke")
     assert "geschorst" not in public_status() and "ingetrokken" not in public_status()  # not yet
-    page.get_by_role("button", name="Ja, leg dit besluit vast").click()
+    follow(page, page.get_by_role("button", name="Ja, leg dit besluit vast"))
     assert "registratie ingetrokken" in public_status()
 
     decide(page, "Besluit vervallen (ten onrechte vastgelegd)", {"#retract-target": "SKZ-2025-0903", "#retract-reference": "SKZ-2025-0904",
                                                                  "#retract-reason": "Verkeerde coach"})
-    page.get_by_role("button", name="Ja, leg dit besluit vast").click()
+    follow(page, page.get_by_role("button", name="Ja, leg dit besluit vast"))
     assert public_status().endswith("geregistreerd") and "niet" not in public_status()
     expect(page.get_by_text("vervallen door SKZ-2025-0904")).to_be_visible()
     check_accessible(page, "coach-timeline")
 
-    page.get_by_role("button", name="Uitloggen").click()
+    follow(page, page.get_by_role("button", name="Uitloggen"))
     expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
     page.go_back()
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen voor medewerkers")

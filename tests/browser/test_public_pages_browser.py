@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, follow
 from tests.support.server import RunningRegistry
 
 PAGE_TYPES = {
@@ -55,9 +55,9 @@ def test_every_page_type_passes_axe_fits_the_screen_and_is_photographed(
 def test_search_from_home_and_open_a_programme(page: Page) -> None:
     page.goto("/")
     page.get_by_label("Zoek een programma, coach, opleiding of organisatie").fill("samen rookvrij")
-    page.get_by_role("button", name="Zoeken").click()
+    follow(page, page.get_by_role("button", name="Zoeken"))
     expect(page).to_have_url(re.compile(r"/zoeken\?q=samen\+rookvrij"))
-    page.get_by_role("link", name="Samen Rookvrij").first.click()
+    follow(page, page.get_by_role("link", name="Samen Rookvrij").first)
     expect(page.get_by_role("heading", level=1)).to_have_text("Samen Rookvrij")
     expect(page.locator(".status-line")).to_contain_text("geaccrediteerd")
     expect(page.get_by_text("van 1 september 2025 tot en met 31 augustus 2028").first).to_be_visible()
@@ -67,25 +67,25 @@ def test_filter_programmes_and_page_through_coaches(page: Page) -> None:
     page.goto("/programmas")
     page.get_by_label("Plaats").fill("Zeist")
     page.get_by_label("Begeleiding").select_option("intensive")
-    page.get_by_role("button", name="Zoeken").click()
+    follow(page, page.get_by_role("button", name="Zoeken"))
     expect(page.get_by_role("link", name="Samen Rookvrij")).to_be_visible()
     assert "guidance_type=intensive" in page.url and "city=Zeist" in page.url
     page.goto("/coaches")
     expect(page.get_by_text(re.compile(r"Pagina 1 van \d+"))).to_be_visible()
-    page.get_by_role("link", name="Volgende pagina").click()
+    follow(page, page.get_by_role("link", name="Volgende pagina"))
     expect(page.get_by_text(re.compile(r"Pagina 2 van \d+"))).to_be_visible()
 
 
 def test_language_switch_is_visible_and_persists(page: Page) -> None:
     page.goto("/coaches/C-900123")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
-    page.get_by_role("navigation", name="Taal").get_by_role("link", name="English").click()
+    follow(page, page.get_by_role("navigation", name="Taal").get_by_role("link", name="English"))
     expect(page).to_have_url(re.compile(r"/coaches/C-900123$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Status today")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes").click()
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Stop-smoking programmes")
-    page.get_by_role("navigation", name="Language").get_by_role("link", name="Nederlands").click()
+    follow(page, page.get_by_role("navigation", name="Language").get_by_role("link", name="Nederlands"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Stoppen-met-rokenprogramma's")
 
 
@@ -99,24 +99,24 @@ def test_english_browser_gets_english_until_it_chooses(browser: Browser, registr
 
 def test_check_page_gives_verdict_and_reasons_in_dutch(page: Page) -> None:
     page.goto("/")
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Declaratie controleren").click()
+    follow(page, page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Declaratie controleren"))
     page.get_by_label("Programmacode").fill("P-900045")
     page.get_by_label("Registratienummer").fill("c-900123")
     page.get_by_label("Datum van de zorg").fill("01-03-2026")
     page.get_by_label("Laatste datum (optioneel, voor een periode)").fill("1-5-2026")
-    page.get_by_role("button", name="Controleren").click()
+    follow(page, page.get_by_role("button", name="Controleren"))
     verdict = page.locator(".verdict")
     expect(verdict.get_by_role("heading", level=2)).to_contain_text("Nee: niet geaccrediteerd")
     expect(verdict).to_contain_text("De coach was op 1 april 2026 geschorst.")
     page.get_by_label("Datum van de zorg").fill("14-03-2026")
     page.get_by_label("Laatste datum (optioneel, voor een periode)").fill("")
-    page.get_by_role("button", name="Controleren").click()
+    follow(page, page.get_by_role("button", name="Controleren"))
     expect(page.locator(".verdict h2")).to_contain_text("Ja: geaccrediteerd")
 
 
 def test_check_page_errors_name_the_fields(page: Page) -> None:
     page.goto("/controleren")
-    page.get_by_role("button", name="Controleren").click()
+    follow(page, page.get_by_role("button", name="Controleren"))
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Vul de code van het programma in")
     expect(summary).to_contain_text("Vul het registratienummer of de AGB-code van de coach in.")
