@@ -1,0 +1,105 @@
+"""The register's data: import a document, load demo data, verify a claim, write the open-data files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from registry.cli.base import main, report_errors, run
+from registry.services.audit import Actor
+from registry.services.errors import ValidationFailed
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
+def import_command(file: Path, dry_run: bool) -> None:
+    """Import a JSON document all-or-nothing (see docs/import.md)."""
+    content = file.read_bytes()
+    actor = Actor(name=f"import:{file.name}", role=Actor.operator("import").role, source="cli")
+    report = _import_with_progress(content, actor, apply=not dry_run, label=file.name)
+    click.echo(json.dumps(report, indent=2))
+
+
+def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str) -> dict[str, Any]:
+    from rich.progress import Progress
+
+    from registry.services.imports.plan import import_document
+
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(f"importing {label}", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{stage} {label}", completed=done, total=total)
+
+        try:
+            report = run(lambda engine: import_document(engine, content, actor, apply=apply, progress=progress))
+        except ValidationFailed as failure:
+            bar.stop()
+            click.echo(f"{label} refused, nothing was written ({len(failure.errors)} problems):", err=True)
+            report_errors(failure)
+            raise SystemExit(1) from None
+    return report.as_dict()
+
+
+@main.command()
+@click.option("--coaches", default=400, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=2026, show_default=True, type=int)
+def demo(coaches: int, seed: int) -> None:
+    """Load deterministic demo data (safe to run again)."""
+    from registry.demo import build_demo_document
+
+    started = time.perf_counter()
+    document = json.dumps(build_demo_document(coaches=coaches, seed=seed)).encode()
+    report = _import_with_progress(document, Actor("demo", Actor.operator("demo").role, "cli"), apply=True, label="demo data")
+    report["seconds"] = round(time.perf_counter() - started, 2)
+    click.echo(json.dumps(report, indent=2))
+
+
+@main.command()
+@click.option("--programme", "programme_code", required=True, help="Programme code, e.g. P-000045.")
+@click.option("--coach", "coach_registration_number", help="Coach registration number.")
+@click.option("--coach-agb", "coach_agb_code", help="Coach AGB code (8 digits).")
+@click.option("--date", "service_date", required=True, help="Service date YYYY-MM-DD.")
+@click.option("--end-date", "service_end_date", help="Last day of a period YYYY-MM-DD.")
+@click.option("--as-known-at", "as_known_at", help="RFC 3339 time: answer as the registry knew it then.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict object.")
+def verify(as_json: bool, **fields: str | None) -> None:
+    """Verify a claim: was programme P, delivered by coach C, accredited on a date or period?"""
+    from registry.services.verification.answer import parse_claim
+    from registry.services.verification.answer import verify as verify_claim
+
+    raw = {name: value for name, value in fields.items() if value is not None}
+    try:
+        claim = parse_claim(raw)
+    except ValidationFailed as failure:
+        click.echo("invalid claim:", err=True)
+        report_errors(failure)
+        raise SystemExit(2) from None
+    document = run(lambda engine: verify_claim(engine, claim))
+    if as_json:
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    verdict = "ACCREDITED" if document["accredited"] else "REJECTED"
+    click.echo(f"{verdict}: programme {claim.programme_code}, coach {raw.get('coach_registration_number') or raw.get('coach_agb_code')}")
+    for reason in document["reasons"]:
+        click.echo(f"  {reason['code']} on {reason['on']}")
+
+
+
+@main.command(name="open-data")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def open_data(directory: Path) -> None:
+    """Write the open-data files (registry.json and a CSV per subject kind) into DIRECTORY."""
+    from registry.services.public.open_data import export
+
+    started = time.perf_counter()
+    manifest = run(lambda engine: export(engine, directory))
+    click.echo(json.dumps({**dataclasses.asdict(manifest), "seconds": round(time.perf_counter() - started, 2)}, indent=2))
+
