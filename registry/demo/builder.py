@@ -1,4 +1,4 @@
-"""A deterministic demo import document: realistic Dutch SMR register data with showcase stories."""
+"""The demo document builder: the showcase stories first, then realistic bulk records drawn from a seeded generator."""
 
 from __future__ import annotations
 
@@ -6,162 +6,27 @@ import datetime as dt
 import random
 import unicodedata
 
+from registry.demo.stories import COACH_STORIES, DEFAULT_TODAY, PROGRAMME_STORIES, TRAINING_STORIES
+from registry.demo.vocabulary import (
+    CENTRE_NAMES,
+    CITIES,
+    CITY_POOL,
+    DISTRICTS,
+    FIXED_INSTITUTES,
+    FIXED_PROVIDERS,
+    FOUNDERS,
+    INITIAL_LETTERS,
+    INSTITUTE_PATTERNS,
+    MINUTES_PER_SESSION,
+    MODES,
+    NAME_POOL,
+    OVERRIDE_REASON,
+    PROGRAMME_NAMES,
+    PROVIDER_PATTERNS,
+    REASONS,
+    TRAINING_KINDS,
+)
 from registry.rules import CARE_STANDARD_FROM, DECISION_FIELDS, DecisionKind, care_standard_shortfall
-
-DEFAULT_TODAY = dt.date(2026, 11, 22)
-BIG_CITIES = ("Amsterdam", "Rotterdam", "Den Haag", "Utrecht", "Eindhoven", "Groningen", "Tilburg", "Almere")
-CITIES = BIG_CITIES + tuple(
-    "Breda, Nijmegen, Apeldoorn, Haarlem, Arnhem, Enschede, Amersfoort, Zaanstad, 's-Hertogenbosch, Zwolle, Leiden, "
-    "Zoetermeer, Leeuwarden, Maastricht, Dordrecht, Ede, Alphen aan den Rijn, Alkmaar, Emmen, Delft, Venlo, Deventer, "
-    "Sittard, Helmond, Oss, Amstelveen, Hilversum, Heerlen, Zeist, Gouda, Hoorn, Purmerend, Roosendaal, Assen, Middelburg, "
-    "Lelystad, Den Helder, Drachten, Sneek, Kampen, Roermond, Bergen op Zoom, Doetinchem, Veenendaal, Goes, Heerenveen, "
-    "Nieuwegein, Tiel".split(", "))
-CITY_POOL = CITIES + BIG_CITIES * 3  # bigger cities have more coaches and practices
-COMMON_NAMES = ("de Jong, Jansen, de Vries, van den Berg, van Dijk, Bakker, Janssen, Visser, Smit, Meijer, de Boer, "
-                "Mulder, de Groot, Bos, Vos, Peters, Hendriks, van Leeuwen")
-REGULAR_NAMES = (
-    "Dekker, Brouwer, de Wit, Dijkstra, Smits, de Graaf, van der Meer, van der Linden, Kok, Jacobs, de Haan, Vermeulen, "
-    "van den Heuvel, van der Veen, van den Broek, de Bruijn, van der Heijden, Schouten, van Beek, Willems, van Vliet, "
-    "van de Ven, Hoekstra, Maas, Verhoeven, Koster, van Dam, van der Wal, Prins, Blom, Huisman, Peeters, de Lange, Kuipers, "
-    "van Wijk, Postma, Kuiper, Veenstra, Kramer, Scholten, van den Brink, Martens, Vink, ter Horst, ter Haar, in 't Veld, "
-    "in 't Hout, van Loon, Post, Koning, Wouters, Timmermans, Groen, Bosman, Evers, Hermans, Gerritsen, Molenaar, Hoogland")
-ACCENTED_NAMES = "Şahin, Öztürk, Çelik, Yılmaz, Doğan, Dekker-Müller"
-
-
-def _prefixed_names(names: str) -> tuple[tuple[str, str], ...]:
-    """("van der", "Meer") from "van der Meer": the prefix is every word before the last."""
-    return tuple(name.rpartition(" ")[::2] for name in names.split(", "))
-
-
-NAME_POOL = _prefixed_names(COMMON_NAMES) * 4 + _prefixed_names(REGULAR_NAMES) + _prefixed_names(ACCENTED_NAMES)
-INITIAL_LETTERS = "JJJAAAMMMHHPPWWCCEEKKLLRRSSTTGNDBFIY"
-CENTRE_NAMES = ("De Linde", "De Eik", "De Esch", "Het Anker", "De Bron", "De Wilgen", "Het Baken", "De Vaart",
-                "De Kroon", "Het Palet", "De Hoven", "De Meander", "Het Kompas", "De Vijverhof", "De Sterrenwacht")
-PROVIDER_PATTERNS = ("Stoppen met Roken Praktijk {city}", "Rookvrij Coaching {city}", "Gezondheidscentrum {centre}",
-                     "Huisartsenpraktijk {centre}", "Leefstijlpraktijk {city}", "Stopcoach {city}",
-                     "Praktijk Vrij van Roken {city}", "Apotheek {centre}", "Longpunt {city}")
-INSTITUTE_PATTERNS = ("{founder}-instituut", "Academie voor Stopbegeleiding {city}", "Opleidingsinstituut Rookvrij {city}",
-                      "Kenniscentrum Tabaksverslaving {city}", "Scholingscentrum Leefstijl en Verslaving {city}")
-FOUNDERS = ("Hoogland", "Van Rijswijk", "Brinkman", "Terpstra", "Van Oordt", "Kleinjan", "Wesseling")
-DISTRICTS = ("Noord", "Oost", "Zuid", "West", "Centrum")
-FIXED_INSTITUTES = (("Hoogland-instituut", "Utrecht"), ("Academie voor Stopbegeleiding", "Amersfoort"),
-                    ("Kenniscentrum Tabaksverslaving Noord", "Groningen"))
-FIXED_PROVIDERS = (("Stoppen met Roken Praktijk Zeist", "Zeist"), ("Rookvrij Coaching Groningen", "Groningen"),
-                   ("Gezondheidscentrum De Linde", "Leeuwarden"), ("Huisartsenpraktijk Het Anker", "'s-Hertogenbosch"),
-                   ("Leefstijlpraktijk Maastricht", "Maastricht"))
-TRAINING_KINDS = (  # (name, guidance types, formats); the broad registration course is listed twice: most common
-    ("Registeropleiding stoppen-met-rokencoach", ("short", "intensive"), ("individual", "group")),
-    ("Begeleiden bij stoppen met roken volgens de zorgstandaard", ("short", "intensive"), ("individual", "group")),
-    ("Registeropleiding stoppen-met-rokencoach", ("short", "intensive"), ("individual", "group")),
-    ("Kortdurende stopbegeleiding voor POH en verpleegkundigen", ("short",), ("individual", "group")),
-    ("Intensieve gedragsmatige stopbegeleiding", ("intensive",), ("individual",)),
-    ("Groepstraining stoppen met roken", ("short", "intensive"), ("group",)),
-)
-PROGRAMME_NAMES = {
-    ("short", "individual"): ("Kortdurende stopbegeleiding", "Stopadvies Plus", "Rookvrij in vier gesprekken"),
-    ("short", "group"): ("Samen Rookvrij Kort", "Stoppen in de groep"),
-    ("intensive", "individual"): ("Intensief Stoppen met Roken", "Stopkompas", "Vrij van Roken: persoonlijk traject"),
-    ("intensive", "group"): ("Samen Stoppen", "Rookvrije Groep", "Stoppen met Roken in acht weken"),
-}
-MINUTES_PER_SESSION = {("short", "individual"): (15, 20, 30), ("short", "group"): (45, 60, 75),
-                       ("intensive", "individual"): (30, 40, 45, 60), ("intensive", "group"): (60, 75, 90)}
-MODES = {"individual": (("on_site",), ("on_site", "phone"), ("on_site", "phone", "video"), ("on_site", "video"),
-                        ("phone", "video"), ("phone",)),
-         "group": (("on_site",), ("on_site",), ("on_site", "video"), ("video",))}
-REASONS = {
-    ("training", "grant"): ("Opleiding beoordeeld en geaccrediteerd door de accreditatiecommissie.",),
-    ("programme", "grant"): ("Programma beoordeeld en geaccrediteerd conform de Zorgstandaard Tabaksverslaving 2025.",
-                             "Herbeoordeling positief; accreditatie verlengd."),
-    ("coach", "grant"): ("Geregistreerd als stoppen-met-rokencoach na afronding van een geaccrediteerde opleiding.",
-                         "Herregistratie na aangetoonde nascholing."),
-    "old register": ("Overgenomen uit het register van het Partnership Stoppen met Roken.",),
-    "suspend": ("Geschorst in afwachting van onderzoek naar een klacht.", "Geschorst: verplichte nascholing niet tijdig "
-                "aangetoond.", "Geschorst: jaarlijkse kwaliteitsrapportage ontbreekt."),
-    "lift": ("Schorsing opgeheven: de gevraagde stukken zijn ontvangen.",
-             "Schorsing opgeheven na afronding van het onderzoek."),
-    "revoke": ("Accreditatie ingetrokken na herhaalde tekortkomingen.",
-               "Ingetrokken op eigen verzoek wegens beëindiging van de activiteiten."),
-    "retract": ("Besluit ten onrechte vastgelegd (verkeerd dossier); vervalt als vergissing.",),
-}
-OVERRIDE_REASON = ("Overgangsjaar 2026: de aanbieder heeft een herzien programma-ontwerp ingediend dat vanaf 1 januari "
-                   "2027 aan de zorgstandaard voldoet; accreditatie tot en met 31 december 2026.")
-
-# Showcase stories; dates hold for DEFAULT_TODAY, another `today` shifts them all by the same number of days.
-# Steps: (grant, from, until[, override]), (suspend, from, until), (lift, date, index of the suspend step),
-# (revoke, effective), (retract, index of the retracted step).
-TRAINING_STORIES = (  # (story, index into TRAINING_KINDS, steps)
-    ("accredited since 2014-01-01, open-ended; all guidance types and formats", 0, (("grant", "2014-01-01", None),)),
-    ("short guidance only, accredited 2016-01-01..2027-12-31", 3, (("grant", "2016-01-01", "2027-12-31"),)),
-    ("accredited only from 2025-03-01 (C-000014 completed it before)", 5, (("grant", "2025-03-01", None),)),
-    ("expired 2023-12-31 (C-000009 completed it in time, C-000015 after)", 1, (("grant", "2016-01-01", "2023-12-31"),)),
-    ("suspended from 2026-09-01 until lifted", 1, (("grant", "2018-01-01", None), ("suspend", "2026-09-01", None))),
-    ("revoked effective 2025-07-01", 4, (("grant", "2019-01-01", None), ("revoke", "2025-07-01"))),
-)
-PROGRAMME_STORIES = (  # (story, guidance type, format, sessions, contact minutes, steps)
-    ("accredited 2025-09-01..2028-08-31", "intensive", "group", 8, 600, (("grant", "2025-09-01", "2028-08-31"),)),
-    ("suspended 2026-10-01 until 2026-12-31", "short", "individual", 4, 80,
-     (("grant", "2024-01-01", "2026-12-31"), ("suspend", "2026-10-01", "2026-12-31"))),
-    ("suspended from 2026-11-01 until lifted", "intensive", "individual", 7, 240,
-     (("grant", "2025-01-01", None), ("suspend", "2026-11-01", None))),
-    ("suspended 2026-06-01..2026-12-31, lifted from 2026-09-15: accredited", "intensive", "individual", 8, 300,
-     (("grant", "2024-06-01", "2027-05-31"), ("suspend", "2026-06-01", "2026-12-31"), ("lift", "2026-09-15", 1))),
-    ("revoked effective 2026-07-01", "short", "group", 5, 300,
-     (("grant", "2024-03-01", "2027-02-28"), ("revoke", "2026-07-01"))),
-    ("revoked 2025-04-01, re-granted 2026-02-01..2029-01-31: accredited", "intensive", "group", 8, 560,
-     (("grant", "2023-01-01", "2025-12-31"), ("revoke", "2025-04-01"), ("grant", "2026-02-01", "2029-01-31"))),
-    ("suspension of 2026-08-01 entered in error and retracted: accredited", "intensive", "individual", 10, 450,
-     (("grant", "2025-06-01", "2028-05-31"), ("suspend", "2026-08-01", None), ("retract", 1))),
-    ("expired 2025-12-31; below the care standard (3 sessions), old-register grant only", "short", "individual", 3, 45,
-     (("grant", "2022-01-01", "2025-12-31"),)),
-    ("not yet accredited: grant starts 2027-01-01", "intensive", "individual", 7, 210,
-     (("grant", "2027-01-01", "2029-12-31"),)),
-    ("gap between grants 2022-07-01..2025-06-30 and 2027-01-01..2029-12-31: not accredited", "short", "group", 4, 240,
-     (("grant", "2022-07-01", "2025-06-30"), ("grant", "2027-01-01", "2029-12-31"))),
-    ("no decision at all: not accredited", "intensive", "group", 7, 420, ()),
-    ("below the care standard (245 of 270 minutes), granted 2026-03-01..2026-12-31 with override", "intensive", "group",
-     7, 245, (("grant", "2026-03-01", "2026-12-31", True),)),
-    ("revocation of 2026-05-01 entered in error and retracted: accredited", "short", "individual", 5, 100,
-     (("grant", "2025-01-01", "2027-12-31"), ("revoke", "2026-05-01"), ("retract", 1))),
-)
-COACH_STORIES = (  # (initials, prefix, surname, city, story, qualifications as (training number, completed on), steps)
-    ("J.", "de", "Vries", "Utrecht", "registered 2025-01-01..2027-12-31, qualified for every programme",
-     ((1, "2024-05-17"),), (("grant", "2025-01-01", "2027-12-31"),)),
-    ("A.M.", "", "Jansen", "Zeist", "registered since 2023-04-01, open-ended; two qualifications",
-     ((1, "2022-11-04"), (5, "2024-02-09")), (("grant", "2023-04-01", None),)),
-    ("P.", "van den", "Berg", "Groningen", "suspended 2026-10-01 until 2026-12-31", ((1, "2024-03-15"),),
-     (("grant", "2024-09-01", "2027-08-31"), ("suspend", "2026-10-01", "2026-12-31"))),
-    ("H.", "", "Bakker", "Leeuwarden", "suspended from 2026-09-01 until lifted", ((1, "2023-10-02"),),
-     (("grant", "2024-02-01", "2027-01-31"), ("suspend", "2026-09-01", None))),
-    ("E.", "van", "Dijk", "'s-Hertogenbosch", "suspended 2026-05-01..2026-08-31, lifted from 2026-06-15: registered",
-     ((1, "2024-12-06"),),
-     (("grant", "2025-03-01", "2028-02-29"), ("suspend", "2026-05-01", "2026-08-31"), ("lift", "2026-06-15", 1))),
-    ("W.", "", "Visser", "Den Haag", "revoked effective 2026-03-01", ((1, "2023-02-20"),),
-     (("grant", "2023-06-01", "2026-05-31"), ("revoke", "2026-03-01"))),
-    ("M.C.", "", "Smit", "Maastricht", "revoked 2025-10-01, re-registered 2026-04-01..2029-03-31", ((1, "2022-09-30"),),
-     (("grant", "2023-01-01", "2025-12-31"), ("revoke", "2025-10-01"), ("grant", "2026-04-01", "2029-03-31"))),
-    ("K.", "", "Meijer", "Enschede", "grant entered in error and retracted: not registered", ((1, "2025-11-21"),),
-     (("grant", "2026-02-01", "2029-01-31"), ("retract", 0))),
-    ("L.", "", "Mulder", "Alkmaar", "expired 2025-06-30; qualified by T-000004 while it was accredited",
-     ((4, "2020-03-12"),), (("grant", "2020-07-01", "2025-06-30"),)),
-    ("S.", "", "Şahin", "Rotterdam", "not yet registered: grant starts 2027-01-01", ((1, "2026-09-25"),),
-     (("grant", "2027-01-01", "2029-12-31"),)),
-    ("R.", "ter", "Horst", "Enschede", "gap between grants 2021-01-01..2023-12-31 and 2027-02-01..2030-01-31",
-     ((1, "2020-06-19"),), (("grant", "2021-01-01", "2023-12-31"), ("grant", "2027-02-01", "2030-01-31"))),
-    ("T.", "in 't", "Veld", "Amersfoort", "qualified but no decision at all: not registered", ((1, "2026-06-12"),), ()),
-    ("Y.", "", "Öztürk", "Amsterdam", "registered 2025-05-01..2028-04-30 but unqualified (no training)", (),
-     (("grant", "2025-05-01", "2028-04-30"),)),
-    ("G.", "", "Dekker-Müller", "Arnhem", "registered; only training T-000003, completed 2024-11-15 before its accreditation",
-     ((3, "2024-11-15"),), (("grant", "2025-01-01", "2027-12-31"),)),
-    ("N.", "", "Bos", "Zwolle", "registered; only training T-000004, completed 2024-01-15 after it expired",
-     ((4, "2024-01-15"),), (("grant", "2024-04-01", "2027-03-31"),)),
-    ("F.", "de", "Groot", "Eindhoven", "registered, qualified for short programmes only (T-000002)", ((2, "2023-09-01"),),
-     (("grant", "2024-01-01", "2026-12-31"),)),
-)
-SHOWCASE: dict[str, str] = {
-    **{f"T-{number:06d}": story[0] for number, story in enumerate(TRAINING_STORIES, 1)},
-    **{f"P-{number:06d}": story[0] for number, story in enumerate(PROGRAMME_STORIES, 1)},
-    **{f"C-{number:06d}": story[4] for number, story in enumerate(COACH_STORIES, 1)},
-}
 
 
 def build_demo_document(coaches: int = 400, seed: int = 2026, today: dt.date | None = None) -> dict:
