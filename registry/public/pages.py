@@ -117,21 +117,22 @@ async def coach_list(request: Request, api: NamedDependency[ApiContext], pages: 
 @get("/opleidingen", include_in_schema=False)
 async def training_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
     """Trainings by name or code."""
-    if refused := too_many(request, api, pages):
-        return refused
-    errors = FormErrors()
-    asked = {"q": text_field(request, "q", errors)}
 
-    async def search(page: public_search.Page) -> Result:
-        async with reading(api.engine) as reader:
-            return await public_search.search_trainings(reader, await api.index.current(), public_read.today(), page, asked["q"] or None)
+    async def find(reader: Any, page: public_search.Page, q: str | None) -> Result:
+        return await public_search.search_trainings(reader, await api.index.current(), public_read.today(), page, q)
 
-    return await _results_page(request, pages, "public/trainings.html", "trainings", asked, errors, search)
+    return await _text_search_page(request, api, pages, "public/trainings.html", "trainings", find)
 
 
 @get("/organisaties", include_in_schema=False)
 async def organisation_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
     """Providers and training institutes by name, code or city."""
+    return await _text_search_page(request, api, pages, "public/organisations.html", "organisations", public_search.search_organisations)
+
+
+async def _text_search_page(request: Request, api: ApiContext, pages: Renderer, template: str, section: str,
+                            find: Callable[[Any, public_search.Page, str | None], Awaitable[Result]]) -> Response[str]:
+    """A list searched by its one text field, `q`, in the database."""
     if refused := too_many(request, api, pages):
         return refused
     errors = FormErrors()
@@ -139,9 +140,9 @@ async def organisation_list(request: Request, api: NamedDependency[ApiContext], 
 
     async def search(page: public_search.Page) -> Result:
         async with reading(api.engine) as reader:
-            return await public_search.search_organisations(reader, page, asked["q"] or None)
+            return await find(reader, page, asked["q"] or None)
 
-    return await _results_page(request, pages, "public/organisations.html", "organisations", asked, errors, search)
+    return await _results_page(request, pages, template, section, asked, errors, search)
 
 
 @get("/open-data", include_in_schema=False)
