@@ -19,7 +19,18 @@ from piccolo.table import Table
 CODE_LENGTH = 32
 
 
-class Organisation(Table, tablename="organisation"):
+class RecordColumns:
+    """Columns every organisation, training, programme and coach has besides its own (a Piccolo mixin)."""
+
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    # Folded words and city names for public search (registry.search_text), kept by the writers.
+    search_text = Text(default="")
+    places = Text(default="")
+    version = Integer(default=1)
+
+
+class Organisation(RecordColumns, Table, tablename="organisation"):
     """A provider of programmes or an institute giving trainings."""
 
     code = Varchar(length=CODE_LENGTH, unique=True, index=True)
@@ -27,15 +38,9 @@ class Organisation(Table, tablename="organisation"):
     kvk_number = Varchar(length=8, null=True, default=None)
     agb_code = Varchar(length=8, null=True, default=None)
     city = Varchar(length=100, null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    # Folded words and city names for public search (registry.search_text), kept by the writers.
-    search_text = Text(default="")
-    places = Text(default="")
-    version = Integer(default=1)
 
 
-class Training(Table, tablename="training"):
+class Training(RecordColumns, Table, tablename="training"):
     """A course that qualifies coaches for guidance types and formats."""
 
     code = Varchar(length=CODE_LENGTH, unique=True, index=True)
@@ -43,15 +48,9 @@ class Training(Table, tablename="training"):
     organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
     guidance_types = JSON(default="[]")
     formats = JSON(default="[]")
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    # Folded words and city names for public search (registry.search_text), kept by the writers.
-    search_text = Text(default="")
-    places = Text(default="")
-    version = Integer(default=1)
 
 
-class Programme(Table, tablename="programme"):
+class Programme(RecordColumns, Table, tablename="programme"):
     """A stop-smoking programme of a provider, with its design."""
 
     code = Varchar(length=CODE_LENGTH, unique=True, index=True)
@@ -63,15 +62,9 @@ class Programme(Table, tablename="programme"):
     sessions = Integer(null=True, default=None)
     contact_minutes = Integer(null=True, default=None)
     cities = JSON(default="[]")
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    # Folded words and city names for public search (registry.search_text), kept by the writers.
-    search_text = Text(default="")
-    places = Text(default="")
-    version = Integer(default=1)
 
 
-class Coach(Table, tablename="coach"):
+class Coach(RecordColumns, Table, tablename="coach"):
     """A person registered to deliver stop-smoking care; e-mail, phone, BIG and note are private."""
 
     registration_number = Varchar(length=CODE_LENGTH, unique=True, index=True)
@@ -84,12 +77,6 @@ class Coach(Table, tablename="coach"):
     phone = Varchar(length=32, null=True, default=None)
     city = Varchar(length=100, null=True, default=None)
     internal_note = Text(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    # Folded words and city names for public search (registry.search_text), kept by the writers.
-    search_text = Text(default="")
-    places = Text(default="")
-    version = Integer(default=1)
 
 
 class Qualification(Table, tablename="qualification"):
