@@ -19,9 +19,9 @@ from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.settings import Settings
 from tests.conftest import BACKEND
+from tests.functional.backup_support import registry_async
 from tests.functional.helpers import document, encode
 from tests.functional.staff import add_staff, browser, sign_in, staff_app
-from tests.functional.test_cli import registry
 
 MARIEKE = Actor("user:marieke", Role.EDITOR, "192.0.2.44")
 # 10 January 2026, 10:00 in the Netherlands: an import long before the sign-ins of the test itself.
@@ -207,15 +207,16 @@ async def test_audit_verify_names_a_modified_event_and_so_does_the_chain_page(se
         total = len(await ids_where(app))
         intact = await viewer.get("/admin/audit/keten")
         assert f"De keten is intact: {total} gebeurtenissen gecontroleerd." in intact.text
-        assert registry(settings.database_url, "audit", "verify").returncode == 0
+        # The command runs beside the app, which shares this event loop: wait for it without blocking the loop.
+        assert (await registry_async(settings.database_url, "audit", "verify"))[0] == 0
 
         await tamper(settings, target)
         async with reading(app.state.api.engine) as reader:
             row = await reader.fetch_one("SELECT after_state FROM audit_event WHERE id = ?", target)
         assert "Samen Rookvrij Plus" in str(row["after_state"])
 
-        done = registry(settings.database_url, "audit", "verify")
-        assert done.returncode != 0 and f"[{target}]" in done.stderr, (done.stdout, done.stderr)
+        code, out, err = await registry_async(settings.database_url, "audit", "verify")
+        assert code != 0 and f"[{target}]" in err, (out, err)
         broken = await viewer.get("/admin/audit/keten")
         assert broken.status_code == 200 and "De keten is verbroken" in broken.text
         assert re.findall(r"<li>gebeurtenis (\d+)</li>", broken.text) == [str(target)]
