@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 from joserfc.jwk import RSAKey
 
-from tests.support.server import free_port
+from tests.support.server import free_port, stop
 
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc"
 READY_TIMEOUT = 60.0  # a start takes 1-2 s (2.3 s at most in 210 starts, six at a time); generous for a loaded machine
@@ -111,12 +111,7 @@ def running_provider(redirect_uris: list[str], accounts: dict[str, dict], client
             issuer = _wait_until_ready(process, stdout_path, stderr_path)
             yield Provider(issuer, client_id, client_secret, accounts, process)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=10)
 
 
 def _wait_until_ready(process: subprocess.Popen, stdout_path: Path, stderr_path: Path) -> str:

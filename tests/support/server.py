@@ -86,9 +86,15 @@ def running_registry(database_url: str, data_dir: Path, demo_coaches: int = 0, p
             time.sleep(0.1)
         yield registry
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, timeout=20)
         log.close()
+
+
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """Ask a process to end; kill it if it has not ended within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
