@@ -24,18 +24,19 @@ import pytest
 
 from registry import db
 from registry.services.imports.plan import import_document
+from registry.services.rate_limits import WINDOW_SECONDS
+from registry.services.sql import reading
 from registry.services.staff.clients import create_client
 from registry.services.staff.users import create_user
 from registry.services.verification.signing import KeyRing
 from registry.settings import Settings
 from tests.conftest import fresh_database
+from tests.functional.backup_support import open_engine
 from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, encode
 from tests.support.server import ROOT, RunningRegistry, free_port, registry_environment
 from tests.support.staff_http import PASSWORD, StaffBrowser
 
 LIMIT = 6
-# Each instance shares its rate-limit counts every 0.25 s; the other reads them at its next share.
-SHARE_SECONDS = 1.0
 CLAIM = {"programme_code": "P-000045", "coach_registration_number": "C-000123", "service_date": "2026-09-01"}
 
 
@@ -106,11 +107,44 @@ def instances(database_template: str, tmp_path_factory: pytest.TempPathFactory) 
             yield Instances(RunningRegistry(a, env), RunningRegistry(b, env), credentials, directory)
 
 
-def _fresh_window(needed: float = 6.0) -> None:
-    """Rate limits count per clock minute: start where the minute will not turn over during the test."""
-    into = time.time() % 60
-    if into > 60 - needed:
-        time.sleep(60 - into + 0.2)
+def _fresh_window(needed: float) -> int:
+    """Rate limits count per clock minute: start where the minute will not turn over during the test; that minute."""
+    into = time.time() % WINDOW_SECONDS
+    if into > WINDOW_SECONDS - needed:
+        time.sleep(WINDOW_SECONDS - into + 0.2)
+    return int(time.time()) // WINDOW_SECONDS * WINDOW_SECONDS
+
+
+def _shared_count(database_url: str, bucket: str, window: int) -> int:
+    """What the instances have shared in the database for this bucket and minute."""
+
+    async def read() -> int:
+        async with open_engine(database_url, pool_size=1) as engine, reading(engine) as reader:
+            row = await reader.fetch_one("SELECT used FROM rate_limit_counter WHERE bucket = ? AND window_start = ?", bucket, window)
+        return int(row["used"]) if row else 0
+
+    return asyncio.run(read())
+
+
+def _wait_until_shared(database_url: str, bucket: str, window: int, count: int) -> None:
+    """Until the instances' shared count for the bucket reaches `count` (they share every 0.25 s, later on a busy machine)."""
+    while _shared_count(database_url, bucket, window) < count:
+        assert time.time() < window + WINDOW_SECONDS, f"{bucket}: {count} not shared before the minute ended"
+        time.sleep(0.05)
+
+
+def _wait_for_a_share_after_now(instance: RunningRegistry, address: str, window: int) -> None:
+    """Until the instance has shared, and so read back, every count at least once from now on.
+
+    A request from a probe address of its own goes out with the instance's next share; once a second
+    probe has been shared too, the share that carried the first one (and read back every other bucket
+    with it) has ended.
+    """
+    url, probe = instance.env["REGISTRY_DATABASE_URL"], StaffBrowser(instance.base_url, address=address)
+    before = _shared_count(url, f"public:{address}", window)
+    for shared in (before + 1, before + 2):
+        assert probe.get("/").status_code == 200
+        _wait_until_shared(url, f"public:{address}", window, shared)
 
 
 def test_a_session_started_on_one_instance_holds_on_the_other_and_ends_on_both(instances: Instances) -> None:
@@ -130,6 +164,7 @@ def test_a_session_started_on_one_instance_holds_on_the_other_and_ends_on_both(i
 @pytest.mark.parametrize("limit", ["public", "login"])
 def test_rate_limits_hold_across_instances(instances: Instances, limit: str) -> None:
     address = {"public": "198.51.100.71", "login": "198.51.100.72"}[limit]
+    probes = {"public": ("198.51.100.81", "198.51.100.82"), "login": ("198.51.100.83", "198.51.100.84")}[limit]
     browsers = {"a": StaffBrowser(instances.a.base_url, address=address)}
     if limit == "login":
         browsers["a"].get("/admin/inloggen")  # a visitor session and its CSRF token, valid on both instances
@@ -141,12 +176,15 @@ def test_rate_limits_hold_across_instances(instances: Instances, limit: str) -> 
         return browsers[instance].post_form("/admin/inloggen", username="editor", password="not the password").status_code
 
     allowed = {"public": 200, "login": 400}[limit]
-    _fresh_window()
+    url, bucket = instances.a.env["REGISTRY_DATABASE_URL"], f"{limit}:{address}"
+    window = _fresh_window(needed=20)
     half = LIMIT // 2
     assert [attempt("a") for _ in range(half)] == [allowed] * half
-    time.sleep(SHARE_SECONDS)
+    _wait_until_shared(url, bucket, window, half)
     assert [attempt("b") for _ in range(LIMIT - half)] == [allowed] * (LIMIT - half)
-    time.sleep(SHARE_SECONDS)
+    _wait_until_shared(url, bucket, window, LIMIT)
+    for instance, probe in zip((instances.a, instances.b), probes, strict=True):
+        _wait_for_a_share_after_now(instance, probe, window)
     # Alone, each instance has used only half the limit and would let these through.
     assert attempt("a") == 429
     assert attempt("b") == 429
