@@ -91,6 +91,7 @@ class DecisionFields:
     end: str | None = None
     target: str | None = None
     may_override: bool = False
+    may_name: frozenset[DecisionKind] = frozenset()  # the kinds of decision its target may be
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -105,9 +106,9 @@ OVERRIDE_FIELD = "override_reason"
 DECISION_FIELDS: dict[DecisionKind, DecisionFields] = {
     DecisionKind.GRANT: DecisionFields(start="valid_from", end="valid_until", may_override=True),
     DecisionKind.SUSPEND: DecisionFields(start="from", end="until"),
-    DecisionKind.LIFT: DecisionFields(start="date", target="suspension"),
+    DecisionKind.LIFT: DecisionFields(start="date", target="suspension", may_name=frozenset({DecisionKind.SUSPEND})),
     DecisionKind.REVOKE: DecisionFields(start="effective"),
-    DecisionKind.RETRACT: DecisionFields(target="target"),
+    DecisionKind.RETRACT: DecisionFields(target="target", may_name=frozenset(DecisionKind) - {DecisionKind.RETRACT}),
 }
 DECISION_COMMON_FIELDS = ("subject", "code", "kind", "reference", "reason")
 # Every kind-specific field name, each once.
@@ -322,6 +323,11 @@ class DecisionLinks:
     def open_suspensions(self) -> tuple[Decision, ...]:
         """Counting suspensions no counting lift ends: the ones a lift may still name."""
         return tuple(d for d in self.counting if d.kind is DecisionKind.SUSPEND and d.id not in self.lifted_by)
+
+    def choices(self, kind: DecisionKind) -> tuple[Decision, ...]:
+        """The decisions a new decision of `kind` may still name: counting ones of the kinds it names, not yet named by one like it."""
+        named = {d.target for d in self.counting if d.kind is kind}
+        return tuple(d for d in self.counting if d.kind in DECISION_FIELDS[kind].may_name and d.id not in named)
 
 
 def history(decisions: Iterable[Decision]) -> DecisionLinks:

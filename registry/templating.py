@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+import msgspec
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -63,6 +64,16 @@ def number(value: int) -> str:
     return format_decimal(value, locale=current_language())
 
 
+def decision_span(decision: Any) -> dict[str, Any]:
+    """A decision's start, end and target whatever its shape: a staff row (generic columns) or a published Struct (its kind's own fields)."""
+    if isinstance(decision, Mapping):
+        return {"start": decision.get("starts_on"), "end": decision.get("ends_on"), "target": decision.get("target_reference")}
+    fields = rules.DECISION_FIELDS[rules.DecisionKind(decision.kind)]
+    attributes = {field.encode_name: field.name for field in msgspec.structs.fields(decision)}
+    return {role: getattr(decision, attributes[name]) if name else None
+            for role, name in (("start", fields.start), ("end", fields.end), ("target", fields.target))}
+
+
 def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Environment:
     """The template environment; gettext follows the language of the render in progress."""
     environment = Environment(
@@ -88,6 +99,8 @@ def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Envi
         REASONS=labels.REASONS,
         ROLE_NAMES=labels.ROLE_NAMES,
         DECISION_FIELDS=rules.DECISION_FIELDS,
+        DECISION_WORDING=labels.DECISION_WORDING,
+        decision_span=decision_span,
         status_options=lambda kind: [(key, labels.STATUS_WORDS[kind][key]) for key in labels.STATUS_ORDER],
     )
     return environment

@@ -5,6 +5,8 @@ English ids, Dutch catalog; every mapping is keyed by its enum and names each me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from registry.messages import N_
 from registry.roles import Role
 from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, ReasonCode, SessionMode, Status, SubjectKind
@@ -55,6 +57,44 @@ COACH_DECISION_KINDS = {
     DecisionKind.GRANT: N_("Registration granted"),
     DecisionKind.REVOKE: N_("Registration revoked"),
 }
+
+@dataclass(frozen=True, slots=True)
+class DecisionWording:
+    """How pages say a decision's dates, and the texts of its staff form, per kind (fields as in rules.DECISION_FIELDS)."""
+
+    with_end: str  # the dates in words; %(start)s, %(end)s and %(target)s are the decision's own
+    without_end: str
+    explanation: str  # under the staff form's title
+    start_label: str = ""
+    start_hint: str = ""
+    end_label: str = ""
+    target_label: str = ""
+
+
+DECISION_WORDING = {
+    DecisionKind.GRANT: DecisionWording(
+        N_("from %(start)s up to and including %(end)s"), N_("from %(start)s, with no end date"),
+        N_("Accredited on every day of the period; leave the end empty for no end date."),
+        N_("Valid from"), N_("Day-month-year, for example 01-09-2026."), N_("Valid up to and including")),
+    DecisionKind.SUSPEND: DecisionWording(
+        N_("from %(start)s up to and including %(end)s"), N_("from %(start)s until lifted"),
+        N_("Not accredited on the days of the suspension; leave the end empty to suspend until lifted."),
+        N_("Suspended from"), N_("Day-month-year, for example 01-04-2026."), N_("Suspended up to and including")),
+    DecisionKind.LIFT: DecisionWording(
+        N_("suspension %(reference)s ends from %(date)s"), N_("suspension %(reference)s ends from %(date)s"),
+        N_("The suspension ends the day before this date."),
+        N_("Lifted from"), N_("Day-month-year."), target_label=N_("Suspension")),
+    DecisionKind.REVOKE: DecisionWording(
+        N_("from %(date)s"), N_("from %(date)s"),
+        N_("Every earlier grant stops covering days from this date on. You are asked to confirm."),
+        N_("Revoked from"), N_("Day-month-year.")),
+    DecisionKind.RETRACT: DecisionWording(
+        N_("decision %(reference)s no longer counts"), N_("decision %(reference)s no longer counts"),
+        N_("For a decision entered in error: from now on it no longer counts (answers about the past stay as they were). "
+           "You are asked to confirm."),
+        target_label=N_("Decision entered in error")),
+}
+
 
 # Each reason of a refused check in plain words; %(date)s is the first day it applied.
 REASONS = {

@@ -94,3 +94,12 @@ def test_every_refusal_has_a_message_and_an_allowed_grant_has_no_refusal() -> No
     allowed = grant_check(2, "Overgang", True)
     assert not allowed.refused and allowed.refusal is None and allowed.message == ""
     assert grant_check(4, None, False).refusal is None
+
+def test_what_a_new_lift_or_retraction_may_name() -> None:
+    decisions = [grant(1, "2024-01-01"), suspend(2, "2024-03-01"), lift(3, "2024-04-01", 2), suspend(5, "2024-06-01"),
+                 revoke(6, "2024-09-01"), retract(7, 6)]
+    links = rules.history(decisions)
+    # A lift names a suspension no counting lift ends yet; a retraction names any counting decision but a retraction.
+    assert [d.id for d in links.choices(DecisionKind.LIFT)] == [5] == [d.id for d in links.open_suspensions]
+    assert [d.id for d in links.choices(DecisionKind.RETRACT)] == [1, 2, 3, 5]
+    assert all(not links.choices(kind) for kind, fields in DECISION_FIELDS.items() if not fields.target)

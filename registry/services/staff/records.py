@@ -161,8 +161,8 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
             for r in rows
         ]
         # What the lift and retract forms may name.
-        record["open_suspensions"] = [d.reference for d in links.open_suspensions]
-        record["counting_decisions"] = [d.reference for d in links.counting]
+        # Per kind that names another decision, the references a new one may name (a pick list on the form).
+        record["target_choices"] = {str(k): [d.reference for d in links.choices(k)] for k, f in rules.DECISION_FIELDS.items() if f.target}
         now = rules.standing(decisions, on)
         record["status"], record["covering_grant"] = str(now.status), now.accreditation
     return record
