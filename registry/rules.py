@@ -1,4 +1,4 @@
-"""Accreditation rules of shared/spec/rules.md: pure functions of decisions, no I/O."""
+"""Accreditation rules (docs/rules.md): pure functions of decisions, no I/O."""
 
 from __future__ import annotations
 
