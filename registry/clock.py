@@ -1,4 +1,4 @@
-"""The registry's clock: every 'now' is timezone-aware UTC, read in one place."""
+"""The moment of a write (sessions, accounts, clients, imports): timezone-aware UTC."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Marking messages for translation without importing the web's languages (services and rules use this)."""
+"""Marking messages for translation without importing the web's languages (services and labels use this)."""
 
 from __future__ import annotations
 

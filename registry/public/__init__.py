@@ -1,1 +1,1 @@
-"""The public side of the registry: read API (and, next, the public pages)."""
+"""The public side of the registry: pages, the public JSON API and open data."""

@@ -135,12 +135,14 @@ class SubjectLedger:
             errors.append(FieldError.said(field, N_("no decision with reference %(reference)s for %(kind)s %(code)s"), "target_missing",
                                           reference=reference, kind=self.subject_kind, code=self.code))
             return
-        if kind is DecisionKind.LIFT and target.kind is not DecisionKind.SUSPEND:
-            errors.append(FieldError.said(field, N_("%(reference)s is a %(kind)s, not a suspension"), "target_not_suspension",
-                                          reference=reference, kind=str(target.kind)))
-        elif kind is DecisionKind.RETRACT and target.kind is DecisionKind.RETRACT:
-            errors.append(FieldError.said(field, N_("%(reference)s is itself a retraction and cannot be retracted"), "target_is_retraction",
-                                          reference=reference))
+        if target.kind not in DECISION_FIELDS[kind].may_name:
+            # Which kinds a decision may name is the rules' table; the words say what was expected instead.
+            if target.kind is DecisionKind.RETRACT and kind is DecisionKind.RETRACT:
+                errors.append(FieldError.said(field, N_("%(reference)s is itself a retraction and cannot be retracted"), "target_is_retraction",
+                                              reference=reference))
+            else:
+                errors.append(FieldError.said(field, N_("%(reference)s is a %(kind)s, not a suspension"), "target_not_suspension",
+                                              reference=reference, kind=str(target.kind)))
         elif target.retracted:
             errors.append(FieldError.said(field, N_("%(reference)s has already been retracted"), "target_retracted", reference=reference))
 
