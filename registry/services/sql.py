@@ -28,7 +28,7 @@ REMEMBERED_STATEMENTS = 2048
 # The only identifiers bulk inserts and id allocation put into SQL: the tables and their columns.
 COLUMNS_OF = {table._meta.tablename: frozenset(column._meta.db_column_name for column in table._meta.columns) for table in ALL_TABLES}
 # A table name cannot be bound: one statement per registry table, never from input.
-LAST_ID = {table: f'SELECT COALESCE(MAX(id), 0) AS last FROM "{table}"' for table in COLUMNS_OF}
+LAST_ID = {table: f'SELECT COALESCE(MAX(id), 0) AS last FROM "{table}"' for table in COLUMNS_OF}  # nosec B608 # table names of the registry's own tables
 NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(?, 'id')) AS id FROM generate_series(1, ?)"
 
 
@@ -44,14 +44,26 @@ def marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-@functools.lru_cache(maxsize=256)
-def insert_statement(table: str, columns: tuple[str, ...]) -> str:
-    """INSERT of one row into `table`; table and column names must be the registry's own (never input)."""
+def _check_names(table: str, columns: tuple[str, ...]) -> None:
     known = COLUMNS_OF.get(table)
     if known is None or not known.issuperset(columns):
         raise ValueError(f"not a registry table and its columns: {table} {columns}")
+
+
+@functools.lru_cache(maxsize=256)
+def insert_statement(table: str, columns: tuple[str, ...]) -> str:
+    """INSERT of one row into `table`; table and column names must be the registry's own (never input)."""
+    _check_names(table, columns)
     quoted = ", ".join(f'"{column}"' for column in columns)
-    return f'INSERT INTO "{table}" ({quoted}) VALUES ({marks(len(columns))})'
+    return f'INSERT INTO "{table}" ({quoted}) VALUES ({marks(len(columns))})'  # nosec B608 # names checked against COLUMNS_OF above
+
+
+@functools.lru_cache(maxsize=256)
+def versioned_update_statement(table: str, columns: tuple[str, ...]) -> str:
+    """UPDATE of `columns` (then the version) of the row with an id; names must be the registry's own (never input)."""
+    _check_names(table, columns)
+    assignments = ", ".join(f'"{column}" = ?' for column in columns)
+    return f'UPDATE "{table}" SET {assignments}, version = version + 1 WHERE id = ?'  # nosec B608 # names checked against COLUMNS_OF above
 
 
 class Writer:

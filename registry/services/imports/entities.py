@@ -34,7 +34,7 @@ class EntityChange:
 async def rows_by_code(
     writer: Writer, table: str, code_column: str, codes: list[str], records: list[Record]
 ) -> dict[str, dict[str, Any]]:
-    rows = await writer.fetch_in(f'SELECT * FROM "{table}" WHERE {code_column} IN', codes)
+    rows = await writer.fetch_in(f'SELECT * FROM "{table}" WHERE {code_column} IN', codes)  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
     return {row[code_column]: decoded(row) for row in rows}
 
 
@@ -106,7 +106,7 @@ async def _natural_match(writer: Writer, section: str, record: Record) -> str | 
     if section == "organisations":
         for column in ("kvk_number", "agb_code"):
             if record.get(column):
-                row = await writer.fetch_one(f"SELECT code FROM organisation WHERE {column} = ? ORDER BY id", record.get(column))
+                row = await writer.fetch_one(f"SELECT code FROM organisation WHERE {column} = ? ORDER BY id", record.get(column))  # nosec B608 # column is one of the two fixed names in the loop
                 if row:
                     return row["code"]
     elif section == "coaches" and record.get("agb_code"):
@@ -115,7 +115,7 @@ async def _natural_match(writer: Writer, section: str, record: Record) -> str | 
     elif section in ("trainings", "programmes") and record.get("name"):
         table = ENTITY_SECTIONS[section][0]
         row = await writer.fetch_one(
-            f'SELECT t.code FROM "{table}" t LEFT JOIN organisation o ON o.id = t.organisation '
+            f'SELECT t.code FROM "{table}" t LEFT JOIN organisation o ON o.id = t.organisation '  # nosec B608 # table comes from ENTITY_SECTIONS, never from input
             "WHERE t.name = ? AND COALESCE(o.code, '') = ? ORDER BY t.id",
             record.get("name"),
             record.get("organisation") or "",
@@ -127,7 +127,7 @@ async def _natural_match(writer: Writer, section: str, record: Record) -> str | 
 async def _next_code_number(
     writer: Writer, table: str, code_column: str, prefix: str, parsed: ParsedDocument, section: str
 ) -> int:
-    rows = await writer.fetch_all(f'SELECT {code_column} AS code FROM "{table}" WHERE {code_column} LIKE ?', f"{prefix}%")
+    rows = await writer.fetch_all(f'SELECT {code_column} AS code FROM "{table}" WHERE {code_column} LIKE ?', f"{prefix}%")  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
     codes = [row["code"] for row in rows] + [r.get(code_column) for r in parsed.sections[section] if r.get(code_column)]
     numbers = [int(code[len(prefix):]) for code in codes if code.startswith(prefix) and code[len(prefix):].isdigit()]
     return max(numbers, default=0) + 1
@@ -191,5 +191,5 @@ async def plan_qualifications(
 
 
 async def _codes_present(writer: Writer, table: str, column: str, codes: list[Any], plan: "ImportPlan", section: str) -> set[str]:
-    rows = await writer.fetch_in(f'SELECT {column} AS code FROM "{table}" WHERE {column} IN', [c for c in codes if c])
+    rows = await writer.fetch_in(f'SELECT {column} AS code FROM "{table}" WHERE {column} IN', [c for c in codes if c])  # nosec B608 # table and column come from ENTITY_SECTIONS, never from input
     return {row["code"] for row in rows} | {change.code for change in plan.entities[section]}

@@ -131,7 +131,7 @@ async def _check_versions(writer: Writer, expected: dict[tuple[str, str], int]) 
                 "WHERE c.registration_number = ? AND t.code = ?", coach, training)
         else:
             table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
-            row = await writer.fetch_one(f'SELECT * FROM "{table}" WHERE {code_column} = ?', code)
+            row = await writer.fetch_one(f'SELECT * FROM "{table}" WHERE {code_column} = ?', code)  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
         if row is None:
             raise NotFound(f"no {section} record {code}")
         if row["version"] != version:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from registry.search_text import search_columns
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.imports.parse import ENTITY_SECTIONS, SUBJECT_SECTION
-from registry.services.sql import Writer
+from registry.services.sql import Writer, versioned_update_statement
 from registry.services.staff.decisions import last_decision, recording_time, write_decisions
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ async def write_plan(
 
 
 async def _ids_by_code(writer: Writer, table: str, code_column: str, codes: list[str]) -> dict[str, int]:
-    rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)
+    rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
     return {row["code"]: row["id"] for row in rows}
 
 
@@ -111,9 +111,8 @@ async def _update_grouped(writer: Writer, table: str, rows: list[dict[str, Any]]
     for row in rows:
         groups[tuple(key for key in row if key != "id")].append(row)
     for columns, group in groups.items():
-        assignments = ", ".join(f'"{column}" = ?' for column in columns)
         await writer.execute_many(
-            f'UPDATE "{table}" SET {assignments}, version = version + 1 WHERE id = ?',
+            versioned_update_statement(table, columns),
             (tuple(row[column] for column in columns) + (row["id"],) for row in group),
         )
 

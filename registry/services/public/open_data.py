@@ -56,7 +56,7 @@ async def _all_decisions(reader: Writer) -> tuple[list[dict[str, Any]], dict[tup
     """Every decision row once, and the rules' view of them by subject (both sections need them)."""
     rows: list[dict[str, Any]] = []
     grouped: dict[tuple[str, int], list[rules.Decision]] = {}
-    async for row in _rows(reader, f"SELECT {DECISION_COLUMNS} FROM decision"):
+    async for row in _rows(reader, f"SELECT {DECISION_COLUMNS} FROM decision"):  # nosec B608 # DECISION_COLUMNS is a constant
         rows.append(row)
         grouped.setdefault((row["subject_kind"], row["subject_id"]), []).append(to_decision(row))
     return rows, grouped
@@ -118,7 +118,7 @@ async def _rows(reader: Writer, sql: str) -> AsyncIterator[dict[str, Any]]:
     On SQLite the next page is fetched (on aiosqlite's thread) while this one is written out; a
     PostgreSQL connection runs one query at a time, so there the pages follow each other.
     """
-    page_sql = f"SELECT * FROM ({sql}) AS page WHERE id > ? ORDER BY id LIMIT {PAGE}"
+    page_sql = f"SELECT * FROM ({sql}) AS page WHERE id > ? ORDER BY id LIMIT {PAGE}"  # nosec B608 # sql is one of this module's constant queries; PAGE an int constant
     ahead = reader.sqlite
     pending = asyncio.ensure_future(reader.fetch_all(page_sql, 0)) if ahead else None
     last = 0

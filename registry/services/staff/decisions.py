@@ -151,9 +151,9 @@ async def plan_decisions(
     ledgers: dict[tuple[str, str], SubjectLedger] = {}
     for subject_kind, (table, code_column) in SUBJECT_TABLES.items():
         codes = [request.code for request in requests if request.subject_kind is subject_kind]
-        rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)
+        rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)  # nosec B608 # table and code column come from SUBJECT_TABLES, never from input
         ids = {row["id"]: row["code"] for row in rows}
-        stored = await writer.fetch_in(f"SELECT * FROM decision WHERE subject_kind = '{subject_kind}' AND subject_id IN", list(ids))
+        stored = await writer.fetch_in(f"SELECT * FROM decision WHERE subject_kind = '{subject_kind}' AND subject_id IN", list(ids))  # nosec B608 # subject_kind is a SubjectKind member from SUBJECT_TABLES
         by_code: dict[str, list[LedgerEntry]] = {code: [] for code in ids.values()}
         for row in stored:
             by_code[ids[row["subject_id"]]].append(entry_from_row(row))
@@ -215,7 +215,7 @@ async def write_decisions(
     ids = dict(subject_ids or {})
     for subject_kind, (table, code_column) in SUBJECT_TABLES.items():
         missing = [d.code for d in decisions if d.subject_kind == subject_kind and (subject_kind, d.code) not in ids]
-        rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', missing)
+        rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', missing)  # nosec B608 # table and code column come from SUBJECT_TABLES, never from input
         ids.update({(str(subject_kind), row["code"]): row["id"] for row in rows})
     real_ids = dict(zip((d.entry.id for d in decisions), await writer.allocate_ids("decision", len(decisions)), strict=True))
     rows, audit = [], []

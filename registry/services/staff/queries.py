@@ -30,8 +30,8 @@ SET_SECRET_HASH = "UPDATE api_client SET secret_hash = ? WHERE id = ?"
 DISABLE_CLIENT = "UPDATE api_client SET active = ?, disabled_at = ? WHERE id = ?"
 
 CLIENT_SUMMARY_COLUMNS = "id, client_id, name, active, created_at, disabled_at, last_used_at"
-CLIENT_SUMMARIES = f"SELECT {CLIENT_SUMMARY_COLUMNS} FROM api_client ORDER BY active DESC, LOWER(name), id"
-CLIENT_SUMMARY = f"SELECT {CLIENT_SUMMARY_COLUMNS} FROM api_client WHERE client_id = ?"
+CLIENT_SUMMARIES = f"SELECT {CLIENT_SUMMARY_COLUMNS} FROM api_client ORDER BY active DESC, LOWER(name), id"  # nosec B608 # CLIENT_SUMMARY_COLUMNS is a constant
+CLIENT_SUMMARY = f"SELECT {CLIENT_SUMMARY_COLUMNS} FROM api_client WHERE client_id = ?"  # nosec B608 # CLIENT_SUMMARY_COLUMNS is a constant
 # Verifications per client in all and since a moment (the first parameter).
 VERIFICATION_COUNTS = (
     "SELECT client, COUNT(*) AS total, SUM(CASE WHEN checked_at >= ? THEN 1 ELSE 0 END) AS recent "
@@ -73,12 +73,12 @@ def _where(conditions: list[str]) -> str:
 
 def audit_events(conditions: list[str], order: str) -> str:
     """Events meeting the named conditions in `order` (a key of AUDIT_ORDER), then a LIMIT parameter."""
-    return "SELECT " + AUDIT_COLUMNS + " FROM audit_event" + _where(conditions) + " " + AUDIT_ORDER[order] + " LIMIT ?"
+    return "SELECT " + AUDIT_COLUMNS + " FROM audit_event" + _where(conditions) + " " + AUDIT_ORDER[order] + " LIMIT ?"  # nosec B608 # fragments only from AUDIT_CONDITIONS and AUDIT_ORDER
 
 
 def any_audit_event(conditions: list[str]) -> str:
     """One event id meeting the named conditions, if there is one."""
-    return "SELECT id FROM audit_event" + _where(conditions) + " LIMIT 1"
+    return "SELECT id FROM audit_event" + _where(conditions) + " LIMIT 1"  # nosec B608 # fragments only from AUDIT_CONDITIONS
 
 
 # --- the dashboard -----------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ COACHES = "SELECT id, registration_number, initials, prefix, surname, agb_code, 
 TRAININGS = "SELECT id, code, guidance_types, formats FROM training"
 QUALIFICATIONS = "SELECT coach, training, completed_on, recorded_at FROM qualification"
 
-ALL_DECISIONS = f"SELECT {DECISION_COLUMNS} FROM decision ORDER BY id"
-DECISIONS_OF_SUBJECTS_IN = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN"
+ALL_DECISIONS = f"SELECT {DECISION_COLUMNS} FROM decision ORDER BY id"  # nosec B608 # DECISION_COLUMNS is a constant
+DECISIONS_OF_SUBJECTS_IN = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN"  # nosec B608 # DECISION_COLUMNS is a constant
 PROGRAMMES_WITH_CODE_IN = f"{PROGRAMMES} WHERE p.code IN"
 COACHES_WITH_NUMBER_IN = f"{COACHES} WHERE registration_number IN"
 COACHES_WITH_AGB_CODE_IN = f"{COACHES} WHERE agb_code IN"
@@ -35,7 +35,7 @@ LAST_REGISTER_WRITE = "SELECT id FROM audit_event WHERE action LIKE ? ORDER BY i
 # The data version (last decision id), the last audit event with its chain hash, and the register
 # version (last register write), in one read; binds REGISTER_WRITES.
 VERSIONS = (
-    "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision) AS data_version, "
+    "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision) AS data_version, "  # nosec B608 # built only from the constants here
     "(SELECT COALESCE(MAX(id), 0) FROM audit_event) AS audit_seen, "
     "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS audit_hash, "
     f"({LAST_REGISTER_WRITE}) AS register_version"
