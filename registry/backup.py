@@ -45,7 +45,7 @@ async def table_counts(reader: Writer) -> dict[str, int]:
     counts = {}
     for name in queries.COUNTED_TABLES:
         if name in present:
-            row = await reader.fetch_one(queries.ROW_COUNT[name])
+            row = await reader.fetch_row(queries.ROW_COUNT[name])
             counts[name] = int(row["n"])
     return counts
 
@@ -56,7 +56,7 @@ async def summarise(reader: Writer) -> dict[str, Any]:
     data_version = 0
     events, broken = 0, []
     if "decision" in counts:
-        data_version = int((await reader.fetch_one(queries.DATA_VERSION))["id"])
+        data_version = int((await reader.fetch_row(queries.DATA_VERSION))["id"])
     if "audit_event" in counts:
         events, broken = await verify_chain(reader)
     return {

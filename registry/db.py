@@ -88,6 +88,20 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.engine_type == "sqlite"
 
 
+def sqlite_path(engine: Engine) -> str:
+    """The database file of a SQLite engine."""
+    if not isinstance(engine, SQLiteEngine):
+        raise TypeError(f"not a SQLite engine: {engine.engine_type}")
+    return engine.path
+
+
+def postgres_dsn(engine: Engine) -> str:
+    """The connection string of a PostgreSQL engine."""
+    if not isinstance(engine, PostgresEngine):
+        raise TypeError(f"not a PostgreSQL engine: {engine.engine_type}")
+    return engine.config["dsn"]
+
+
 def bind(engine: Engine) -> Engine:
     """Make every table, and Piccolo's migration machinery, use this engine."""
     from piccolo.apps.migrations.tables import Migration
@@ -103,7 +117,7 @@ def bind(engine: Engine) -> Engine:
 def enable_wal(engine: Engine) -> None:
     """Put a SQLite file in WAL mode (a property of the file, so once is enough)."""
     if is_sqlite(engine):
-        with contextlib.closing(sqlite3.connect(engine.path)) as connection:
+        with contextlib.closing(sqlite3.connect(sqlite_path(engine))) as connection:
             connection.execute("PRAGMA journal_mode = WAL")
 
 

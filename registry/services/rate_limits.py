@@ -113,7 +113,7 @@ class RateLimiter:
         async with writing(self.engine, serialise=False) as writer:
             for (bucket, start) in keys:
                 added = pending.get((bucket, start), 0)
-                row = await writer.fetch_one(queries.ADD_TO_COUNTER, bucket, start, added)
+                row = await writer.fetch_row(queries.ADD_TO_COUNTER, bucket, start, added)
                 totals[(bucket, start)] = int(row["used"])
             await writer.execute(queries.FORGET_COUNTERS_BEFORE, current - KEEP_WINDOWS * WINDOW_SECONDS)
         for key, total in totals.items():

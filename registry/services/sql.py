@@ -95,6 +95,13 @@ class Writer:
         rows = await self.fetch_all(sql, *params)
         return rows[0] if rows else None
 
+    async def fetch_row(self, sql: str, *params: Any) -> dict[str, Any]:
+        """The row a query always returns (an aggregate, an upsert's RETURNING); none is a bug in the query."""
+        row = await self.fetch_one(sql, *params)
+        if row is None:
+            raise LookupError(f"no row from a query that always returns one: {sql}")
+        return row
+
     async def execute(self, sql: str, *params: Any) -> None:
         """Run one statement."""
         if self.sqlite:
@@ -131,7 +138,7 @@ class Writer:
         if count == 0:
             return []
         if self.sqlite:
-            row = await self.fetch_one(LAST_ID[table])
+            row = await self.fetch_row(LAST_ID[table])
             first = int(row["last"]) + 1
             return list(range(first, first + count))
         rows = await self.fetch_all(NEXT_IDS, table, count)

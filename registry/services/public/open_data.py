@@ -142,7 +142,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
     partial = {name: directory / f".{name}.partial" for name in FILES}
     counts: dict[str, int] = {}
     async with reading(engine) as reader:
-        last = await reader.fetch_one("SELECT COALESCE(MAX(id), 0) AS id FROM decision")
+        last = await reader.fetch_row("SELECT COALESCE(MAX(id), 0) AS id FROM decision")
         data_version = int(last["id"])
         register = await register_version(reader)
         generated_at = rfc3339(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
@@ -155,7 +155,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                 csv_file = open(partial[f"{section}.csv"], "w", encoding="utf-8", newline="") if section in CSV_COLUMNS else None
                 rows_out = csv.writer(csv_file, lineterminator="\n") if csv_file else None
                 try:
-                    if csv_file:
+                    if csv_file and rows_out:
                         csv_file.write(f"# {LICENCE}; generated {generated_at}; data version {data_version}; "
                                        f"register version {register}; status on {on}\n")
                         rows_out.writerow(CSV_COLUMNS[section])
@@ -165,7 +165,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                         standing = _standing(decisions.get((kind, row["id"]), []), on) if section != "organisations" else None
                         record = _record(section, row, standing)
                         registry_json.write(("," if count else "") + _JSON.encode(record).decode())
-                        if csv_file:
+                        if csv_file and rows_out:
                             flat = {**record, **(record["accreditation"] or {})}
                             flat.pop("accreditation")
                             # Never a formula to a spreadsheet (CSV injection); registry.json keeps the values as they are.
@@ -174,7 +174,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                     registry_json.write("]")
                     counts[section] = count
                 finally:
-                    if csv_file:
+                    if csv_file and rows_out:
                         csv_file.close()
             counts["qualifications"] = await _write_qualifications(reader, registry_json)
             counts["decisions"] = await _write_decisions(reader, registry_json, decision_rows)

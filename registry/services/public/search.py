@@ -52,7 +52,7 @@ async def _paged(
 ) -> tuple[list[dict[str, Any]], int]:
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     if status is None:
-        total = (await reader.fetch_one(f"SELECT COUNT(*) AS n FROM ({select}{clause}) AS matches", *params))["n"]  # nosec B608 # select, conditions and order are this module's constants; the words are bound
+        total = (await reader.fetch_row(f"SELECT COUNT(*) AS n FROM ({select}{clause}) AS matches", *params))["n"]  # nosec B608 # select, conditions and order are this module's constants; the words are bound
         rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order} LIMIT ? OFFSET ?", *params, page.size, page.offset)
         return rows, int(total)
     # Status is derived, not stored: filter the matches by it, then take the page.

@@ -114,7 +114,7 @@ async def list_records(
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     order = dict((key, sql) for key, _label, sql in kind.sorts).get(sort, kind.sorts[0][2])
     if status is None and not everything:
-        total = (await reader.fetch_one(f'SELECT COUNT(*) AS n FROM "{kind.table}" r{clause}', *params))["n"]  # nosec B608 # table from the fixed record kind; words are bound
+        total = (await reader.fetch_row(f'SELECT COUNT(*) AS n FROM "{kind.table}" r{clause}', *params))["n"]  # nosec B608 # table from the fixed record kind; words are bound
         rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order} LIMIT ? OFFSET ?", *params, size, (page - 1) * size)
     else:
         # Status is derived from decisions, not stored: filter the matches by it, then take the page.

@@ -194,7 +194,7 @@ async def change_account(engine: Engine, actor: Actor, user_id: int, role: str, 
             if "active" in after:
                 errors.append(FieldError.said("active", N_("you cannot disable your own account; ask another administrator")))
         elif was["role"] == Role.ADMIN and was["active"] and (role != Role.ADMIN or not active):
-            others = await writer.fetch_one(queries.OTHER_ACTIVE_USERS_WITH_ROLE, str(Role.ADMIN), True, user_id)
+            others = await writer.fetch_row(queries.OTHER_ACTIVE_USERS_WITH_ROLE, str(Role.ADMIN), True, user_id)
             if not others["n"]:
                 errors.append(FieldError.said("role" if "role" in after else "active", N_("the registry needs at least one active administrator")))
         if errors:

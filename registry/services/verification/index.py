@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 from piccolo.engine.base import Engine
 
-from registry.db import is_sqlite
+from registry.db import is_sqlite, postgres_dsn, sqlite_path
 from registry.outages import RetryLog, database_unavailable
 from registry.services.sql import reading
 from registry.services.staff.clients import ClientRecord, load_clients
@@ -77,7 +77,7 @@ class VerificationIndex:
         if is_sqlite(self.engine):
             # PRAGMA data_version on a connection of our own says in microseconds whether anyone
             # (another instance, the CLI) has committed since we last looked.
-            self._watch = sqlite3.connect(self.engine.path, check_same_thread=False, isolation_level=None)
+            self._watch = sqlite3.connect(sqlite_path(self.engine), check_same_thread=False, isolation_level=None)
         else:
             self._listens = True
             await self._listen()
@@ -92,7 +92,7 @@ class VerificationIndex:
             self._listener = None
         connection = None
         try:
-            connection = await asyncpg.connect(self.engine.config["dsn"], timeout=5)
+            connection = await asyncpg.connect(postgres_dsn(self.engine), timeout=5)
             await connection.add_listener(CHANNEL, self._notified)
         except Exception as error:  # polling still keeps the index current, only a little later
             if connection is not None:
@@ -145,22 +145,23 @@ class VerificationIndex:
 
     async def current(self) -> Snapshot:
         """The snapshot to answer from, caught up first when the database has moved on."""
-        if self._watch is not None:
+        watch = self._watch
+        if watch is not None:
             now = time.monotonic()
             # Stored answers change data_version too; looking every few milliseconds is enough to
             # see another process's change at once without a query per request under load.
             if now - self._watched_at >= WATCH_INTERVAL_SECONDS:
                 self._watched_at = now
-                if self._sqlite_changed():
+                if self._sqlite_changed(watch):
                     await self.catch_up()
         return self.snapshot
 
-    def _sqlite_changed(self) -> bool:
-        version = self._watch.execute("PRAGMA data_version").fetchone()[0]
+    def _sqlite_changed(self, watch: sqlite3.Connection) -> bool:
+        version = watch.execute("PRAGMA data_version").fetchone()[0]
         if version == self._watched_version:
             return False
         self._watched_version = version
-        last = self._watch.execute(queries.LAST_AUDIT_EVENT_ID).fetchone()[0]
+        last = watch.execute(queries.LAST_AUDIT_EVENT_ID).fetchone()[0]
         return last != self.snapshot.audit_seen  # fewer: a restore went back in time
 
     async def _poll(self) -> None:

@@ -26,8 +26,8 @@ class ProgrammeEntry:
     id: int
     code: str
     name: str
-    guidance_type: str
-    format: str
+    guidance_type: rules.GuidanceType
+    format: rules.ProgrammeFormat
     organisation_id: int | None
     provider: Provider | None
     decisions: tuple[rules.Decision, ...]
@@ -152,7 +152,8 @@ def _programme(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> Pr
     if row["provider_code"] is not None:
         provider = Provider(row["provider_code"], row["provider_name"], row["provider_agb_code"])
     return ProgrammeEntry(
-        row["id"], row["code"], row["name"], row["guidance_type"], row["format"], row["organisation"], provider, decisions,
+        row["id"], row["code"], row["name"], rules.GuidanceType(row["guidance_type"]), rules.ProgrammeFormat(row["format"]),
+        row["organisation"], provider, decisions,
         _json_tuple(row["modes"]), _json_tuple(row["cities"]),
         row["search_text"] or "", row["places"] or "",
     )
@@ -186,7 +187,7 @@ async def register_version(reader: Writer) -> int:
 
 
 async def _versions(reader: Writer, snapshot: Snapshot) -> None:
-    row = await reader.fetch_one(queries.VERSIONS, queries.REGISTER_WRITES)
+    row = await reader.fetch_row(queries.VERSIONS, queries.REGISTER_WRITES)
     snapshot.data_version, snapshot.audit_seen, snapshot.audit_hash = int(row["data_version"]), int(row["audit_seen"]), row["audit_hash"] or ""
     snapshot.register_version = int(row["register_version"] or 0)
 
@@ -215,7 +216,7 @@ async def build_snapshot(reader: Writer) -> Snapshot:
 
 
 async def load_subjects(
-    reader: Writer, programme_codes: set[str], coach_numbers: set[str], training_codes: set[str], agb_codes: set[str] = frozenset()
+    reader: Writer, programme_codes: set[str], coach_numbers: set[str], training_codes: set[str], agb_codes: set[str] | frozenset[str] = frozenset()
 ) -> Snapshot:
     """Only the named subjects (and the trainings their qualifications need), in one transaction."""
     part = Snapshot()

@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from registry.db import is_sqlite
+from registry.db import is_sqlite, sqlite_path
 from registry.services.sql import reading, writing
 from registry.services.verification.queries import STORE_ANSWER, STORED_COLUMNS, STORED_RESULT
 
@@ -64,7 +64,7 @@ class VerificationStore:
         self.engine = engine
         self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
-        self._sqlite = _SQLiteWriter(engine.path, sqlite_busy_timeout) if is_sqlite(engine) else None
+        self._sqlite = _SQLiteWriter(sqlite_path(engine), sqlite_busy_timeout) if is_sqlite(engine) else None
 
     async def store(self, rows: list[dict[str, Any]]) -> None:
         """Return once these rows are committed."""
