@@ -6,7 +6,7 @@ import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable, Sequence
+from typing import Iterable, Literal, Sequence
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -187,12 +187,16 @@ class Timeline:
         revokes = [d for d in live if d.kind is DecisionKind.REVOKE and d.starts_on is not None]
         lifts = [d for d in live if d.kind is DecisionKind.LIFT and d.starts_on is not None]
         self.grants: list[GrantSpan] = []
-        for grant in (d for d in live if d.kind is DecisionKind.GRANT and d.starts_on is not None):
-            cut_from = min((r.starts_on for r in revokes if r.id > grant.id), default=None)
+        for grant in live:
+            if grant.kind is not DecisionKind.GRANT or grant.starts_on is None:
+                continue
+            cut_from = min((r.starts_on for r in revokes if r.id > grant.id and r.starts_on is not None), default=None)
             self.grants.append(GrantSpan(grant, grant.starts_on, grant.ends_on, cut_from))
         self.suspensions: list[SuspensionSpan] = []
-        for suspension in (d for d in live if d.kind is DecisionKind.SUSPEND and d.starts_on is not None):
-            lifted_on = min((lift.starts_on for lift in lifts if lift.target == suspension.id), default=None)
+        for suspension in live:
+            if suspension.kind is not DecisionKind.SUSPEND or suspension.starts_on is None:
+                continue
+            lifted_on = min((lift.starts_on for lift in lifts if lift.target == suspension.id and lift.starts_on is not None), default=None)
             self.suspensions.append(SuspensionSpan(suspension, suspension.starts_on, suspension.ends_on, lifted_on))
 
     def freeze(self) -> "Timeline":
@@ -391,7 +395,7 @@ class Reason:
     """One reason a claim is rejected: the code, whose it is, and the first day it applies."""
 
     code: ReasonCode
-    subject: str
+    subject: Literal["programme", "coach"]
     on: dt.date
 
 

@@ -83,7 +83,7 @@ def read_filter(request: Request) -> tuple[audit_read.AuditFilter, dict[str, str
             errors.append(FieldError.said(name, N_("Choose one of the options.")))
     days = {name: parse_day(asked[name]) for name in ("van", "tot") if asked[name]}
     errors.extend(FieldError.said(name, N_("Enter a real date, for example 14-03-2026.")) for name, day in days.items() if day is None)
-    if days.get("van") and days.get("tot") and days["van"] > days["tot"]:
+    if (van := days.get("van")) and (tot := days.get("tot")) and van > tot:
         errors.append(FieldError.said("van", N_("The from date is after the up to and including date.")))
     if errors:
         return audit_read.AuditFilter(), asked, errors

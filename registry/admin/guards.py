@@ -55,7 +55,7 @@ def requires(permission: Permission):
         session = await session_of(connection)
         if session is None or not session.signed_in:
             target = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
-            raise SignInRequired(target if connection.method == "GET" else "/admin")
+            raise SignInRequired(target if isinstance(connection, Request) and connection.method == "GET" else "/admin")
         if not allows(session.role, permission):
             raise NotPermitted()
 

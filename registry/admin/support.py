@@ -9,6 +9,7 @@ from typing import Any, Callable
 from litestar import Controller, Request, Response
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
+from litestar.types import Dependencies
 
 from registry.admin.context import AppContext
 from registry.admin.guards import checked_post, session_of
@@ -96,7 +97,7 @@ def provide_page(request: Request, app_context: NamedDependency[AppContext], ses
 class StaffController(Controller):
     """A staff area: its routes declare their permission guards; the session, actor, checked form and pages are injected."""
 
-    dependencies = {
+    dependencies: Dependencies = {
         "session": Provide(provide_session),
         "actor": Provide(provide_actor, sync_to_thread=False),
         "form": Provide(checked_post),

@@ -39,7 +39,7 @@ async def _send(send: Send, status: int, body: bytes, media_type: str, headers: 
     raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]
     raw.extend((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())
     await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 async def _send_problem(send: Send, status: int, detail: str, kind: str | None = None, headers: dict[str, str] | None = None,
@@ -76,8 +76,9 @@ def _header(scope: Scope, name: bytes) -> str:
 @asgi(PATH, copy_scope=False)
 async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
     """Was programme P, delivered by coach C, accredited on the date or over the period?"""
-    if scope["method"] != "POST":
-        await _send_problem(send, 405, f"{scope['method']} is not allowed here; use POST", headers={"Allow": "POST"})
+    method = scope.get("method")
+    if method != "POST":
+        await _send_problem(send, 405, f"{method} is not allowed here; use POST", headers={"Allow": "POST"})
         return
     api: ApiContext = scope["app"].state.api
     caller = await authenticate_header(api, _header(scope, b"authorization"))

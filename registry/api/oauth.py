@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 import msgspec
@@ -76,6 +76,9 @@ class CredentialsGrant(ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
+# What Authlib's token endpoint answers, as handle_response below returns it: status, JSON body, headers.
+TokenAnswer = tuple[int, dict[str, Any], list[tuple[str, str]]]
+
 # Authlib's server is synchronous; the client it asks for is loaded beforehand and handed over here.
 _loaded_client: ContextVar[OAuthClient | None] = ContextVar("loaded_client", default=None)
 
@@ -86,7 +89,7 @@ class TokenServer(AuthorizationServer):
     def __init__(self, context: ApiContext):
         super().__init__(scopes_supported=[VERIFY_SCOPE])
         self.register_grant(CredentialsGrant)
-        self.register_token_generator("default", self._issue)
+        self.register_token_generator("default", self._issue)  # pyright: ignore[reportArgumentType] - Authlib calls any callable with these arguments
         self.context = context
 
     def _issue(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=False):
@@ -105,7 +108,7 @@ class TokenServer(AuthorizationServer):
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request
 
-    def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]):
+    def handle_response(self, status: int, body: dict[str, Any], headers: list[tuple[str, str]]) -> TokenAnswer:
         return status, body, headers
 
 
@@ -148,7 +151,7 @@ async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[
     server = TokenServer(api)
     marker = _loaded_client.set(client)
     try:
-        status, body, headers = server.create_token_response(oauth_request)
+        status, body, headers = cast(TokenAnswer, server.create_token_response(oauth_request))  # Authlib is untyped; see handle_response
     finally:
         _loaded_client.reset(marker)
     if status == 200:

@@ -73,7 +73,7 @@ class OidcClient:
         metadata = await self.metadata()
         pending = {"state": generate_token(32), "nonce": generate_token(32), "verifier": generate_token(64), "return_to": return_to,
                    "started": int(time.time())}
-        async with self._client() as client:
+        async with self._client() as client:  # pyright: ignore[reportGeneralTypeIssues] - an httpx.AsyncClient underneath; Authlib's compat import hides that from the checker
             url, _ = client.create_authorization_url(
                 metadata["authorization_endpoint"], state=pending["state"], nonce=pending["nonce"], code_verifier=pending["verifier"]
             )
@@ -90,7 +90,7 @@ class OidcClient:
         if not code:
             raise OidcRefused("the provider sent no code")
         metadata = await self.metadata()
-        async with self._client(state=state) as client:
+        async with self._client(state=state) as client:  # pyright: ignore[reportGeneralTypeIssues] - an httpx.AsyncClient underneath; Authlib's compat import hides that from the checker
             try:
                 token = await client.fetch_token(metadata["token_endpoint"], code=code, code_verifier=pending["verifier"])
             except httpx.TransportError as problem:
@@ -110,6 +110,8 @@ class OidcClient:
     async def _verified_claims(self, metadata: dict[str, Any], id_token: str | None, nonce: str) -> dict[str, Any]:
         if not id_token:
             raise OidcRefused("the provider sent no ID token")
+        if not self.settings.oidc_client_id:
+            raise OidcUnavailable("no client id is configured (REGISTRY_OIDC_CLIENT_ID)")
         try:
             async with httpx.AsyncClient(timeout=10) as http:
                 keys = KeySet.import_key_set((await http.get(metadata["jwks_uri"])).json())

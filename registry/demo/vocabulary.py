@@ -23,7 +23,7 @@ ACCENTED_NAMES = "Şahin, Öztürk, Çelik, Yılmaz, Doğan, Dekker-Müller"
 
 def _prefixed_names(names: str) -> tuple[tuple[str, str], ...]:
     """("van der", "Meer") from "van der Meer": the prefix is every word before the last."""
-    return tuple(name.rpartition(" ")[::2] for name in names.split(", "))
+    return tuple((prefix, last) for prefix, _, last in (name.rpartition(" ") for name in names.split(", ")))
 
 
 NAME_POOL = _prefixed_names(COMMON_NAMES) * 4 + _prefixed_names(REGULAR_NAMES) + _prefixed_names(ACCENTED_NAMES)

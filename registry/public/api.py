@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Awaitable, Callable, Literal, TypeVar
+from typing import Annotated, Any, Awaitable, Callable, Literal, TypeAlias, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
@@ -38,9 +38,9 @@ class Cached(Response[Answer]):
         self.headers.update({"ETag": etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Encoding"})
         asked = request.headers.get("if-none-match", "")
         if etag in {tag.strip() for tag in asked.split(",")} or asked.strip() == "*":
-            self.content, self.status_code = b"", 304
+            self.content, self.status_code = b"", 304  # pyright: ignore[reportAttributeAccessIssue] - Response sends bytes content as it is
         else:
-            self.content = body
+            self.content = body  # pyright: ignore[reportAttributeAccessIssue] - the rendered body replaces the answer
         return super().to_asgi_response(app, request, **kwargs)
 
 
@@ -63,7 +63,7 @@ def _record_route(path: str, summary: str, what: str, record: type[Struct], load
     """GET one public record by the code in its path, as `load` reads it."""
 
     # `Record` is named by signature_namespace below, so that the document shows this route's own schema.
-    async def read_record(request: Request, api: NamedDependency[ApiContext]) -> Cached[Record]:  # noqa: F821
+    async def read_record(request: Request, api: NamedDependency[ApiContext]) -> Cached[Record]:  # noqa: F821  # pyright: ignore[reportUndefinedVariable] - bound per route by signature_namespace
         """One public record."""
         (code,) = request.path_params.values()
         on = public_read.today()
@@ -106,8 +106,8 @@ async def changes(
 Text = Annotated[str | None, QueryParameter(max_length=200, description="Words to look for; each must start a word (accents and case ignored).")]
 PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1.")]
 PageSize = Annotated[int, QueryParameter(ge=1, le=public_search.MAX_PAGE_SIZE, description="Results per page.")]
-StatusFilter = Annotated[
-    Literal[names(Status)] | None,
+StatusFilter: TypeAlias = Annotated[
+    Literal[names(Status)] | None,  # pyright: ignore[reportInvalidTypeForm] - a Literal of the vocabulary's values, built at import for the OpenAPI document
     QueryParameter(description="Only subjects with this status today."),
 ]
 
@@ -132,9 +132,9 @@ async def programmes(
     request: Request,
     api: NamedDependency[ApiContext],
     q: Text = None,
-    guidance_type: Annotated[Literal[names(GuidanceType)] | None, QueryParameter(description="Kortdurend or intensief.")] = None,
-    format: Annotated[Literal[names(ProgrammeFormat)] | None, QueryParameter(description="Individueel or groep.")] = None,  # noqa: A002 - the contract's name
-    mode: Annotated[Literal[names(SessionMode)] | None, QueryParameter(description="How sessions are held.")] = None,
+    guidance_type: Annotated[Literal[names(GuidanceType)] | None, QueryParameter(description="Kortdurend or intensief.")] = None,  # pyright: ignore[reportInvalidTypeForm] - a Literal of the vocabulary's values, built at import for the OpenAPI document
+    format: Annotated[Literal[names(ProgrammeFormat)] | None, QueryParameter(description="Individueel or groep.")] = None,  # noqa: A002 - the contract's name  # pyright: ignore[reportInvalidTypeForm] - a Literal of the vocabulary's values, built at import for the OpenAPI document
+    mode: Annotated[Literal[names(SessionMode)] | None, QueryParameter(description="How sessions are held.")] = None,  # pyright: ignore[reportInvalidTypeForm] - a Literal of the vocabulary's values, built at import for the OpenAPI document
     city: Annotated[str | None, QueryParameter(max_length=100, description="A city the programme is offered in.")] = None,
     status: StatusFilter = None,
     page: PageNumber = 1,

@@ -63,7 +63,7 @@ def check_form(asked: dict[str, str]) -> tuple[dict[str, Any] | None, FormErrors
             errors["service_end_date"] = N_("The last date must not be before the first.")
         elif (last - first).days + 1 > verification.MAX_PERIOD_DAYS:
             errors["service_end_date"] = N_("A period may span at most 366 days.")
-    if errors:
+    if errors or first is None:  # a missing first date has already added an error
         return None, errors
     claim = {"programme_code": programme, "service_date": first.isoformat()}
     claim |= {"coach_registration_number": number} if number else {"coach_agb_code": agb}

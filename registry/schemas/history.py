@@ -25,7 +25,7 @@ class PublishedDecision(Struct, tag_field="kind"):
     @property
     def kind(self) -> str:
         """grant, suspend, lift, revoke or retract."""
-        return self.__struct_config__.tag
+        return str(self.__struct_config__.tag)
 
 
 class GrantDecision(PublishedDecision, tag="grant"):

@@ -75,8 +75,8 @@ def published_standing(decisions: Sequence[rules.Decision], on: dt.date) -> tupl
     return now.status, accreditation(now.accreditation)
 
 
-def json_list(value: Any) -> list[str]:
-    """A JSON list column, whether the driver gives it as text or already decoded."""
+def json_list(value: Any) -> list[Any]:
+    """A JSON list column (names or the registry's vocabulary), whether the driver gives it as text or already decoded."""
     return list(json.loads(value) if isinstance(value, str) else value or [])
 
 
@@ -238,7 +238,8 @@ async def changes(reader: Writer, after: int, limit: int) -> ChangeFeed:
     items = [
         Change(
             encode_cursor(row["id"]),
-            ChangeSubject(row["subject_kind"], codes.get((row["subject_kind"], row["subject_id"]))),
+            # Subjects are never deleted, so every decision's subject has a code.
+            ChangeSubject(row["subject_kind"], codes[(row["subject_kind"], row["subject_id"])]),
             public_decision(row, references),
         )
         for row in rows

@@ -81,7 +81,7 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> V
     reference = raw.get("reference")
     if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
         fail("reference", "must be a string of at most 64 characters")
-    if errors:
+    if errors or programme is None or first is None:  # either missing has already added an error
         raise ValidationFailed(errors)
     return VerificationRequest(
         programme_code=programme.upper(),
@@ -136,6 +136,8 @@ def accreditation(grant: rules.Decision | None) -> Accreditation | None:
     """The grant covering a day, as answers show it."""
     if grant is None:
         return None
+    if grant.starts_on is None:
+        raise ValueError(f"grant {grant.reference} has no first day")
     return Accreditation(grant.starts_on, grant.ends_on, grant.reference)
 
 

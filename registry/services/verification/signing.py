@@ -89,7 +89,10 @@ class KeyRing:
         self.retired_key_days = retired_key_days
         self.active = max((key for key in keys if key.retired_at is None), key=lambda key: key.created_at)
         self._by_kid = {key.kid: key for key in keys}
-        self._private = self.active.key.private_key
+        private = self.active.key.private_key
+        if private is None:
+            raise ValueError(f"the active signing key {self.active.kid} has no private half")
+        self._private = private
         self._header_prefix = b64url(json.dumps({"alg": ALGORITHM, "kid": self.active.kid, "typ": "JWT"}, separators=(",", ":")).encode())
 
     @classmethod
