@@ -40,11 +40,13 @@ run: setup
 # The suite runs on SQLite; with CI=true (or REGISTRY_TEST_POSTGRES=1) it runs again on PostgreSQL (functional
 # and browser tests), at the same time: the tests mostly wait (servers, browsers, fsync), so two passes of two
 # workers each (pytest-xdist, one test file per worker at a time) keep both cores busy.
-# Static checks first (ruff; bandit at high severity), then the suite.
+# Static checks first (ruff; pyright in basic mode; bandit at medium severity, each exception justified
+# where it is), then the suite. Pyright fetches its Node package from npm on its first run.
 PYTEST := $(BIN)/python -m pytest -q --dist loadfile
 test: setup $(CHROMIUM) $(PG_DUMP)
 	$(BIN)/ruff check registry tests bench
-	$(BIN)/bandit -q -r registry -lll
+	$(BIN)/pyright
+	$(BIN)/bandit -q -r registry -ll
 	@if [ "$$CI" = "true" ] || [ -n "$$REGISTRY_TEST_POSTGRES" ]; then \
 		mkdir -p test-artifacts; \
 		REGISTRY_TEST_DATABASE=postgresql $(PYTEST) -n 2 tests/functional tests/browser > test-artifacts/postgresql-pass.log 2>&1 & \
