@@ -92,6 +92,7 @@ class DecisionFields:
     target: str | None = None
     may_override: bool = False
     may_name: frozenset[DecisionKind] = frozenset()  # the kinds of decision its target may be
+    reason_published: bool = False  # its reason is shown on public pages, the API and open data
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -105,9 +106,9 @@ OVERRIDE_FIELD = "override_reason"
 # in the generic columns starts_on, ends_on and target_id that Decision also uses.
 DECISION_FIELDS: dict[DecisionKind, DecisionFields] = {
     DecisionKind.GRANT: DecisionFields(start="valid_from", end="valid_until", may_override=True),
-    DecisionKind.SUSPEND: DecisionFields(start="from", end="until"),
+    DecisionKind.SUSPEND: DecisionFields(start="from", end="until", reason_published=True),
     DecisionKind.LIFT: DecisionFields(start="date", target="suspension", may_name=frozenset({DecisionKind.SUSPEND})),
-    DecisionKind.REVOKE: DecisionFields(start="effective"),
+    DecisionKind.REVOKE: DecisionFields(start="effective", reason_published=True),
     DecisionKind.RETRACT: DecisionFields(target="target", may_name=frozenset(DecisionKind) - {DecisionKind.RETRACT}),
 }
 DECISION_COMMON_FIELDS = ("subject", "code", "kind", "reference", "reason")

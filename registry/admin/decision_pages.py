@@ -16,6 +16,7 @@ from registry.admin.guards import requires
 from registry.admin.records import RECORD_MISSING, record_of, record_page_context
 from registry.admin.support import StaffController, StaffPages
 from registry.messages import N_
+from registry.public import labels
 from registry.roles import Permission, allows
 from registry.rules import DECISION_COMMON_FIELDS, DECISION_KIND_FIELDS, DecisionKind
 from registry.services.audit import Actor
@@ -25,7 +26,8 @@ from registry.services.staff.records import KINDS, RecordKind
 from registry.services.staff.sessions import StaffSession
 
 # Undoing these is not possible (a revocation can only be retracted, a retraction not at all): ask first.
-CONFIRMED_KINDS = {DecisionKind.REVOKE, DecisionKind.RETRACT}
+# Kinds that cannot be undone are confirmed on a check page first: the ones with a confirmation text.
+CONFIRMED_KINDS = {kind for kind, wording in labels.DECISION_WORDING.items() if wording.confirmation}
 _FORM_FIELDS = {*DECISION_COMMON_FIELDS, *DECISION_KIND_FIELDS}
 
 

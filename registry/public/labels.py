@@ -69,6 +69,7 @@ class DecisionWording:
     start_hint: str = ""
     end_label: str = ""
     target_label: str = ""
+    confirmation: str = ""  # set for a kind staff confirm on a check page first; %(name)s, %(date)s, %(reference)s
 
 
 DECISION_WORDING = {
@@ -87,12 +88,16 @@ DECISION_WORDING = {
     DecisionKind.REVOKE: DecisionWording(
         N_("from %(date)s"), N_("from %(date)s"),
         N_("Every earlier grant stops covering days from this date on. You are asked to confirm."),
-        N_("Revoked from"), N_("Day-month-year.")),
+        N_("Revoked from"), N_("Day-month-year."),
+        confirmation=N_("You are about to revoke %(name)s from %(date)s. Every grant recorded before this revocation stops covering "
+                        "days from that date on. Only a new grant accredits again.")),
     DecisionKind.RETRACT: DecisionWording(
         N_("decision %(reference)s no longer counts"), N_("decision %(reference)s no longer counts"),
         N_("For a decision entered in error: from now on it no longer counts (answers about the past stay as they were). "
            "You are asked to confirm."),
-        target_label=N_("Decision entered in error")),
+        target_label=N_("Decision entered in error"),
+        confirmation=N_("You are about to mark decision %(reference)s as entered in error. From now on it no longer counts; answers "
+                        "given before now stay as they were. A withdrawal cannot itself be withdrawn.")),
 }
 
 

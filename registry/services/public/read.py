@@ -33,7 +33,6 @@ from registry.services.verification.snapshot import coach_display_name, to_decis
 
 DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
 # Reasons are published for the decisions that take an accreditation away.
-PUBLISHED_REASONS = {rules.DecisionKind.SUSPEND, rules.DecisionKind.REVOKE}
 CURSOR_PREFIX = "d1:"
 MAX_CHANGES = 1000
 
@@ -51,7 +50,7 @@ def public_decision(row: dict[str, Any], references: dict[int, str]) -> PublicDe
     for name, value in ((fields.start, row["starts_on"]), (fields.end, row["ends_on"]), (fields.target, references.get(row["target_id"]))):
         if name:
             published[name] = value
-    if kind in PUBLISHED_REASONS:
+    if rules.DECISION_FIELDS[kind].reason_published:
         published["reason"] = row["reason"] or ""
     return msgspec.convert(published, PublicDecision)
 
