@@ -77,6 +77,9 @@ def build_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Password hashes and private coach fields live here: a new file is the owner's only (SQLite gives
+        # its -wal and -shm files the same mode).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         return RegistrySQLiteEngine(path=path, timeout=settings.sqlite_busy_timeout_seconds)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresEngine(config={"dsn": url})

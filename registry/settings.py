@@ -52,6 +52,9 @@ class Settings:
     # Password attempts for one username per minute, from whatever addresses, over all instances.
     login_account_rate_limit_per_minute: int = 10
     # Staff sign-in through the foundation's OpenID Provider; off while no issuer is set.
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto headers are believed; none by default, so a
+    # client cannot choose the address that rate limits and the audit trail see.
+    trusted_proxies: tuple[str, ...] = ()
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
@@ -86,6 +89,7 @@ class Settings:
             login_account_rate_limit_per_minute=int(
                 env.get("REGISTRY_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE", defaults.login_account_rate_limit_per_minute)
             ),
+            trusted_proxies=tuple(part.strip() for part in env.get("REGISTRY_TRUSTED_PROXIES", "").split(",") if part.strip()),
             oidc_issuer=env.get("REGISTRY_OIDC_ISSUER") or None,
             oidc_client_id=env.get("REGISTRY_OIDC_CLIENT_ID") or None,
             oidc_client_secret=env.get("REGISTRY_OIDC_CLIENT_SECRET") or None,

@@ -156,7 +156,7 @@ class AuditLogController(StaffController):
             return gettext(ACTION_WORDS[AuditAction(action)]) if action in ACTION_WORDS else action
 
         name = f"auditlog-{public_read.today().isoformat()}.csv"
-        return Stream(_csv_lines(audit_read.csv_batches(app_context.engine, chosen, describe)), media_type="text/csv; charset=utf-8",
+        return Stream(_csv_lines(audit_read.csv_batches(app_context.engine, chosen, describe)), media_type="text/csv",
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @get("/audit/keten", guards=[requires(Permission.AUDIT_READ)])

@@ -31,7 +31,7 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
 
 def csv_file(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Response[bytes]:
     """A CSV download."""
-    return Response(csv_text(header, rows), media_type="text/csv; charset=utf-8",
+    return Response(csv_text(header, rows), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

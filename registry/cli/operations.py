@@ -31,7 +31,10 @@ def serve(host: str, port: int) -> None:
 
     run(lambda engine: asyncio.sleep(0))
     # No per-request access log: it costs a third of the throughput; the reverse proxy keeps one.
-    uvicorn.run(create_app(Settings.from_env()), host=host, port=port, proxy_headers=True, log_level="info", access_log=False)
+    settings = Settings.from_env()
+    # Forwarded headers count only from the proxies named in REGISTRY_TRUSTED_PROXIES (uvicorn's own default trusts 127.0.0.1).
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=list(settings.trusted_proxies) or None, log_level="info", access_log=False)
 
 
 @main.command(name="backup")

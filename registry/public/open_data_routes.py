@@ -58,7 +58,7 @@ CSV_KINDS = ("programmes", "coaches", "trainings")
 async def subject_csv(request: Request, api: NamedDependency[ApiContext]) -> Response | File:
     """Programmes, coaches or trainings with their status today and current grant."""
     name = request.url.path.rsplit("/", 1)[-1]
-    return await _serve(request, api, name, "text/csv; charset=utf-8")
+    return await _serve(request, api, name, "text/csv")
 
 
 ROUTES = [registry_json, subject_csv]

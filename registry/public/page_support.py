@@ -17,7 +17,7 @@ from registry.templating import Renderer
 
 PAGE_SIZE = 20
 MAX_TEXT = 200
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* itself
 # Pages depend on the language cookie and the browser's languages; shared caches must keep them apart.
 PAGE_HEADERS = {"Vary": "Cookie, Accept-Language", "Cache-Control": "no-cache"}
 
