@@ -173,7 +173,7 @@ async def organisation_detail(reader: Writer, code: str, on: dt.date) -> Organis
     for kind, table in (("programme", "programme"), ("training", "training")):
         subjects = await reader.fetch_all(f"SELECT id, code, name FROM {table} WHERE organisation = ? ORDER BY code", row["id"])  # nosec B608 # table comes from the fixed pairs of the loop
         decisions = await reader.fetch_in(
-            f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = '{kind}' AND subject_id IN", [s["id"] for s in subjects]  # nosec B608 # DECISION_COLUMNS and kind are constants of the loop
+            f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN", [s["id"] for s in subjects], kind  # nosec B608 # DECISION_COLUMNS is a constant
         )
         by_subject: dict[int, list[rules.Decision]] = {}
         for decision in sorted(decisions, key=lambda d: d["id"]):

@@ -153,7 +153,7 @@ async def plan_decisions(
         codes = [request.code for request in requests if request.subject_kind is subject_kind]
         rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)  # nosec B608 # table and code column come from SUBJECT_TABLES, never from input
         ids = {row["id"]: row["code"] for row in rows}
-        stored = await writer.fetch_in(f"SELECT * FROM decision WHERE subject_kind = '{subject_kind}' AND subject_id IN", list(ids))  # nosec B608 # subject_kind is a SubjectKind member from SUBJECT_TABLES
+        stored = await writer.fetch_in("SELECT * FROM decision WHERE subject_kind = ? AND subject_id IN", list(ids), str(subject_kind))
         by_code: dict[str, list[LedgerEntry]] = {code: [] for code in ids.values()}
         for row in stored:
             by_code[ids[row["subject_id"]]].append(entry_from_row(row))
