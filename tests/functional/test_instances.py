@@ -100,7 +100,9 @@ def instances(database_template: str, tmp_path_factory: pytest.TempPathFactory) 
         credentials = asyncio.run(_seed(url))
         ports = [free_port(), free_port()]
         env = registry_environment(url, directory / "data", ports[0], REGISTRY_LOGIN_RATE_LIMIT_PER_MINUTE=str(LIMIT),
-                                   REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE=str(LIMIT))
+                                   REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE=str(LIMIT),
+                                   # Loopback plays the proxy in front of both, so each test browser has an address of its own.
+                                   REGISTRY_TRUSTED_PROXIES="127.0.0.1")
         # The signing key exists before either instance starts, so both load the same one.
         KeyRing.load_or_create(Settings.from_env(env).key_file)
         with _serving(env, ports, directory) as (a, b):

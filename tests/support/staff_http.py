@@ -30,7 +30,7 @@ class StaffBrowser:
         self.address = address
         self.cookie: str | None = None
         self.csrf: str | None = None
-        # uvicorn trusts X-Forwarded-For from 127.0.0.1 (proxy_headers), so a test can be any address.
+        # A server started with REGISTRY_TRUSTED_PROXIES=127.0.0.1 believes X-Forwarded-For, so a test can be any address.
         headers = {"X-Forwarded-For": address} if address else {}
         self.http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers)
 
