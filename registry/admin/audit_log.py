@@ -17,7 +17,7 @@ from registry.admin.support import StaffController, StaffPages
 from registry.csv_cells import BYTE_ORDER_MARK
 from registry.i18n import translations
 from registry.messages import N_
-from registry.public.check_page import parse_day
+from registry.public.check_page import OUT_OF_RANGE, parse_day
 from registry.public.page_support import language_of
 from registry.roles import Permission
 from registry.services.audit import AuditAction, verify_chain
@@ -25,6 +25,7 @@ from registry.services.errors import FieldError
 from registry.services.public import read as public_read
 from registry.services.sql import reading
 from registry.services.staff import audit_read
+from registry.services.values import accepted_day
 
 TEXT_LIMIT = 200
 FILTER_FIELDS = ("persoon", "soort", "code", "gebeurtenis", "van", "tot")
@@ -83,6 +84,8 @@ def read_filter(request: Request) -> tuple[audit_read.AuditFilter, dict[str, str
             errors.append(FieldError.said(name, N_("Choose one of the options.")))
     days = {name: parse_day(asked[name]) for name in ("van", "tot") if asked[name]}
     errors.extend(FieldError.said(name, N_("Enter a real date, for example 14-03-2026.")) for name, day in days.items() if day is None)
+    # Beyond these years the period's bounds cannot be turned into moments (a day after 31-12-9999 does not exist).
+    errors.extend(FieldError.said(name, OUT_OF_RANGE) for name, day in days.items() if day and not accepted_day(day))
     if (van := days.get("van")) and (tot := days.get("tot")) and van > tot:
         errors.append(FieldError.said("van", N_("The from date is after the up to and including date.")))
     if errors:

@@ -14,9 +14,9 @@ from registry.public.labels import FORMATS, GUIDANCE_TYPES, MODES
 from registry.rules import DECISION_FIELDS, OVERRIDE_FIELD, DecisionKind
 from registry.services.errors import FieldError, Refusal
 
-DUTCH_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
-ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-WHOLE_NUMBER = re.compile(r"^\s*\d{1,9}\s*$")
+DUTCH_DATE = re.compile(r"\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*")
+ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
+WHOLE_NUMBER = re.compile(r"\s*\d{1,9}\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +80,9 @@ QUALIFICATION_FIELDS = (
 
 def parse_date(raw: str) -> str:
     """A date typed as dd-mm-jjjj (or jjjj-mm-dd) as the import's YYYY-MM-DD; refuses anything else."""
-    match = DUTCH_DATE.match(raw)
+    match = DUTCH_DATE.fullmatch(raw)
     parts = (match.group(3), match.group(2), match.group(1)) if match else None
-    iso = ISO_DATE.match(raw)
+    iso = ISO_DATE.fullmatch(raw)
     if iso:
         parts = iso.groups()
     if parts is None:
@@ -116,9 +116,9 @@ def record_values(form: FormMultiDict, fields: tuple[Field, ...], creating: bool
         elif field.widget == "cities":
             values[field.name] = [city.strip() for city in re.split(r"[,\n]", raw) if city.strip()]
         elif field.widget == "number":
-            if raw and not WHOLE_NUMBER.match(raw):
+            if raw and not WHOLE_NUMBER.fullmatch(raw):
                 errors.append(FieldError.said(field.name, N_("must be a whole number")))
-            values[field.name] = int(raw) if raw and WHOLE_NUMBER.match(raw) else None
+            values[field.name] = int(raw) if raw and WHOLE_NUMBER.fullmatch(raw) else None
         elif field.widget == "organisation":
             values[field.name] = raw.upper() or None
         elif field.required:

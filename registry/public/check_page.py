@@ -16,12 +16,13 @@ from litestar.di import NamedDependency
 from registry.api.context import ApiContext
 from registry.messages import N_
 from registry.public.page_support import FormErrors, render_page, too_many
-from registry.services.imports.parse import CODE_PATTERN, EIGHT_DIGITS
+from registry.services.values import CODE_PATTERN, EIGHT_DIGITS, accepted_day
 from registry.services.verification import answer as verification
 from registry.templating import Renderer
 
 FIELDS = ("programme_code", "coach_registration_number", "coach_agb_code", "service_date", "service_end_date")
 DUTCH_DATE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
+OUT_OF_RANGE = N_("Enter a date between 01-01-1900 and 31-12-2199.")
 
 
 def parse_day(text: str) -> dt.date | None:
@@ -56,8 +57,12 @@ def check_form(asked: dict[str, str]) -> tuple[dict[str, Any] | None, FormErrors
         errors["service_date"] = N_("Enter the date of the care, for example 14-03-2026.")
     elif (first := parse_day(asked["service_date"])) is None:
         errors["service_date"] = N_("Enter a real date, for example 14-03-2026.")
+    elif not accepted_day(first):
+        errors["service_date"], first = OUT_OF_RANGE, None
     if asked["service_end_date"] and (last := parse_day(asked["service_end_date"])) is None:
         errors["service_end_date"] = N_("Enter a real date, for example 01-05-2026, or leave it empty.")
+    elif last and not accepted_day(last):
+        errors["service_end_date"], last = OUT_OF_RANGE, None
     if first and last:
         if last < first:
             errors["service_end_date"] = N_("The last date must not be before the first.")

@@ -9,10 +9,37 @@ from typing import Any, Callable
 from registry.messages import N_
 from registry.services.errors import FieldError, Refusal
 
-CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
-EIGHT_DIGITS = re.compile(r"^[0-9]{8}$")
-ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Every pattern is used with fullmatch: `$` alone also matches before a final newline.
+CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
+EIGHT_DIGITS = re.compile(r"[0-9]{8}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# NUL and the other C0 and C1 control characters, and the bidi embeddings, overrides and isolates that
+# make text read differently from what it holds. Tab, newline and carriage return only in multi-line text.
+CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+UNSAFE_IN_LINES = re.compile(f"[{CONTROL_CHARACTERS}{BIDI_CONTROLS}]")
+UNSAFE_IN_LINE = re.compile(f"[\t\n\r{CONTROL_CHARACTERS}{BIDI_CONTROLS}]")
+# Dates and times the registry accepts: far wider than any accreditation, and far from the ends of the
+# calendar, so that a day after, a day before or a change of time zone can always be computed.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+MAX_LIST_ITEMS = 200
+CITY_LENGTH = 100
+
+
+def refusal_error(name: str, problem: Refusal) -> FieldError:
+    """A check's refusal as the error of field `name`."""
+    return FieldError(name, str(problem), "invalid", problem.template, problem.params)
+
+
+def refused(name: str, check: Callable[[Any], Any], value: Any) -> list[FieldError]:
+    """The error of field `name` when `check` refuses `value`; none when it passes."""
+    try:
+        check(value)
+    except Refusal as problem:
+        return [refusal_error(name, problem)]
+    return []
 
 
 class FieldReader:
@@ -38,7 +65,7 @@ class FieldReader:
         try:
             self.values[name] = check(value)
         except Refusal as problem:
-            self.errors.append(FieldError(f"{self.path}.{name}", str(problem), "invalid", problem.template, problem.params))
+            self.errors.append(refusal_error(f"{self.path}.{name}", problem))
 
     def reject_unknown(self, allowed: tuple[str, ...]) -> None:
         for name in self.raw:
@@ -46,13 +73,26 @@ class FieldReader:
                 self.error(name, N_("unknown field"), "unknown_field")
 
 
-def text(max_length: int, min_length: int = 1) -> Callable[[Any], str]:
-    """A string of bounded length, trimmed."""
+def unsafe_character(value: str, lines: bool = False) -> str | None:
+    """The first character text may not hold (see UNSAFE_IN_LINE), written as U+XXXX; None when there is none."""
+    found = (UNSAFE_IN_LINES if lines else UNSAFE_IN_LINE).search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def refuse_unsafe(value: str, lines: bool = False) -> str:
+    """The text unchanged, or a Refusal naming the first control or bidi character it holds."""
+    if (character := unsafe_character(value, lines)) is not None:
+        raise Refusal(N_("must not contain control or text-direction characters (found %(character)s)"), character=character)
+    return value
+
+
+def text(max_length: int, min_length: int = 1, lines: bool = False) -> Callable[[Any], str]:
+    """A string of bounded length, trimmed, without control characters (tab and newline allowed with `lines`)."""
 
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise Refusal(N_("must be a string"))
-        value = value.strip()
+        value = refuse_unsafe(value.strip(), lines)
         if len(value) < min_length:
             raise Refusal(N_("must not be empty"))
         if len(value) > max_length:
@@ -62,28 +102,42 @@ def text(max_length: int, min_length: int = 1) -> Callable[[Any], str]:
     return check
 
 
+def accepted_day(day: dt.date) -> bool:
+    """True when the day lies within the years the registry accepts."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def in_range(moment: dt.date) -> dt.date:
+    """The date (or a moment by its own date), or a Refusal when it lies outside the years the registry accepts."""
+    day = moment.date() if isinstance(moment, dt.datetime) else moment
+    if not accepted_day(day):
+        raise Refusal(N_("must lie between %(first)s and %(last)s"), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    return moment
+
+
 def code(value: Any) -> str:
     """A registry code, matched case-insensitively and kept upper-case."""
-    if not isinstance(value, str) or not CODE_PATTERN.match(value.strip().upper()):
+    if not isinstance(value, str) or not CODE_PATTERN.fullmatch(value.strip().upper()):
         raise Refusal(N_("must be a code of letters, digits and '-' (at most 32), starting with a letter or digit"))
     return value.strip().upper()
 
 
 def eight_digits(value: Any) -> str:
     """An AGB code or KvK number: exactly 8 digits as a string (leading zeros count)."""
-    if not isinstance(value, str) or not EIGHT_DIGITS.match(value):
+    if not isinstance(value, str) or not EIGHT_DIGITS.fullmatch(value):
         raise Refusal(N_("must be a string of exactly 8 digits"))
     return value
 
 
 def iso_date(value: Any) -> dt.date:
-    """A calendar date written YYYY-MM-DD."""
-    if not isinstance(value, str) or not ISO_DATE.match(value):
+    """A calendar date written YYYY-MM-DD, within the years the registry accepts."""
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise Refusal(N_("must be a date written YYYY-MM-DD"))
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise Refusal(N_("is not a real calendar date")) from None
+    return in_range(day)
 
 
 def count(maximum: int) -> Callable[[Any], int]:
@@ -116,6 +170,8 @@ def choices(options: tuple[str, ...], allow_empty: bool = False) -> Callable[[An
     def check(value: Any) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise Refusal(N_("must be a list of strings"))
+        if len(value) > MAX_LIST_ITEMS:
+            raise Refusal(N_("must name at most %(limit)d values"), limit=MAX_LIST_ITEMS)
         unknown = [item for item in value if item not in options]
         if unknown:
             raise Refusal(N_("unknown value %(value)r; allowed: %(options)s"), value=unknown[0], options=", ".join(options))
@@ -127,17 +183,20 @@ def choices(options: tuple[str, ...], allow_empty: bool = False) -> Callable[[An
 
 
 def city_list(value: Any) -> list[str]:
-    """A list of place names."""
+    """A list of place names, each as a city field takes it."""
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         raise Refusal(N_("must be a list of place names"))
-    if len(value) > 200:
+    if len(value) > MAX_LIST_ITEMS:
         raise Refusal(N_("must name at most 200 places"))
-    return list(dict.fromkeys(item.strip() for item in value))
+    places = [refuse_unsafe(item.strip()) for item in value]
+    if any(len(place) > CITY_LENGTH for place in places):
+        raise Refusal(N_("a place name must be at most %(limit)d characters"), limit=CITY_LENGTH)
+    return list(dict.fromkeys(places))
 
 
 def email(value: Any) -> str:
     """An e-mail address."""
     value = text(254)(value)
-    if not EMAIL.match(value):
+    if not EMAIL.fullmatch(value):
         raise Refusal(N_("must be an e-mail address"))
     return value

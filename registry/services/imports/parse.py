@@ -12,6 +12,7 @@ from registry.rules import GuidanceType, ProgrammeFormat, SessionMode
 from registry.services.errors import FieldError
 from registry.services.staff.decisions import DecisionRequest, read_decision
 from registry.services.values import (  # noqa: F401 - the patterns are read from here by the verification API, the public check and staff accounts too
+    CITY_LENGTH,
     CODE_PATTERN,
     EIGHT_DIGITS,
     EMAIL,
@@ -72,7 +73,7 @@ ENTITY_FIELDS: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
         "name": (text(200), False),
         "kvk_number": (eight_digits, True),
         "agb_code": (eight_digits, True),
-        "city": (text(100), True),
+        "city": (text(CITY_LENGTH), True),
     },
     "trainings": {
         "code": (code, False),
@@ -101,8 +102,8 @@ ENTITY_FIELDS: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
         "big_number": (text(11), True),
         "email": (email, True),
         "phone": (text(32), True),
-        "city": (text(100), True),
-        "internal_note": (text(4000), True),
+        "city": (text(CITY_LENGTH), True),
+        "internal_note": (text(4000, lines=True), True),
     },
     "qualifications": {
         "coach": (code, False),

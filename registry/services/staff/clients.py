@@ -15,6 +15,7 @@ from registry.services.audit import Actor, AuditAction, AuditEntry, record_event
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.sql import Writer, writing
 from registry.services.staff import queries
+from registry.services.values import refuse_unsafe, refused
 
 MAX_NAME_LENGTH = 200
 
@@ -58,6 +59,8 @@ async def create_client(engine: Engine, actor: Actor, name: str) -> NewCredentia
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ValidationFailed([FieldError.said("name", N_("give a name of 1 to %(limit)d characters"), limit=MAX_NAME_LENGTH)])
+    if errors := list(refused("name", refuse_unsafe, name)):
+        raise ValidationFailed(errors)
     credentials = NewCredentials(f"smr-{secrets.token_hex(8)}", secrets.token_urlsafe(32))
     moment = utc_now()
     async with writing(engine) as writer:

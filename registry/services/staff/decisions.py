@@ -83,7 +83,7 @@ def read_decision(raw: dict[str, Any], path: str, errors: list[FieldError]) -> D
     fields.take("code", checks.code, nullable=False)
     fields.take("kind", checks.choice(tuple(DecisionKind)), nullable=False)
     fields.take("reference", checks.text(64), nullable=False)
-    fields.take("reason", checks.text(4000, min_length=0), nullable=True)
+    fields.take("reason", checks.text(4000, min_length=0, lines=True), nullable=True)
     for name in ("subject", "code", "kind", "reference"):
         if name not in raw:
             fields.error(name, N_("is required"), "required")
@@ -107,7 +107,7 @@ def read_decision(raw: dict[str, Any], path: str, errors: list[FieldError]) -> D
         if required and name not in raw:
             errors.append(FieldError.said(f"{path}.{name}", N_("is required for a %(kind)s"), "required", kind=str(kind)))
     if kind_fields.may_override:
-        fields.take(OVERRIDE_FIELD, checks.text(4000), nullable=True)
+        fields.take(OVERRIDE_FIELD, checks.text(4000, lines=True), nullable=True)
     values = fields.values
     starts, ends = values.get(kind_fields.start or ""), values.get(kind_fields.end or "")
     if starts is not None and ends is not None and ends < starts:

@@ -15,12 +15,12 @@ from registry.messages import N_
 from registry.roles import Role
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, NotFound, ValidationFailed
-from registry.services.imports.parse import EMAIL
 from registry.services.sql import reading, writing
 from registry.services.staff import queries
+from registry.services.values import EMAIL, refuse_unsafe, refused, unsafe_character
 
 MAX_USERNAME = 150
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,149}$")
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,149}")
 MIN_PASSWORD_LENGTH = 12
 password_hasher = PasswordHasher()
 
@@ -28,7 +28,7 @@ password_hasher = PasswordHasher()
 def _account_errors(username: str, password: str, role: str) -> list[FieldError]:
     """What is wrong with a new local account's username, password and role."""
     errors = []
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         errors.append(FieldError.said("username", N_("use 2-150 lower-case letters, digits and . _ @ -")))
     if len(password) < MIN_PASSWORD_LENGTH:
         errors.append(FieldError.said("password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
@@ -78,8 +78,10 @@ _UNKNOWN_USER_HASH = password_hasher.hash("no such user: the answer must take as
 
 async def authenticate(engine: Engine, username: str, password: str) -> dict | None:
     """The active local account with this username and password, or None."""
-    async with reading(engine) as reader:
-        row = await reader.fetch_one(queries.LOCAL_ACCOUNT_BY_USERNAME, username.strip().lower())
+    row = None
+    if unsafe_character(username) is None:  # no account has such a name, and PostgreSQL cannot even compare NUL
+        async with reading(engine) as reader:
+            row = await reader.fetch_one(queries.LOCAL_ACCOUNT_BY_USERNAME, username.strip().lower())
     try:
         # In a thread: a sign-in must not stall every other request for the length of a deliberately slow hash.
         await asyncio.to_thread(password_hasher.verify, row["password_hash"] if row and row["password_hash"] else _UNKNOWN_USER_HASH, password)
@@ -164,7 +166,9 @@ async def create_local_account(
     errors = _account_errors(username.strip().lower(), password, role)
     if len(display_name.strip()) > MAX_DISPLAY_NAME:
         errors.append(FieldError.said("display_name", N_("use at most %(limit)d characters"), limit=MAX_DISPLAY_NAME))
-    if email.strip() and (len(email.strip()) > MAX_EMAIL or not EMAIL.match(email.strip())):
+    for name, value in (("display_name", display_name), ("email", email)):
+        errors.extend(refused(name, refuse_unsafe, value))
+    if email.strip() and (len(email.strip()) > MAX_EMAIL or not EMAIL.fullmatch(email.strip())):
         errors.append(FieldError.said("email", N_("must be an e-mail address")))
     if password != repeated:
         errors.append(FieldError.said("password_repeat", N_("is not the same as the password")))

@@ -14,9 +14,9 @@ from piccolo.engine.base import Engine
 from registry import rules
 from registry.schemas.history import Accreditation
 from registry.schemas.verification import CoachOutcome, ProgrammeOutcome, Reason, VerificationRequest, VerificationResult
-from registry.services.errors import FieldError, ValidationFailed
-from registry.services.imports.parse import CODE_PATTERN, EIGHT_DIGITS, ISO_DATE
+from registry.services.errors import FieldError, Refusal, ValidationFailed
 from registry.services.sql import reading, writing
+from registry.services.values import CODE_PATTERN, EIGHT_DIGITS, in_range, iso_date, refuse_unsafe
 from registry.services.verification.snapshot import Snapshot, load_subjects
 
 MAX_PERIOD_DAYS = 366
@@ -72,7 +72,9 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> V
             fail("as_known_at", "must be an RFC 3339 time with offset, e.g. 2026-06-01T12:00:00+02:00")
         else:
             try:
-                known_at = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+                known_at = in_range(dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00")))
+            except Refusal as problem:
+                fail("as_known_at", str(problem))
             except ValueError:
                 fail("as_known_at", "is not a real moment in time")
             else:
@@ -81,6 +83,8 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> V
     reference = raw.get("reference")
     if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
         fail("reference", "must be a string of at most 64 characters")
+    elif reference is not None:
+        _check(lambda: refuse_unsafe(reference), "reference", fail)
     if errors or programme is None or first is None:  # either missing has already added an error
         raise ValidationFailed(errors)
     return VerificationRequest(
@@ -100,13 +104,14 @@ def _date(raw: dict[str, Any], name: str, fail, required: bool) -> dt.date | Non
         if required:
             fail(name, "is required", "required")
         return None
-    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        fail(name, "must be a date written YYYY-MM-DD")
-        return None
+    return _check(lambda: iso_date(value), name, fail)
+
+
+def _check(check, name: str, fail) -> Any:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(name, "is not a real calendar date")
+        return check()
+    except Refusal as problem:
+        fail(name, str(problem))
         return None
 
 
