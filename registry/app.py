@@ -32,6 +32,7 @@ from registry.api.problems import problem
 from registry.public import api as public_api
 from registry.public import check_page, detail_pages, open_data_routes, pages
 from registry.public.errors import EXCEPTION_HANDLERS
+from registry.security.addresses import ControlCharactersMiddleware
 from registry.security.headers import SecurityHeadersMiddleware
 from registry.settings import Settings
 from registry.templating import Renderer
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             APP_CONTEXT: Provide(lambda: app_context, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, **ADMIN_EXCEPTION_HANDLERS},
+        middleware=[ControlCharactersMiddleware],
         openapi_config=openapi_config(settings.openapi_enabled),
         plugins=SCHEMA_PLUGINS,
         request_max_body_size=settings.max_body_bytes,
