@@ -47,7 +47,7 @@ RETRY_AFTER = OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER), description
 
 # What each problem status means on the API routes.
 PROBLEMS = {
-    400: "The body is not JSON, a query parameter is out of range, or (token endpoint) the grant type or scope is not supported.",
+    400: "The body is not JSON, a query parameter is out of range, the address holds a control character, or (token endpoint) the grant type or scope is not supported.",
     401: "No valid access token: missing, expired, forged, for another audience, or the client is disabled.",
     403: "The access token lacks the scope `verify`.",
     404: "No such record.",
