@@ -21,6 +21,7 @@ from registry.services.errors import ValidationFailed
 from registry.services.imports.plan import ImportReport, import_document
 from registry.services.imports.preview import planned_changes
 from registry.services.staff.sessions import StaffSession
+from registry.services.values import UNSAFE_IN_LINE
 
 # The upload waits in the staff member's session (shared by every instance) between preview and apply.
 PENDING = "import_upload"
@@ -65,7 +66,8 @@ async def _uploaded(form: FormMultiDict) -> tuple[str, bytes]:
         content.decode("utf-8")
     except UnicodeDecodeError:
         raise UploadRefused(N_("The file is not UTF-8 text. Save it as UTF-8 and upload it again.")) from None
-    return (upload.filename or "")[:200], content
+    # The name is only shown and kept with the session: control characters (PostgreSQL refuses NUL) are left out.
+    return UNSAFE_IN_LINE.sub("", upload.filename or "")[:200], content
 
 
 async def _keep(app_context: AppContext, session: StaffSession, upload: dict[str, Any] | None) -> None:
