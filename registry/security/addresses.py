@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+import logging
+from urllib.parse import parse_qsl, unquote_plus
 
 from litestar.exceptions import ClientException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from registry.log_text import logged
 from registry.services.values import unsafe_character
+
+log = logging.getLogger(__name__)
 
 
 def address_problem(scope: Scope) -> str | None:
@@ -29,6 +33,8 @@ class ControlCharactersMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (problem := address_problem(scope)) is not None:
+            query = unquote_plus(scope.get("query_string", b"").decode("utf-8", "replace"))
+            log.warning("refused an address with a control character: %s %s", logged(scope["path"]), logged(query))
             # Raised inside the route's stack, so the registry's own error handlers answer it.
             raise ClientException(detail=problem)
         await self.app(scope, receive, send)

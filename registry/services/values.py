@@ -79,6 +79,11 @@ def unsafe_character(value: str, lines: bool = False) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
+def escaped(value: str) -> str:
+    """Text from outside with each control or text-direction character written as \\uXXXX, so it can be stored and shown."""
+    return UNSAFE_IN_LINE.sub(lambda found: f"\\u{ord(found.group()):04x}", value)
+
+
 def refuse_unsafe(value: str, lines: bool = False) -> str:
     """The text unchanged, or a Refusal naming the first control or bidi character it holds."""
     if (character := unsafe_character(value, lines)) is not None:

@@ -100,7 +100,8 @@ class Kept(logging.Handler):
 
 async def test_a_callback_error_cannot_forge_log_lines(settings: Settings) -> None:
     forged = "access_denied\n2026-12-01 12:00:00 WARNING registry: admin signed in\x1b[2K"
-    kept, logger = Kept(), logging.getLogger("registry.admin.sign_in")
+    # "registry": the address is refused, and logged escaped, before the sign-in handler sees it.
+    kept, logger = Kept(), logging.getLogger("registry")
     async with staff_app(settings, **UNREACHABLE_PROVIDER) as (_app, client):
         logger.addHandler(kept)
         try:

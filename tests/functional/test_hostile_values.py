@@ -102,14 +102,17 @@ async def test_an_address_with_a_control_character_is_a_400_before_any_route(
     assert await snapshot(session.engine) == before
 
 
-async def test_a_username_with_nul_is_simply_not_signed_in(settings: Settings) -> None:
+async def test_a_username_with_nul_is_refused_and_audited_escaped(settings: Settings) -> None:
     async with staff_app(settings) as (app, staff):
         await add_staff(app)
         before = await count(app.state.api.engine, "audit_event")
-        response = await sign_in(staff, "editor\x00", PASSWORD)
+        response = await sign_in(staff, "editor\x00\u202e", PASSWORD)
         assert response.status_code == 400
         assert (await staff.get("/admin")).headers["location"].startswith("/admin/inloggen")  # not signed in
-        assert await count(app.state.api.engine, "audit_event") == before
+        assert await count(app.state.api.engine, "audit_event") == before + 1  # the refused sign-in, nothing else
+        async with reading(app.state.api.engine) as reader:
+            refused = await reader.fetch_one("SELECT action, subject_code FROM audit_event ORDER BY id DESC LIMIT 1")
+        assert refused == {"action": "auth:session:refuse", "subject_code": "editor\\u0000\\u202e"}
 
 
 def changed(path: list[Any], value: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from registry.services.audit import Actor, AuditAction, AuditEntry, record_event
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.sql import reading, writing
 from registry.services.staff import queries
-from registry.services.values import EMAIL, refuse_unsafe, refused, unsafe_character
+from registry.services.values import EMAIL, escaped, refuse_unsafe, refused, unsafe_character
 
 MAX_USERNAME = 150
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,149}")
@@ -93,8 +93,9 @@ async def authenticate(engine: Engine, username: str, password: str) -> dict | N
 
 
 async def record_refused_sign_in(engine: Engine, typed_username: str, address: str) -> None:
-    """A wrong username or password, in the audit trail: the name as typed (cut to a username's length), never the password."""
-    entry = AuditEntry(AuditAction.SIGN_IN_REFUSE, "staff_user", typed_username[:MAX_USERNAME], None, {"method": "password"})
+    """A wrong username or password, in the audit trail: the name as typed (escaped, cut to a username's length), never the password."""
+    # Escaped: PostgreSQL refuses NUL in text, and a control character must not disguise the name on the audit page.
+    entry = AuditEntry(AuditAction.SIGN_IN_REFUSE, "staff_user", escaped(typed_username)[:MAX_USERNAME], None, {"method": "password"})
     async with writing(engine) as writer:
         await record_events(writer, Actor("visitor", None, address), [entry], utc_now())
 
