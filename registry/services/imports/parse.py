@@ -11,7 +11,7 @@ from registry.messages import N_
 from registry.rules import GuidanceType, ProgrammeFormat, SessionMode
 from registry.services.errors import FieldError
 from registry.services.staff.decisions import DecisionRequest, read_decision
-from registry.services.values import (  # noqa: F401 - the patterns are read from here by the verification API, the public check and staff accounts too
+from registry.services.values import (  # noqa: F401 - the patterns live in values; still importable from here
     CITY_LENGTH,
     CODE_PATTERN,
     EIGHT_DIGITS,

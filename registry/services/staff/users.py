@@ -79,7 +79,7 @@ _UNKNOWN_USER_HASH = password_hasher.hash("no such user: the answer must take as
 async def authenticate(engine: Engine, username: str, password: str) -> dict | None:
     """The active local account with this username and password, or None."""
     row = None
-    if unsafe_character(username) is None:  # no account has such a name, and PostgreSQL cannot even compare NUL
+    if unsafe_character(username.strip()) is None:  # no account has such a name, and PostgreSQL cannot even compare NUL
         async with reading(engine) as reader:
             row = await reader.fetch_one(queries.LOCAL_ACCOUNT_BY_USERNAME, username.strip().lower())
     try:
