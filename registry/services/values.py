@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from registry.messages import N_
 from registry.services.errors import FieldError, Refusal
@@ -25,6 +25,7 @@ UNSAFE_IN_LINE = re.compile(f"[\t\n\r{CONTROL_CHARACTERS}{BIDI_CONTROLS}]")
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2199, 12, 31)
 MAX_LIST_ITEMS = 200
+Day = TypeVar("Day", bound=dt.date)  # a date, or a datetime (a date's subclass)
 CITY_LENGTH = 100
 
 
@@ -112,7 +113,7 @@ def accepted_day(day: dt.date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-def in_range(moment: dt.date) -> dt.date:
+def in_range(moment: Day) -> Day:
     """The date (or a moment by its own date), or a Refusal when it lies outside the years the registry accepts."""
     day = moment.date() if isinstance(moment, dt.datetime) else moment
     if not accepted_day(day):
