@@ -22,6 +22,25 @@ OTHER_ACTIVE_USERS_WITH_ROLE = "SELECT COUNT(*) AS n FROM staff_user WHERE role 
 SET_ROLE = "UPDATE staff_user SET role = ? WHERE id = ?"
 SET_ROLE_AND_ACTIVE = "UPDATE staff_user SET role = ?, active = ? WHERE id = ?"
 
+# --- staff sessions ----------------------------------------------------------------------------------
+
+NOTE_SIGN_IN = "UPDATE staff_user SET last_login_at = ? WHERE id = ?"
+INSERT_SESSION = (
+    "INSERT INTO staff_session (token_hash, staff_user, csrf_token, pending, created_at, last_seen_at, address) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+# Idle longer than allowed (first parameter) or older than allowed (second).
+DELETE_EXPIRED_SESSIONS = "DELETE FROM staff_session WHERE last_seen_at < ? OR created_at < ?"
+SESSION_BY_TOKEN_HASH = (
+    "SELECT s.staff_user, s.csrf_token, s.pending, s.created_at, s.last_seen_at, "
+    "u.username, u.display_name, u.role, u.active "
+    "FROM staff_session s LEFT JOIN staff_user u ON u.id = s.staff_user WHERE s.token_hash = ?"
+)
+TOUCH_SESSION = "UPDATE staff_session SET last_seen_at = ? WHERE token_hash = ?"
+SET_SESSION_PENDING = "UPDATE staff_session SET pending = ? WHERE token_hash = ?"
+DELETE_SESSION = "DELETE FROM staff_session WHERE token_hash = ?"
+DELETE_SESSIONS_OF_USER = "DELETE FROM staff_session WHERE staff_user = ?"
+
 # --- API clients -------------------------------------------------------------------------------------
 
 CLIENT_CREDENTIALS = "SELECT id, client_id, name, secret_hash, active FROM api_client"

@@ -20,6 +20,7 @@ from registry.clock import utc_now
 from registry.outages import database_unavailable
 from registry.services.audit import Actor, AuditEntry, record_events
 from registry.services.sql import reading, writing
+from registry.services.staff import queries
 
 # Writing last_seen_at on every request would turn each page view into a write; a minute is precise enough.
 TOUCH_AFTER_SECONDS = 60
@@ -69,17 +70,16 @@ class SessionStore:
                 moment = utc_now()
                 await record_events(writer, audit[0], [audit[1]], moment)
                 if staff_user is not None:
-                    await writer.execute("UPDATE staff_user SET last_login_at = ? WHERE id = ?", moment, staff_user)
+                    await writer.execute(queries.NOTE_SIGN_IN, moment, staff_user)
             if replacing:
-                await writer.execute("DELETE FROM staff_session WHERE token_hash = ?", _hash(replacing))
+                await writer.execute(queries.DELETE_SESSION, _hash(replacing))
             await writer.execute(
-                "INSERT INTO staff_session (token_hash, staff_user, csrf_token, pending, created_at, last_seen_at, address) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                queries.INSERT_SESSION,
                 _hash(session.token), staff_user, session.csrf_token, json.dumps(session.pending), now, now, address[:64],
             )
             # Expired sessions go as new ones arrive: no separate clean-up job to forget.
             await writer.execute(
-                "DELETE FROM staff_session WHERE last_seen_at < ? OR created_at < ?",
+                queries.DELETE_EXPIRED_SESSIONS,
                 now - self.idle_seconds, now - self.absolute_seconds,
             )
         return session
@@ -91,9 +91,7 @@ class SessionStore:
         now = int(self.clock())
         async with reading(self.engine) as reader:
             row = await reader.fetch_one(
-                "SELECT s.staff_user, s.csrf_token, s.pending, s.created_at, s.last_seen_at, "
-                "u.username, u.display_name, u.role, u.active "
-                "FROM staff_session s LEFT JOIN staff_user u ON u.id = s.staff_user WHERE s.token_hash = ?",
+                queries.SESSION_BY_TOKEN_HASH,
                 _hash(token),
             )
         if row is None:
@@ -111,7 +109,7 @@ class SessionStore:
         if now - row["last_seen_at"] >= TOUCH_AFTER_SECONDS:
             try:
                 async with writing(self.engine, serialise=False) as writer:
-                    await writer.execute("UPDATE staff_session SET last_seen_at = ? WHERE token_hash = ?", now, _hash(token))
+                    await writer.execute(queries.TOUCH_SESSION, now, _hash(token))
                 session.last_seen_at = now
             except Exception as error:  # a locked or unreachable database: read on, the next request touches it
                 if not database_unavailable(error):
@@ -121,16 +119,16 @@ class SessionStore:
     async def remember(self, session: StaffSession) -> None:
         """Store the session's pending sign-in state."""
         async with writing(self.engine, serialise=False) as writer:
-            await writer.execute("UPDATE staff_session SET pending = ? WHERE token_hash = ?", json.dumps(session.pending), _hash(session.token))
+            await writer.execute(queries.SET_SESSION_PENDING, json.dumps(session.pending), _hash(session.token))
 
     async def end(self, token: str, audit: tuple[Actor, AuditEntry] | None = None) -> None:
         """The session is gone on the server: its id is worthless from now on."""
         async with writing(self.engine, serialise=audit is not None) as writer:
             if audit is not None:
                 await record_events(writer, audit[0], [audit[1]], utc_now())
-            await writer.execute("DELETE FROM staff_session WHERE token_hash = ?", _hash(token))
+            await writer.execute(queries.DELETE_SESSION, _hash(token))
 
     async def end_all_of(self, staff_user: int) -> None:
         """Every session of one staff member (account disabled or role taken away)."""
         async with writing(self.engine, serialise=False) as writer:
-            await writer.execute("DELETE FROM staff_session WHERE staff_user = ?", staff_user)
+            await writer.execute(queries.DELETE_SESSIONS_OF_USER, staff_user)
