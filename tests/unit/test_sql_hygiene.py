@@ -17,7 +17,6 @@ NOT_YET_CONVERTED = {
     "registry/services/imports/plan.py": "the import's lookups move to services/imports/queries.py",
     "registry/services/imports/write.py": "the import's writes move to services/imports/queries.py",
     "registry/services/imports/entities.py": "the import's record matching moves to services/imports/queries.py",
-    "registry/services/staff/decisions.py": "the decision write path's reads move to services/staff/queries.py",
     "registry/services/public/read.py": "public reads move to services/public/queries.py",
     "registry/services/public/search.py": "public list filters move to services/public/queries.py",
     "registry/services/public/open_data.py": "open-data streams move to services/public/queries.py",

@@ -28,15 +28,10 @@ from registry.services import values as checks
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.sql import Writer, writing
+from registry.services.staff import queries
 from registry.services.staff.ledger import LedgerEntry, ProgrammeDesign, SubjectLedger, entry_from_row
 from registry.services.values import FieldReader
 
-# subject kind -> (table, code column)
-SUBJECT_TABLES = {
-    SubjectKind.TRAINING: ("training", "code"),
-    SubjectKind.PROGRAMME: ("programme", "code"),
-    SubjectKind.COACH: ("coach", "registration_number"),
-}
 AUDITED_COLUMNS = ("id", "kind", "starts_on", "ends_on", "target_id", "reference", "reason", "override_reason")
 
 
@@ -149,11 +144,11 @@ async def plan_decisions(
         return plan
     planned_subjects = planned_subjects or {}
     ledgers: dict[tuple[str, str], SubjectLedger] = {}
-    for subject_kind, (table, code_column) in SUBJECT_TABLES.items():
+    for subject_kind in SubjectKind:
         codes = [request.code for request in requests if request.subject_kind is subject_kind]
-        rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)  # nosec B608 # table and code column come from SUBJECT_TABLES, never from input
+        rows = await writer.fetch_in(queries.SUBJECTS_WITH_CODE_IN[subject_kind], codes)
         ids = {row["id"]: row["code"] for row in rows}
-        stored = await writer.fetch_in("SELECT * FROM decision WHERE subject_kind = ? AND subject_id IN", list(ids), str(subject_kind))
+        stored = await writer.fetch_in(queries.DECISIONS_OF_SUBJECTS_IN, list(ids), str(subject_kind))
         by_code: dict[str, list[LedgerEntry]] = {code: [] for code in ids.values()}
         for row in stored:
             by_code[ids[row["subject_id"]]].append(entry_from_row(row))
@@ -183,7 +178,7 @@ async def plan_decisions(
 
 
 async def _programme_designs(writer: Writer, codes: list[str], planned: dict[str, dict[str, Any]]) -> dict[str, ProgrammeDesign]:
-    rows = await writer.fetch_in("SELECT code, guidance_type, format, sessions, contact_minutes FROM programme WHERE code IN", codes)
+    rows = await writer.fetch_in(queries.PROGRAMME_DESIGNS_WITH_CODE_IN, codes)
     merged = {row["code"]: dict(row) for row in rows}
     for code, values in planned.items():
         merged[code] = {**merged.get(code, {}), **values}
@@ -196,7 +191,7 @@ async def _programme_designs(writer: Writer, codes: list[str], planned: dict[str
 
 async def last_decision(writer: Writer) -> dict[str, Any] | None:
     """The most recently recorded decision's id and time."""
-    return await writer.fetch_one("SELECT id, recorded_at FROM decision ORDER BY id DESC LIMIT 1")
+    return await writer.fetch_one(queries.LAST_DECISION)
 
 
 async def recording_time(writer: Writer, now: dt.datetime | None = None) -> dt.datetime:
@@ -213,9 +208,9 @@ async def write_decisions(
 ) -> list[AuditEntry]:
     """Insert checked decisions (provisional targets made real) and return their audit events; `subject_ids` may name new subjects."""
     ids = dict(subject_ids or {})
-    for subject_kind, (table, code_column) in SUBJECT_TABLES.items():
+    for subject_kind in SubjectKind:
         missing = [d.code for d in decisions if d.subject_kind == subject_kind and (subject_kind, d.code) not in ids]
-        rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', missing)  # nosec B608 # table and code column come from SUBJECT_TABLES, never from input
+        rows = await writer.fetch_in(queries.SUBJECTS_WITH_CODE_IN[subject_kind], missing)
         ids.update({(str(subject_kind), row["code"]): row["id"] for row in rows})
     real_ids = dict(zip((d.entry.id for d in decisions), await writer.allocate_ids("decision", len(decisions)), strict=True))
     rows, audit = [], []

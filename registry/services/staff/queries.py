@@ -100,6 +100,18 @@ def any_audit_event(conditions: list[str]) -> str:
     return "SELECT id FROM audit_event" + _where(conditions) + " LIMIT 1"  # nosec B608 # fragments only from AUDIT_CONDITIONS
 
 
+# --- decisions as staff record them -------------------------------------------------------------------
+
+# subject kind -> the ids and codes of its subjects (table and code column per kind), for codes bound by `Writer.fetch_in`.
+SUBJECTS_WITH_CODE_IN = {
+    "training": 'SELECT id, code AS code FROM "training" WHERE code IN',
+    "programme": 'SELECT id, code AS code FROM "programme" WHERE code IN',
+    "coach": 'SELECT id, registration_number AS code FROM "coach" WHERE registration_number IN',
+}
+DECISIONS_OF_SUBJECTS_IN = "SELECT * FROM decision WHERE subject_kind = ? AND subject_id IN"
+PROGRAMME_DESIGNS_WITH_CODE_IN = "SELECT code, guidance_type, format, sessions, contact_minutes FROM programme WHERE code IN"
+LAST_DECISION = "SELECT id, recorded_at FROM decision ORDER BY id DESC LIMIT 1"
+
 # --- the dashboard -----------------------------------------------------------------------------------
 
 # With each decision's reason (the public view shows it for suspensions and revocations) and who recorded it.
