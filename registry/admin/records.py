@@ -41,7 +41,7 @@ def list_filters(request: Request, kind: RecordKind) -> tuple[dict[str, Any], di
     if status is not None and (status not in STATUS_ORDER or not kind.has_decisions):
         errors["status"], status = N_("Choose one of the options."), None
     sort = request.query_params.get("sorteer") or kind.sorts[0][0]
-    if sort not in {key for key, _label, _sql in kind.sorts}:
+    if sort not in {key for key, _label in kind.sorts}:
         errors["sorteer"], sort = N_("Choose one of the options."), kind.sorts[0][0]
     return {"q": q, "status": status, "sort": sort}, errors
 
@@ -90,7 +90,7 @@ class RecordsController(StaffController):
         items, total = await _listed(app_context, kind, filters, number, PAGE_SIZE)
         query = urlencode({k: v for k, v in (("q", filters["q"]), ("status", filters["status"] or ""), ("sorteer", filters["sort"])) if v})
         return page("admin/records.html", 400 if errors else 200, section=kind.section, kind=kind, items=items, filters=filters,
-                    sort_options=[(key, label) for key, label, _sql in kind.sorts], errors=errors, paging=paging(request, number, total),
+                    sort_options=list(kind.sorts), errors=errors, paging=paging(request, number, total),
                     csv_url=f"/admin/{kind.slug}/export.csv" + (f"?{query}" if query else ""))
 
     @get("/export.csv", guards=[requires(Permission.REGISTRY_READ)])

@@ -20,7 +20,6 @@ NOT_YET_CONVERTED = {
     "registry/services/public/read.py": "public reads move to services/public/queries.py",
     "registry/services/public/search.py": "public list filters move to services/public/queries.py",
     "registry/services/public/open_data.py": "open-data streams move to services/public/queries.py",
-    "registry/services/staff/records.py": "staff record lists and views move to services/staff/queries.py",
 }
 # In a query module an f-string may interpolate only these helpers' results: `?` marks, never values.
 PLACEHOLDER_HELPERS = {"marks"}

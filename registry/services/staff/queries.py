@@ -100,6 +100,74 @@ def any_audit_event(conditions: list[str]) -> str:
     return "SELECT id FROM audit_event" + _where(conditions) + " LIMIT 1"  # nosec B608 # fragments only from AUDIT_CONDITIONS
 
 
+# --- records as staff list and view them ---------------------------------------------------------------
+
+# record kind -> (table, code column)
+RECORD_TABLES = {
+    "programme": ("programme", "code"),
+    "coach": ("coach", "registration_number"),
+    "training": ("training", "code"),
+    "organisation": ("organisation", "code"),
+}
+RECORD_LIST_COLUMNS = {
+    "programme": "r.id, r.code, r.name, r.guidance_type, r.format, r.cities, r.updated_at, o.code AS organisation_code, o.name AS organisation_name",
+    "coach": "r.id, r.registration_number AS code, r.initials, r.prefix, r.surname, r.city, r.agb_code, r.email, r.updated_at",
+    "training": "r.id, r.code, r.name, r.guidance_types, r.formats, r.updated_at, o.code AS organisation_code, o.name AS organisation_name",
+    "organisation": "r.id, r.code, r.name, r.city, r.kvk_number, r.agb_code, r.updated_at",
+}
+# record kind -> sort key -> ORDER BY; the first key of each kind is its default.
+RECORD_ORDERS = {
+    "programme": {"name": "r.name, r.code", "code": "r.code", "changed": "r.updated_at DESC, r.code"},
+    "coach": {"name": "r.surname, r.initials, r.registration_number", "code": "r.registration_number",
+              "changed": "r.updated_at DESC, r.registration_number"},
+    "training": {"name": "r.name, r.code", "code": "r.code", "changed": "r.updated_at DESC, r.code"},
+    "organisation": {"name": "r.name, r.code", "code": "r.code", "changed": "r.updated_at DESC, r.code"},
+}
+# Kinds whose records belong to an organisation: lists and views show its code and name.
+OWNED_KINDS = ("programme", "training")
+ORGANISATION_JOIN = " LEFT JOIN organisation o ON o.id = r.organisation"
+ORGANISATION_COLUMNS = ", o.code AS organisation_code, o.name AS organisation_name"
+# One per search word, each binding `% word%`.
+RECORD_WORD = "r.search_text LIKE ?"
+
+
+def _record_table(kind: str) -> str:
+    # Only tables named in RECORD_TABLES: a kind not there raises KeyError rather than reach SQL.
+    return '"' + RECORD_TABLES[kind][0] + '" r'
+
+
+def _matching(words: int) -> str:
+    return " WHERE " + " AND ".join([RECORD_WORD] * words) if words else ""
+
+
+def record_count(kind: str, words: int) -> str:
+    """How many records of a kind (a key of RECORD_TABLES) match `words` bound search words."""
+    return "SELECT COUNT(*) AS n FROM " + _record_table(kind) + _matching(words)  # nosec B608 # table from RECORD_TABLES; words are bound
+
+
+def records(kind: str, words: int, sort: str, paged: bool) -> str:
+    """Records of a kind matching `words` bound search words in the order of `sort` (a key of RECORD_ORDERS[kind]), then LIMIT and OFFSET parameters if paged."""
+    join = ORGANISATION_JOIN if kind in OWNED_KINDS else ""
+    select = "SELECT " + RECORD_LIST_COLUMNS[kind] + " FROM " + _record_table(kind) + join  # nosec B608 # columns and table from RECORD_LIST_COLUMNS and RECORD_TABLES
+    return select + _matching(words) + " ORDER BY " + RECORD_ORDERS[kind][sort] + (" LIMIT ? OFFSET ?" if paged else "")
+
+
+def record_by_code(kind: str) -> str:
+    """Every stored field of one record of a kind (with its organisation's code and name if it has one), by its code."""
+    where = " WHERE r." + RECORD_TABLES[kind][1] + " = ?"
+    if kind in OWNED_KINDS:
+        return "SELECT r.*" + ORGANISATION_COLUMNS + " FROM " + _record_table(kind) + ORGANISATION_JOIN + where  # nosec B608 # table and code column from RECORD_TABLES
+    return "SELECT r.* FROM " + _record_table(kind) + where  # nosec B608 # table and code column from RECORD_TABLES
+
+
+QUALIFICATIONS_OF_COACH = (
+    "SELECT q.completed_on, q.certificate, q.version, t.code AS training_code, t.name AS training_name "
+    "FROM qualification q JOIN training t ON t.id = q.training WHERE q.coach = ? ORDER BY q.completed_on, t.code"
+)
+PROGRAMMES_OF_ORGANISATION = "SELECT code, name FROM programme WHERE organisation = ? ORDER BY name"
+TRAININGS_OF_ORGANISATION = "SELECT code, name FROM training WHERE organisation = ? ORDER BY name"
+DECISIONS_OF_SUBJECT = "SELECT * FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id"
+
 # --- decisions as staff record them -------------------------------------------------------------------
 
 # subject kind -> the ids and codes of its subjects (table and code column per kind), for codes bound by `Writer.fetch_in`.

@@ -23,6 +23,7 @@ from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.imports.plan import ImportReport, import_document
 from registry.services.public.read import codes_and_references
 from registry.services.sql import Writer
+from registry.services.staff import queries
 from registry.services.staff.decisions import read_decision, record_decisions
 from registry.services.verification.snapshot import Snapshot, to_decision
 
@@ -40,7 +41,7 @@ class RecordKind:
     slug: str
     plural: str
     singular: str
-    sorts: tuple[tuple[str, str, str], ...]  # (key, label, ORDER BY)
+    sorts: tuple[tuple[str, str], ...]  # (key, label); the ORDER BY of each key is in queries.RECORD_ORDERS
 
     @property
     def has_decisions(self) -> bool:
@@ -50,26 +51,16 @@ class RecordKind:
 
 KINDS: dict[str, RecordKind] = {
     "programme": RecordKind("programme", "programmes", "programme", "code", "programmas", N_("Programmes"), N_("Programme"),
-                            (("name", N_("Name"), "r.name, r.code"), ("code", N_("Code"), "r.code"),
-                             ("changed", N_("Last changed"), "r.updated_at DESC, r.code"))),
+                            (("name", N_("Name")), ("code", N_("Code")), ("changed", N_("Last changed")))),
     "coach": RecordKind("coach", "coaches", "coach", "registration_number", "coaches", N_("Coaches"), N_("Coach"),
-                        (("name", N_("Name"), "r.surname, r.initials, r.registration_number"), ("code", N_("Registration number"), "r.registration_number"),
-                         ("changed", N_("Last changed"), "r.updated_at DESC, r.registration_number"))),
+                        (("name", N_("Name")), ("code", N_("Registration number")), ("changed", N_("Last changed")))),
     "training": RecordKind("training", "trainings", "training", "code", "opleidingen", N_("Trainings"), N_("Training"),
-                           (("name", N_("Name"), "r.name, r.code"), ("code", N_("Code"), "r.code"),
-                            ("changed", N_("Last changed"), "r.updated_at DESC, r.code"))),
+                           (("name", N_("Name")), ("code", N_("Code")), ("changed", N_("Last changed")))),
     "organisation": RecordKind("organisation", "organisations", "organisation", "code", "organisaties", N_("Organisations"),
                                N_("Organisation"),
-                               (("name", N_("Name"), "r.name, r.code"), ("code", N_("Code"), "r.code"),
-                                ("changed", N_("Last changed"), "r.updated_at DESC, r.code"))),
+                               (("name", N_("Name")), ("code", N_("Code")), ("changed", N_("Last changed")))),
 }
 JSON_LISTS = ("guidance_types", "formats", "modes", "cities")
-LIST_COLUMNS = {
-    "programme": "r.id, r.code, r.name, r.guidance_type, r.format, r.cities, r.updated_at, o.code AS organisation_code, o.name AS organisation_name",
-    "coach": "r.id, r.registration_number AS code, r.initials, r.prefix, r.surname, r.city, r.agb_code, r.email, r.updated_at",
-    "training": "r.id, r.code, r.name, r.guidance_types, r.formats, r.updated_at, o.code AS organisation_code, o.name AS organisation_name",
-    "organisation": "r.id, r.code, r.name, r.city, r.kvk_number, r.agb_code, r.updated_at",
-}
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
@@ -105,20 +96,14 @@ async def list_records(
     page: int, size: int, everything: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of records matching the words and status, in the chosen order, each with its status today."""
-    join = " LEFT JOIN organisation o ON o.id = r.organisation" if kind.kind in ("programme", "training") else ""
-    select = f'SELECT {LIST_COLUMNS[kind.kind]} FROM "{kind.table}" r{join}'  # nosec B608 # columns and table from the fixed record kind
-    where, params = [], []
-    for word in query_words(q):
-        where.append("r.search_text LIKE ?")
-        params.append(f"% {word}%")
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
-    order = dict((key, sql) for key, _label, sql in kind.sorts).get(sort, kind.sorts[0][2])
+    params = [f"% {word}%" for word in query_words(q)]
+    order = sort if sort in queries.RECORD_ORDERS[kind.kind] else kind.sorts[0][0]
     if status is None and not everything:
-        total = (await reader.fetch_row(f'SELECT COUNT(*) AS n FROM "{kind.table}" r{clause}', *params))["n"]  # nosec B608 # table from the fixed record kind; words are bound
-        rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order} LIMIT ? OFFSET ?", *params, size, (page - 1) * size)
+        total = (await reader.fetch_row(queries.record_count(kind.kind, len(params)), *params))["n"]
+        rows = await reader.fetch_all(queries.records(kind.kind, len(params), order, paged=True), *params, size, (page - 1) * size)
     else:
         # Status is derived from decisions, not stored: filter the matches by it, then take the page.
-        rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order}", *params)
+        rows = await reader.fetch_all(queries.records(kind.kind, len(params), order, paged=False), *params)
     items = []
     for row in rows:
         item = _decoded(row)
@@ -135,23 +120,19 @@ async def list_records(
 
 async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date) -> dict[str, Any]:
     """Every stored field of one record, its decisions (retracted ones marked) and its status today."""
-    join = ", o.code AS organisation_code, o.name AS organisation_name" if kind.kind in ("programme", "training") else ""
-    source = f'"{kind.table}" r LEFT JOIN organisation o ON o.id = r.organisation' if join else f'"{kind.table}" r'
-    row = await reader.fetch_one(f"SELECT r.*{join} FROM {source} WHERE r.{kind.code_column} = ?", code.upper())  # nosec B608 # table and code column from the fixed record kind
+    row = await reader.fetch_one(queries.record_by_code(kind.kind), code.upper())
     if row is None:
         raise NotFound(f"no {kind.kind} {code.upper()}")
     record = _decoded(row)
     record["code"] = row[kind.code_column]
     if kind.kind == "coach":
         record["name"] = coach_name(row)
-        record["qualifications"] = await reader.fetch_all(
-            "SELECT q.completed_on, q.certificate, q.version, t.code AS training_code, t.name AS training_name "
-            "FROM qualification q JOIN training t ON t.id = q.training WHERE q.coach = ? ORDER BY q.completed_on, t.code", row["id"])
+        record["qualifications"] = await reader.fetch_all(queries.QUALIFICATIONS_OF_COACH, row["id"])
     if kind.kind == "organisation":
-        record["programmes"] = await reader.fetch_all("SELECT code, name FROM programme WHERE organisation = ? ORDER BY name", row["id"])
-        record["trainings"] = await reader.fetch_all("SELECT code, name FROM training WHERE organisation = ? ORDER BY name", row["id"])
+        record["programmes"] = await reader.fetch_all(queries.PROGRAMMES_OF_ORGANISATION, row["id"])
+        record["trainings"] = await reader.fetch_all(queries.TRAININGS_OF_ORGANISATION, row["id"])
     if kind.has_decisions:
-        rows = await reader.fetch_all("SELECT * FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id", kind.kind, row["id"])
+        rows = await reader.fetch_all(queries.DECISIONS_OF_SUBJECT, kind.kind, row["id"])
         _codes, references = await codes_and_references(reader, rows)
         decisions = [to_decision(r) for r in rows]
         links = rules.history(decisions)
