@@ -18,7 +18,6 @@ NOT_YET_CONVERTED = {
     "registry/services/imports/write.py": "the import's writes move to services/imports/queries.py",
     "registry/services/imports/entities.py": "the import's record matching moves to services/imports/queries.py",
     "registry/services/public/read.py": "public reads move to services/public/queries.py",
-    "registry/services/public/search.py": "public list filters move to services/public/queries.py",
     "registry/services/public/open_data.py": "open-data streams move to services/public/queries.py",
 }
 # In a query module an f-string may interpolate only these helpers' results: `?` marks, never values.

@@ -17,6 +17,7 @@ from registry.schemas.history import Accreditation
 from registry.schemas.public import NamedCode
 from registry.schemas.search import CoachSummary, OrganisationSummary, ProgrammeSummary, TrainingSummary
 from registry.search_text import fold, query_words
+from registry.services.public import queries
 from registry.services.public.read import json_list, published_standing
 from registry.services.public.search_index import CoachSearch, ProgrammeSearch
 from registry.services.sql import Writer
@@ -38,25 +39,20 @@ class Page:
         return (self.number - 1) * self.size
 
 
-def _text_conditions(query: str | None, column: str) -> tuple[list[str], list[Any]]:
-    conditions, params = [], []
-    for word in query_words(query):
-        conditions.append(f"{column} LIKE ?")
-        params.append(f"% {word}%")
-    return conditions, params
+def _word_params(query: str | None) -> list[Any]:
+    return [f"% {word}%" for word in query_words(query)]
 
 
 async def _paged(
-    reader: Writer, select: str, where: list[str], params: list[Any], order: str, page: Page,
-    status: str | None, status_of: Any,
+    reader: Writer, listing: str, params: list[Any], page: Page, status: str | None, status_of: Any,
 ) -> tuple[list[dict[str, Any]], int]:
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    """One page of a list (a key of queries.SEARCHES) matching the bound words."""
     if status is None:
-        total = (await reader.fetch_row(f"SELECT COUNT(*) AS n FROM ({select}{clause}) AS matches", *params))["n"]  # nosec B608 # select, conditions and order are this module's constants; the words are bound
-        rows = await reader.fetch_all(f"{select}{clause} ORDER BY {order} LIMIT ? OFFSET ?", *params, page.size, page.offset)
+        total = (await reader.fetch_row(queries.search_count(listing, len(params)), *params))["n"]
+        rows = await reader.fetch_all(queries.search_rows(listing, len(params), paged=True), *params, page.size, page.offset)
         return rows, int(total)
     # Status is derived, not stored: filter the matches by it, then take the page.
-    rows = [row for row in await reader.fetch_all(f"{select}{clause} ORDER BY {order}", *params) if status_of(row) == status]
+    rows = [row for row in await reader.fetch_all(queries.search_rows(listing, len(params), paged=False), *params) if status_of(row) == status]
     return rows[page.offset : page.offset + page.size], len(rows)
 
 
@@ -121,12 +117,7 @@ def search_coaches(
 
 async def search_trainings(reader: Writer, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None) -> tuple[list[TrainingSummary], int]:
     """Trainings by name words or code."""
-    where, params = _text_conditions(q, "t.search_text")
-    select = (
-        "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute_code, o.name AS institute_name "
-        "FROM training t LEFT JOIN organisation o ON o.id = t.organisation"
-    )
-    rows, total = await _paged(reader, select, where, params, "t.name, t.code", page, None, None)
+    rows, total = await _paged(reader, "trainings", _word_params(q), page, None, None)
     items = []
     for row in rows:
         entry = snapshot.trainings.get(row["id"])
@@ -145,7 +136,5 @@ async def search_trainings(reader: Writer, snapshot: Snapshot, on: dt.date, page
 
 async def search_organisations(reader: Writer, page: Page, q: str | None = None) -> tuple[list[OrganisationSummary], int]:
     """Organisations (providers and training institutes) by name words, code or city."""
-    where, params = _text_conditions(q, "search_text")
-    select = "SELECT code, name, city FROM organisation"
-    rows, total = await _paged(reader, select, where, params, "name, code", page, None, None)
+    rows, total = await _paged(reader, "organisations", _word_params(q), page, None, None)
     return [OrganisationSummary(row["code"], row["name"], row["city"]) for row in rows], total
