@@ -10,6 +10,7 @@ from piccolo.engine.base import Engine
 
 from registry.services.audit import Actor
 from registry.services.errors import EditConflict, FieldError, NotFound, ValidationFailed
+from registry.services.imports import queries
 from registry.services.imports.entities import EntityChange, decoded, plan_qualifications, resolve_entities, rows_by_code
 from registry.services.imports.parse import ENTITY_SECTIONS, SUBJECT_SECTION, ParsedDocument, parse_document
 from registry.services.imports.write import write_plan
@@ -110,7 +111,7 @@ async def import_document(
             if errors:
                 raise ValidationFailed(errors)
             if not plan.has_changes():
-                return _unchanged_report(plan, await writer.fetch_one("SELECT id FROM decision ORDER BY id DESC LIMIT 1"))
+                return _unchanged_report(plan, await writer.fetch_one(queries.LAST_DECISION_ID))
             report = await write_plan(writer, plan, actor, progress, now)
             report.applied = apply
             if not apply:
@@ -126,12 +127,9 @@ async def _check_versions(writer: Writer, expected: dict[tuple[str, str], int]) 
     for (section, code), version in expected.items():
         if section == "qualifications":
             coach, training = code.split("/", 1)
-            row = await writer.fetch_one(
-                "SELECT q.* FROM qualification q JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training "
-                "WHERE c.registration_number = ? AND t.code = ?", coach, training)
+            row = await writer.fetch_one(queries.QUALIFICATION_BY_CODES, coach, training)
         else:
-            table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
-            row = await writer.fetch_one(f'SELECT * FROM "{table}" WHERE {code_column} = ?', code)  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+            row = await writer.fetch_one(queries.record_by_code(section), code)
         if row is None:
             raise NotFound(f"no {section} record {code}")
         if row["version"] != version:
