@@ -23,3 +23,20 @@ def record_by_code(section: str) -> str:
     # Only tables named in ENTITY_SECTIONS: a section not there raises KeyError rather than reach SQL.
     table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
     return 'SELECT * FROM "' + table + '" WHERE ' + code_column + " = ?"  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def ids_with_code_in(section: str) -> str:
+    """The ids and codes of a section's records (a key of ENTITY_SECTIONS), for codes bound by `Writer.fetch_in`."""
+    table, code_column = ENTITY_SECTIONS[section][0], ENTITY_SECTIONS[section][1]
+    return "SELECT id, " + code_column + ' AS code FROM "' + table + '" WHERE ' + code_column + " IN"  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+
+
+COACH_IDS_WITH_NUMBER_IN = "SELECT id, registration_number AS code FROM coach WHERE registration_number IN"
+TRAINING_IDS = "SELECT id, code FROM training"
+UPDATE_QUALIFICATION = (
+    "UPDATE qualification SET completed_on = ?, certificate = ?, updated_at = ?, version = version + 1 "
+    "WHERE coach = ? AND training = ?"
+)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from registry.search_text import search_columns
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
+from registry.services.imports import queries
 from registry.services.imports.parse import ENTITY_SECTIONS, SUBJECT_SECTION
 from registry.services.sql import Writer, versioned_update_statement
 from registry.services.staff.decisions import last_decision, recording_time, write_decisions
@@ -38,9 +39,9 @@ async def write_plan(
     unchanged: dict[str, int] = {}
     ids: dict[str, dict[str, int]] = {}
     steps = len(ENTITY_SECTIONS) + 2
-    for step, (section, (table, code_column, _prefix, _required)) in enumerate(ENTITY_SECTIONS.items(), start=1):
+    for step, (section, (table, _code_column, _prefix, _required)) in enumerate(ENTITY_SECTIONS.items(), start=1):
         changes = plan.entities[section]
-        ids[section] = await _ids_by_code(writer, table, code_column, [c.code for c in changes])
+        ids[section] = await _ids_by_code(writer, section, [c.code for c in changes])
         new = [c for c in changes if c.existing is None]
         changed = [c for c in changes if c.existing is not None and c.changed]
         for change, new_id in zip(new, await writer.allocate_ids(table, len(new)), strict=True):
@@ -72,8 +73,8 @@ async def write_plan(
     return ImportReport(created, updated, unchanged, recorded, plan.skipped_decisions, last["id"] if last else 0, True, new_codes)
 
 
-async def _ids_by_code(writer: Writer, table: str, code_column: str, codes: list[str]) -> dict[str, int]:
-    rows = await writer.fetch_in(f'SELECT id, {code_column} AS code FROM "{table}" WHERE {code_column} IN', codes)  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+async def _ids_by_code(writer: Writer, section: str, codes: list[str]) -> dict[str, int]:
+    rows = await writer.fetch_in(queries.ids_with_code_in(section), codes)
     return {row["code"]: row["id"] for row in rows}
 
 
@@ -129,9 +130,9 @@ async def _write_qualifications(
 ) -> None:
     changes = plan.qualifications
     coach_codes = [c.code.split("/", 1)[0] for c in changes]
-    rows = await writer.fetch_in("SELECT id, registration_number AS code FROM coach WHERE registration_number IN", coach_codes)
+    rows = await writer.fetch_in(queries.COACH_IDS_WITH_NUMBER_IN, coach_codes)
     coach_ids = {row["code"]: row["id"] for row in rows}
-    training_rows = await writer.fetch_all("SELECT id, code FROM training")
+    training_rows = await writer.fetch_all(queries.TRAINING_IDS)
     training_ids = {row["code"]: row["id"] for row in training_rows}
     new = [c for c in changes if c.existing is None]
     changed = [c for c in changes if c.existing is not None and c.changed]
@@ -153,8 +154,7 @@ async def _write_qualifications(
     for change in changed:
         coach, training = change.code.split("/", 1)
         await writer.execute(
-            "UPDATE qualification SET completed_on = ?, certificate = ?, updated_at = ?, version = version + 1 "
-            "WHERE coach = ? AND training = ?",
+            queries.UPDATE_QUALIFICATION,
             change.after["completed_on"],
             change.after.get("certificate"),
             moment,
