@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.messages import N_
 from registry.services.errors import FieldError
+from registry.services.imports import queries
 from registry.services.imports.parse import ENTITY_SECTIONS, JSON_LIST_FIELDS, ParsedDocument, Record
 from registry.services.sql import Writer
 
@@ -34,7 +35,7 @@ class EntityChange:
 async def rows_by_code(
     writer: Writer, table: str, code_column: str, codes: list[str], records: list[Record]
 ) -> dict[str, dict[str, Any]]:
-    rows = await writer.fetch_in(f'SELECT * FROM "{table}" WHERE {code_column} IN', codes)  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+    rows = await writer.fetch_in(queries.records_with_code_in(table), codes)
     return {row[code_column]: decoded(row) for row in rows}
 
 
@@ -93,7 +94,7 @@ async def _organisation_codes(
     writer: Writer, parsed: ParsedDocument, known: dict[str, dict[str, dict[str, Any]]]
 ) -> dict[int | str, str]:
     """Organisation id -> code for stored ones, and code -> code for those the file adds."""
-    rows = await writer.fetch_all("SELECT id, code FROM organisation")
+    rows = await writer.fetch_all(queries.ORGANISATION_IDS_AND_CODES)
     codes: dict[int | str, str] = {row["id"]: row["code"] for row in rows}
     for record in parsed.sections["organisations"]:
         if record.get("code"):
@@ -104,19 +105,17 @@ async def _organisation_codes(
 async def _natural_match(writer: Writer, section: str, record: Record) -> str | None:
     """A stored record that a code-less entry means, so a re-import changes nothing."""
     if section == "organisations":
-        for column in ("kvk_number", "agb_code"):
+        for column in queries.ORGANISATION_NATURAL_KEYS:
             if record.get(column):
-                row = await writer.fetch_one(f"SELECT code FROM organisation WHERE {column} = ? ORDER BY id", record.get(column))  # nosec B608 # column is one of the two fixed names in the loop
+                row = await writer.fetch_one(queries.ORGANISATION_CODE_BY[column], record.get(column))
                 if row:
                     return row["code"]
     elif section == "coaches" and record.get("agb_code"):
-        row = await writer.fetch_one("SELECT registration_number FROM coach WHERE agb_code = ?", record.get("agb_code"))
+        row = await writer.fetch_one(queries.COACH_NUMBER_BY_AGB, record.get("agb_code"))
         return row["registration_number"] if row else None
     elif section in ("trainings", "programmes") and record.get("name"):
-        table = ENTITY_SECTIONS[section][0]
         row = await writer.fetch_one(
-            f'SELECT t.code FROM "{table}" t LEFT JOIN organisation o ON o.id = t.organisation '  # nosec B608 # table comes from ENTITY_SECTIONS, never from input
-            "WHERE t.name = ? AND COALESCE(o.code, '') = ? ORDER BY t.id",
+            queries.code_by_name_and_organisation(section),
             record.get("name"),
             record.get("organisation") or "",
         )
@@ -127,7 +126,7 @@ async def _natural_match(writer: Writer, section: str, record: Record) -> str | 
 async def _next_code_number(
     writer: Writer, table: str, code_column: str, prefix: str, parsed: ParsedDocument, section: str
 ) -> int:
-    rows = await writer.fetch_all(f'SELECT {code_column} AS code FROM "{table}" WHERE {code_column} LIKE ?', f"{prefix}%")  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+    rows = await writer.fetch_all(queries.codes_like(table), f"{prefix}%")
     codes = [row["code"] for row in rows] + [r.get(code_column) for r in parsed.sections[section] if r.get(code_column)]
     numbers = [int(code[len(prefix):]) for code in codes if code.startswith(prefix) and code[len(prefix):].isdigit()]
     return max(numbers, default=0) + 1
@@ -145,7 +144,7 @@ async def _check_coach_agb_codes(writer: Writer, coaches: list[EntityChange], er
                                           agb=agb, code=holder[agb].code, path=holder[agb].path))
         holder[agb] = change
     in_file = {change.code for change in coaches}
-    rows = await writer.fetch_in("SELECT registration_number, agb_code FROM coach WHERE agb_code IN", list(holder))
+    rows = await writer.fetch_in(queries.COACHES_WITH_AGB_IN, list(holder))
     for row in rows:
         change = holder[row["agb_code"]]
         if row["registration_number"] != change.code and row["registration_number"] not in in_file:
@@ -164,8 +163,7 @@ async def plan_qualifications(
     coaches = await _codes_present(writer, "coach", "registration_number", [r.get("coach") for r in records], plan, "coaches")
     trainings = await _codes_present(writer, "training", "code", [r.get("training") for r in records], plan, "trainings")
     rows = await writer.fetch_in(
-        "SELECT q.*, c.registration_number AS coach_code, t.code AS training_code FROM qualification q "
-        "JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training WHERE c.registration_number IN",
+        queries.QUALIFICATIONS_OF_COACHES_IN,
         [r.get("coach") for r in records if r.get("coach")],
     )
     stored = {(row["coach_code"], row["training_code"]): row for row in rows}
@@ -191,5 +189,5 @@ async def plan_qualifications(
 
 
 async def _codes_present(writer: Writer, table: str, column: str, codes: list[Any], plan: "ImportPlan", section: str) -> set[str]:
-    rows = await writer.fetch_in(f'SELECT {column} AS code FROM "{table}" WHERE {column} IN', [c for c in codes if c])  # nosec B608 # table and column come from ENTITY_SECTIONS, never from input
+    rows = await writer.fetch_in(queries.codes_in(table), [c for c in codes if c])
     return {row["code"] for row in rows} | {change.code for change in plan.entities[section]}

@@ -25,6 +25,54 @@ def record_by_code(section: str) -> str:
     return 'SELECT * FROM "' + table + '" WHERE ' + code_column + " = ?"  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
 
 
+# --- matching the file's records to stored ones -----------------------------------------------------
+
+# table -> its code column, for the tables of ENTITY_SECTIONS only
+CODE_COLUMNS = {spec[0]: spec[1] for spec in ENTITY_SECTIONS.values()}
+ORGANISATION_IDS_AND_CODES = "SELECT id, code FROM organisation"
+# The columns a code-less organisation is matched on, in order.
+ORGANISATION_NATURAL_KEYS = ("kvk_number", "agb_code")
+ORGANISATION_CODE_BY = {column: f"SELECT code FROM organisation WHERE {column} = ? ORDER BY id" for column in ORGANISATION_NATURAL_KEYS}  # nosec B608 # column from ORGANISATION_NATURAL_KEYS
+COACH_NUMBER_BY_AGB = "SELECT registration_number FROM coach WHERE agb_code = ?"
+COACHES_WITH_AGB_IN = "SELECT registration_number, agb_code FROM coach WHERE agb_code IN"
+QUALIFICATIONS_OF_COACHES_IN = (
+    "SELECT q.*, c.registration_number AS coach_code, t.code AS training_code FROM qualification q "
+    "JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training WHERE c.registration_number IN"
+)
+
+
+def _code_column(table: str) -> str:
+    # Only tables named in ENTITY_SECTIONS: another raises KeyError rather than reach SQL.
+    return CODE_COLUMNS[table]
+
+
+def records_with_code_in(table: str) -> str:
+    """Every stored field of a section's records (its table, from ENTITY_SECTIONS), for codes bound by `Writer.fetch_in`."""
+    code_column = _code_column(table)
+    return 'SELECT * FROM "' + table + '" WHERE ' + code_column + " IN"  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+
+
+def codes_like(table: str) -> str:
+    """A section's codes (its table, from ENTITY_SECTIONS) matching one bound LIKE pattern."""
+    code_column = _code_column(table)
+    return "SELECT " + code_column + ' AS code FROM "' + table + '" WHERE ' + code_column + " LIKE ?"  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
+
+
+def codes_in(table: str) -> str:
+    """Which of the codes bound by `Writer.fetch_in` a section's table (from ENTITY_SECTIONS) holds."""
+    code_column = _code_column(table)
+    return "SELECT " + code_column + ' AS code FROM "' + table + '" WHERE ' + code_column + " IN"  # nosec B608 # table and column come from ENTITY_SECTIONS, never from input
+
+
+def code_by_name_and_organisation(section: str) -> str:
+    """The code of a section's record (a key of ENTITY_SECTIONS) by its name and organisation code (both bound)."""
+    table = ENTITY_SECTIONS[section][0]
+    return (
+        'SELECT t.code FROM "' + table + '" t LEFT JOIN organisation o ON o.id = t.organisation '  # nosec B608 # table comes from ENTITY_SECTIONS, never from input
+        "WHERE t.name = ? AND COALESCE(o.code, '') = ? ORDER BY t.id"
+    )
+
+
 # --- writing -----------------------------------------------------------------------------------------
 
 
