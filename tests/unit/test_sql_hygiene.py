@@ -15,7 +15,6 @@ MACHINERY = {"registry/services/sql.py", "registry/db.py"}
 # Remove a line once its module holds no SQL (test_not_yet_converted_modules_still_need_their_exemption says when).
 NOT_YET_CONVERTED = {
     "registry/services/public/read.py": "public reads move to services/public/queries.py",
-    "registry/services/public/open_data.py": "open-data streams move to services/public/queries.py",
 }
 # In a query module an f-string may interpolate only these helpers' results: `?` marks, never values.
 PLACEHOLDER_HELPERS = {"marks"}

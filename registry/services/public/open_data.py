@@ -22,6 +22,7 @@ from piccolo.engine.base import Engine
 
 from registry import rules
 from registry.csv_cells import safe_cell
+from registry.services.public import queries
 from registry.services.public.read import decision_view, today
 from registry.services.sql import Writer, reading
 from registry.services.verification.answer import rfc3339
@@ -30,7 +31,6 @@ from registry.services.verification.snapshot import coach_display_name, register
 LICENCE = "CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/): free to use, no rights reserved"
 FILES = ("registry.json", "programmes.csv", "coaches.csv", "trainings.csv")
 _JSON = msgspec.json.Encoder()
-DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ async def _all_decisions(reader: Writer) -> tuple[list[dict[str, Any]], dict[tup
     """Every decision row once, and the rules' view of them by subject (both sections need them)."""
     rows: list[dict[str, Any]] = []
     grouped: dict[tuple[str, int], list[rules.Decision]] = {}
-    async for row in _rows(reader, f"SELECT {DECISION_COLUMNS} FROM decision"):  # nosec B608 # DECISION_COLUMNS is a constant
+    async for row in _rows(reader, "decisions"):
         rows.append(row)
         grouped.setdefault((row["subject_kind"], row["subject_id"]), []).append(to_decision(row))
     return rows, grouped
@@ -73,14 +73,8 @@ def _standing(decisions: list[rules.Decision], on: dt.date) -> dict[str, Any]:
     }
 
 
-SECTIONS: dict[str, tuple[str, str]] = {
-    "organisations": ("organisation", "SELECT id, code, name, city, kvk_number, agb_code FROM organisation"),
-    "trainings": ("training", "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute FROM training t "
-                              "LEFT JOIN organisation o ON o.id = t.organisation"),
-    "programmes": ("programme", "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.modes, p.sessions, p.contact_minutes, "
-                                "p.cities, o.code AS provider FROM programme p LEFT JOIN organisation o ON o.id = p.organisation"),
-    "coaches": ("coach", "SELECT id, registration_number, initials, prefix, surname, city FROM coach"),
-}
+# section -> subject kind; each section is also a stream of queries.STREAMS
+SECTIONS: dict[str, str] = {"organisations": "organisation", "trainings": "training", "programmes": "programme", "coaches": "coach"}
 CSV_COLUMNS = {
     "programmes": ["code", "name", "provider", "guidance_type", "format", "modes", "sessions", "contact_minutes", "cities",
                    "status", "valid_from", "valid_until", "reference"],
@@ -109,16 +103,16 @@ def _record(section: str, row: dict[str, Any], standing: dict[str, Any] | None) 
     return record
 
 
-PAGE = 5_000
+PAGE = queries.STREAM_PAGE
 
 
-async def _rows(reader: Writer, sql: str) -> AsyncIterator[dict[str, Any]]:
-    """Rows of `sql` (which selects an `id`) in id order, a page at a time, so memory stays flat.
+async def _rows(reader: Writer, stream: str) -> AsyncIterator[dict[str, Any]]:
+    """Rows of a stream (a key of queries.STREAMS) in id order, a page at a time, so memory stays flat.
 
     On SQLite the next page is fetched (on aiosqlite's thread) while this one is written out; a
     PostgreSQL connection runs one query at a time, so there the pages follow each other.
     """
-    page_sql = f"SELECT * FROM ({sql}) AS page WHERE id > ? ORDER BY id LIMIT {PAGE}"  # nosec B608 # sql is one of this module's constant queries; PAGE an int constant
+    page_sql = queries.stream_page(stream)
     ahead = reader.sqlite
     pending = asyncio.ensure_future(reader.fetch_all(page_sql, 0)) if ahead else None
     last = 0
@@ -142,7 +136,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
     partial = {name: directory / f".{name}.partial" for name in FILES}
     counts: dict[str, int] = {}
     async with reading(engine) as reader:
-        last = await reader.fetch_row("SELECT COALESCE(MAX(id), 0) AS id FROM decision")
+        last = await reader.fetch_row(queries.LAST_DECISION_ID)
         data_version = int(last["id"])
         register = await register_version(reader)
         generated_at = rfc3339(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
@@ -151,7 +145,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                       "register_version": register, "status_on": on.isoformat()}
             registry_json.write(_JSON.encode(header).decode()[:-1])
             decision_rows, decisions = await _all_decisions(reader)
-            for section, (kind, sql) in SECTIONS.items():
+            for section, kind in SECTIONS.items():
                 csv_file = open(partial[f"{section}.csv"], "w", encoding="utf-8", newline="") if section in CSV_COLUMNS else None
                 rows_out = csv.writer(csv_file, lineterminator="\n") if csv_file else None
                 try:
@@ -161,7 +155,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                         rows_out.writerow(CSV_COLUMNS[section])
                     registry_json.write(f',"{section}":[')
                     count = 0
-                    async for row in _rows(reader, sql):
+                    async for row in _rows(reader, section):
                         standing = _standing(decisions.get((kind, row["id"]), []), on) if section != "organisations" else None
                         record = _record(section, row, standing)
                         registry_json.write(("," if count else "") + _JSON.encode(record).decode())
@@ -189,9 +183,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
 async def _write_qualifications(reader: Writer, out: Any) -> int:
     out.write(',"qualifications":[')
     count = 0
-    sql = ("SELECT q.id, c.registration_number AS coach, t.code AS training, q.completed_on FROM qualification q "
-           "JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training")
-    async for row in _rows(reader, sql):
+    async for row in _rows(reader, "qualifications"):
         out.write(("," if count else "") + _JSON.encode({"coach": row["coach"], "training": row["training"],
                                                        "completed_on": _iso(row["completed_on"])}).decode())
         count += 1
@@ -201,8 +193,7 @@ async def _write_qualifications(reader: Writer, out: Any) -> int:
 
 async def _write_decisions(reader: Writer, out: Any, rows: list[dict[str, Any]]) -> int:
     codes: dict[tuple[str, int], str] = {}
-    for kind, sql in (("programme", "SELECT id, code FROM programme"), ("coach", "SELECT id, registration_number AS code FROM coach"),
-                      ("training", "SELECT id, code FROM training")):
+    for kind, sql in queries.SUBJECT_CODES:
         codes.update({(kind, row["id"]): row["code"] for row in await reader.fetch_all(sql)})
     references: dict[int, str] = {}
     out.write(',"decisions":[')

@@ -1,4 +1,4 @@
-"""The SQL of the public register: its list searches.
+"""The SQL of the public register: its list searches and the open-data streams.
 
 Statements with `?` parameters only. A search is assembled from the fixed parts below (which list,
 how many words, whether paged), never from what they contain; its words are all bound.
@@ -34,3 +34,34 @@ def search_rows(listing: str, words: int, paged: bool) -> str:
     """A list's rows matching `words` bound search words in its order, then LIMIT and OFFSET parameters if paged."""
     select, _column, order = SEARCHES[listing]
     return select + _matching(listing, words) + " ORDER BY " + order + (" LIMIT ? OFFSET ?" if paged else "")
+
+
+# --- open data ---------------------------------------------------------------------------------------
+
+DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
+LAST_DECISION_ID = "SELECT COALESCE(MAX(id), 0) AS id FROM decision"
+# stream -> a select of rows with an `id`, read a page at a time in id order
+STREAMS = {
+    "decisions": f"SELECT {DECISION_COLUMNS} FROM decision",  # nosec B608 # DECISION_COLUMNS is a constant
+    "organisations": "SELECT id, code, name, city, kvk_number, agb_code FROM organisation",
+    "trainings": "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute FROM training t "
+                 "LEFT JOIN organisation o ON o.id = t.organisation",
+    "programmes": "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.modes, p.sessions, p.contact_minutes, "
+                  "p.cities, o.code AS provider FROM programme p LEFT JOIN organisation o ON o.id = p.organisation",
+    "coaches": "SELECT id, registration_number, initials, prefix, surname, city FROM coach",
+    "qualifications": "SELECT q.id, c.registration_number AS coach, t.code AS training, q.completed_on FROM qualification q "
+                      "JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training",
+}
+STREAM_PAGE = 5_000
+# subject kind -> its ids and codes, for naming a decision's subject
+SUBJECT_CODES = (
+    ("programme", "SELECT id, code FROM programme"),
+    ("coach", "SELECT id, registration_number AS code FROM coach"),
+    ("training", "SELECT id, code FROM training"),
+)
+
+
+def stream_page(stream: str) -> str:
+    """One page of a stream (a key of STREAMS): its rows after a bound id, in id order, STREAM_PAGE at most."""
+    # Only streams named in STREAMS: another raises KeyError rather than reach SQL.
+    return "SELECT * FROM (" + STREAMS[stream] + f") AS page WHERE id > ? ORDER BY id LIMIT {STREAM_PAGE}"  # nosec B608 # select from STREAMS; STREAM_PAGE an int constant
