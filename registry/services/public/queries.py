@@ -1,10 +1,45 @@
-"""The SQL of the public register: its list searches and the open-data streams.
+"""The SQL of the public register: its records, the change feed, its list searches and the open-data streams.
 
 Statements with `?` parameters only. A search is assembled from the fixed parts below (which list,
 how many words, whether paged), never from what they contain; its words are all bound.
 """
 
 from __future__ import annotations
+
+DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
+
+# --- records -----------------------------------------------------------------------------------------
+
+HISTORY = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id"  # nosec B608 # DECISION_COLUMNS is a constant
+PROGRAMME_BY_CODE = (
+    "SELECT p.*, o.code AS provider_code, o.name AS provider_name, o.city AS provider_city "
+    "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation WHERE p.code = ?"
+)
+COACH_BY_NUMBER = "SELECT id, registration_number, initials, prefix, surname, city FROM coach WHERE registration_number = ?"
+QUALIFICATIONS_OF_COACH = (
+    "SELECT t.code, t.name, q.completed_on FROM qualification q JOIN training t ON t.id = q.training "
+    "WHERE q.coach = ? ORDER BY q.completed_on, t.code"
+)
+TRAINING_BY_CODE = (
+    "SELECT t.*, o.code AS institute_code, o.name AS institute_name FROM training t "
+    "LEFT JOIN organisation o ON o.id = t.organisation WHERE t.code = ?"
+)
+ORGANISATION_BY_CODE = "SELECT id, code, name, kvk_number, agb_code, city FROM organisation WHERE code = ?"
+# What an organisation offers: (subject kind, its table), in the order the record lists them.
+OFFERED = (("programme", "programme"), ("training", "training"))
+OFFERED_TABLES = tuple(table for _kind, table in OFFERED)
+OFFERED_BY = {table: f"SELECT id, code, name FROM {table} WHERE organisation = ? ORDER BY code" for table in OFFERED_TABLES}  # nosec B608 # table from OFFERED_TABLES
+DECISIONS_OF_SUBJECTS_IN = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN"  # nosec B608 # DECISION_COLUMNS is a constant
+
+# --- change feed -------------------------------------------------------------------------------------
+
+SUBJECT_CODES_IN = {
+    "programme": "SELECT id, code FROM programme WHERE id IN",
+    "coach": "SELECT id, registration_number AS code FROM coach WHERE id IN",
+    "training": "SELECT id, code FROM training WHERE id IN",
+}
+REFERENCES_IN = "SELECT id, reference FROM decision WHERE id IN"
+CHANGES_AFTER = f"SELECT {DECISION_COLUMNS} FROM decision WHERE id > ? ORDER BY id LIMIT ?"  # nosec B608 # DECISION_COLUMNS is a constant
 
 # --- list searches -----------------------------------------------------------------------------------
 
@@ -38,7 +73,6 @@ def search_rows(listing: str, words: int, paged: bool) -> str:
 
 # --- open data ---------------------------------------------------------------------------------------
 
-DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
 LAST_DECISION_ID = "SELECT COALESCE(MAX(id), 0) AS id FROM decision"
 # stream -> a select of rows with an `id`, read a page at a time in id order
 STREAMS = {

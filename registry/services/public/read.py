@@ -27,11 +27,11 @@ from registry.schemas.public import (
     TrainingDetail,
 )
 from registry.services.errors import FieldError, NotFound, ValidationFailed
+from registry.services.public import queries
 from registry.services.sql import Writer
 from registry.services.verification.answer import accreditation, utc
 from registry.services.verification.snapshot import coach_display_name, to_decision
 
-DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
 # Reasons are published for the decisions that take an accreditation away.
 CURSOR_PREFIX = "d1:"
 MAX_CHANGES = 1000
@@ -62,7 +62,7 @@ def decision_view(row: dict[str, Any], references: dict[int, str]) -> dict[str, 
 
 async def _history(reader: Writer, subject_kind: str, subject_id: int) -> tuple[list[PublicDecision], list[rules.Decision]]:
     rows = await reader.fetch_all(
-        f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id", subject_kind, subject_id  # nosec B608 # DECISION_COLUMNS is a constant
+        queries.HISTORY, subject_kind, subject_id
     )
     references = {row["id"]: row["reference"] for row in rows}
     return [public_decision(row, references) for row in rows], [to_decision(row) for row in rows]
@@ -82,8 +82,7 @@ def json_list(value: Any) -> list[Any]:
 async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeDetail:
     """A programme: provider, design, status today, current grant, history."""
     row = await reader.fetch_one(
-        "SELECT p.*, o.code AS provider_code, o.name AS provider_name, o.city AS provider_city "
-        "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation WHERE p.code = ?",
+        queries.PROGRAMME_BY_CODE,
         code.upper(),
     )
     if row is None:
@@ -113,15 +112,14 @@ async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeD
 async def coach_detail(reader: Writer, registration_number: str, on: dt.date) -> CoachDetail:
     """A coach: name, city, status today, current registration, qualifications, history."""
     row = await reader.fetch_one(
-        "SELECT id, registration_number, initials, prefix, surname, city FROM coach WHERE registration_number = ?",
+        queries.COACH_BY_NUMBER,
         registration_number.upper(),
     )
     if row is None:
         raise NotFound(f"no coach {registration_number.upper()}")
     history, decisions = await _history(reader, "coach", row["id"])
     qualifications = await reader.fetch_all(
-        "SELECT t.code, t.name, q.completed_on FROM qualification q JOIN training t ON t.id = q.training "
-        "WHERE q.coach = ? ORDER BY q.completed_on, t.code",
+        queries.QUALIFICATIONS_OF_COACH,
         row["id"],
     )
     status, grant = published_standing(decisions, on)
@@ -143,8 +141,7 @@ async def coach_detail(reader: Writer, registration_number: str, on: dt.date) ->
 async def training_detail(reader: Writer, code: str, on: dt.date) -> TrainingDetail:
     """A training: institute, what it qualifies for, status today, current grant, history."""
     row = await reader.fetch_one(
-        "SELECT t.*, o.code AS institute_code, o.name AS institute_name FROM training t "
-        "LEFT JOIN organisation o ON o.id = t.organisation WHERE t.code = ?",
+        queries.TRAINING_BY_CODE,
         code.upper(),
     )
     if row is None:
@@ -166,14 +163,14 @@ async def training_detail(reader: Writer, code: str, on: dt.date) -> TrainingDet
 
 async def organisation_detail(reader: Writer, code: str, on: dt.date) -> OrganisationDetail:
     """An organisation with its programmes and trainings and their status today."""
-    row = await reader.fetch_one("SELECT id, code, name, kvk_number, agb_code, city FROM organisation WHERE code = ?", code.upper())
+    row = await reader.fetch_one(queries.ORGANISATION_BY_CODE, code.upper())
     if row is None:
         raise NotFound(f"no organisation {code.upper()}")
     offered = []
-    for kind, table in (("programme", "programme"), ("training", "training")):
-        subjects = await reader.fetch_all(f"SELECT id, code, name FROM {table} WHERE organisation = ? ORDER BY code", row["id"])  # nosec B608 # table comes from the fixed pairs of the loop
+    for kind, table in queries.OFFERED:
+        subjects = await reader.fetch_all(queries.OFFERED_BY[table], row["id"])
         decisions = await reader.fetch_in(
-            f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN", [s["id"] for s in subjects], kind  # nosec B608 # DECISION_COLUMNS is a constant
+            queries.DECISIONS_OF_SUBJECTS_IN, [s["id"] for s in subjects], kind
         )
         by_subject: dict[int, list[rules.Decision]] = {}
         for decision in sorted(decisions, key=lambda d: d["id"]):
@@ -210,27 +207,20 @@ def decode_cursor(cursor: str | None) -> int:
     return int(text[len(CURSOR_PREFIX):])
 
 
-SUBJECT_CODES = {
-    "programme": "SELECT id, code FROM programme WHERE id IN",
-    "coach": "SELECT id, registration_number AS code FROM coach WHERE id IN",
-    "training": "SELECT id, code FROM training WHERE id IN",
-}
-
-
 async def codes_and_references(reader: Writer, rows: list[dict[str, Any]]) -> tuple[dict[tuple[str, int], str], dict[int, str]]:
     """For decision rows: each subject's code by (kind, id), and the reference of every decision they name."""
     codes: dict[tuple[str, int], str] = {}
-    for kind, sql in SUBJECT_CODES.items():
+    for kind, sql in queries.SUBJECT_CODES_IN.items():
         for subject in await reader.fetch_in(sql, [row["subject_id"] for row in rows if row["subject_kind"] == kind]):
             codes[(kind, subject["id"])] = subject["code"]
-    targets = await reader.fetch_in("SELECT id, reference FROM decision WHERE id IN", [row["target_id"] for row in rows if row["target_id"]])
+    targets = await reader.fetch_in(queries.REFERENCES_IN, [row["target_id"] for row in rows if row["target_id"]])
     references = {row["id"]: row["reference"] for row in [*rows, *targets]}
     return codes, references
 
 
 async def changes(reader: Writer, after: int, limit: int) -> ChangeFeed:
     """Decisions recorded after a position, in recording order, with the cursor to continue from."""
-    rows = await reader.fetch_all(f"SELECT {DECISION_COLUMNS} FROM decision WHERE id > ? ORDER BY id LIMIT ?", after, limit + 1)  # nosec B608 # DECISION_COLUMNS is a constant
+    rows = await reader.fetch_all(queries.CHANGES_AFTER, after, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     codes, references = await codes_and_references(reader, rows)
