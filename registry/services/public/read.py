@@ -79,19 +79,22 @@ def json_list(value: Any) -> list[Any]:
     return list(json.loads(value) if isinstance(value, str) else value or [])
 
 
+async def _published_subject(reader: Writer, statement: str, kind: str, code: str, on: dt.date) -> tuple[dict[str, Any], list[PublicDecision], rules.Status, Accreditation | None]:
+    """A decided subject's row by code, its public history, and its status and grant on a day; NotFound when the code names none."""
+    row = await reader.fetch_one(statement, code.upper())
+    if row is None:
+        raise NotFound(f"no {kind} {code.upper()}")
+    history, decisions = await _history(reader, kind, row["id"])
+    status, grant = published_standing(decisions, on)
+    return row, history, status, grant
+
+
 async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeDetail:
     """A programme: provider, design, status today, current grant, history."""
-    row = await reader.fetch_one(
-        queries.PROGRAMME_BY_CODE,
-        code.upper(),
-    )
-    if row is None:
-        raise NotFound(f"no programme {code.upper()}")
-    history, decisions = await _history(reader, "programme", row["id"])
+    row, history, status, grant = await _published_subject(reader, queries.PROGRAMME_BY_CODE, "programme", code, on)
     provider = None
     if row["provider_code"]:
         provider = ProgrammeProvider(row["provider_code"], row["provider_name"], row["provider_city"])
-    status, grant = published_standing(decisions, on)
     return ProgrammeDetail(
         code=row["code"],
         name=row["name"],
@@ -111,18 +114,11 @@ async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeD
 
 async def coach_detail(reader: Writer, registration_number: str, on: dt.date) -> CoachDetail:
     """A coach: name, city, status today, current registration, qualifications, history."""
-    row = await reader.fetch_one(
-        queries.COACH_BY_NUMBER,
-        registration_number.upper(),
-    )
-    if row is None:
-        raise NotFound(f"no coach {registration_number.upper()}")
-    history, decisions = await _history(reader, "coach", row["id"])
+    row, history, status, grant = await _published_subject(reader, queries.COACH_BY_NUMBER, "coach", registration_number, on)
     qualifications = await reader.fetch_all(
         queries.QUALIFICATIONS_OF_COACH,
         row["id"],
     )
-    status, grant = published_standing(decisions, on)
     return CoachDetail(
         registration_number=row["registration_number"],
         name=coach_display_name(row),
@@ -140,14 +136,7 @@ async def coach_detail(reader: Writer, registration_number: str, on: dt.date) ->
 
 async def training_detail(reader: Writer, code: str, on: dt.date) -> TrainingDetail:
     """A training: institute, what it qualifies for, status today, current grant, history."""
-    row = await reader.fetch_one(
-        queries.TRAINING_BY_CODE,
-        code.upper(),
-    )
-    if row is None:
-        raise NotFound(f"no training {code.upper()}")
-    history, decisions = await _history(reader, "training", row["id"])
-    status, grant = published_standing(decisions, on)
+    row, history, status, grant = await _published_subject(reader, queries.TRAINING_BY_CODE, "training", code, on)
     return TrainingDetail(
         code=row["code"],
         name=row["name"],
