@@ -56,6 +56,7 @@ class ReasonCode(StrEnum):
     PROGRAMME_NOT_YET_ACCREDITED = "PROGRAMME_NOT_YET_ACCREDITED"
     PROGRAMME_EXPIRED = "PROGRAMME_EXPIRED"
     PROGRAMME_NOT_ACCREDITED = "PROGRAMME_NOT_ACCREDITED"
+    PROGRAMME_BELOW_CARE_STANDARD = "PROGRAMME_BELOW_CARE_STANDARD"
     COACH_UNKNOWN = "COACH_UNKNOWN"
     COACH_REVOKED = "COACH_REVOKED"
     COACH_SUSPENDED = "COACH_SUSPENDED"
@@ -246,6 +247,16 @@ class Timeline:
         """The status on `day` and the grant covering it."""
         return Standing(self.status_on(day), self.covering_grant(day))
 
+    def grant_reaches(self, day: dt.date) -> bool:
+        """True when some grant covers a day on or after `day`."""
+        for grant in self.grants:
+            if grant.valid_until is not None and grant.valid_until < max(day, grant.valid_from):
+                continue
+            if grant.cut_from is not None and grant.cut_from <= max(day, grant.valid_from):
+                continue
+            return True
+        return False
+
     def change_days(self) -> list[dt.date]:
         """Every date on which the status may differ from the day before."""
         days: set[dt.date] = set()
@@ -353,34 +364,138 @@ def history(decisions: Iterable[Decision]) -> DecisionLinks:
     return DecisionLinks(tuple(counting), retracted_by, lifted_by)
 
 
+# --- what the rules read besides decisions, as appended versions ----------------------------------
+
+EARLIEST_DAY = dt.date(1, 1, 1)  # a design recorded without a date describes every day of care
+
+
+@dataclass(frozen=True, slots=True)
+class DesignVersion:
+    """One version of a programme's design: from which day of care, its sessions and contact minutes."""
+
+    effective_from: dt.date
+    sessions: int | None
+    contact_minutes: int | None
+    recorded_at: dt.datetime
+    id: int = 0  # recording order among the programme's versions
+    override_reason: str | None = None
+
+
+def design_in_force(designs: Iterable[DesignVersion], day: dt.date, known_at: dt.datetime | None = None) -> DesignVersion | None:
+    """Of the versions recorded by `known_at`, the one with the latest effective_from <= day (ties: recorded last), else the earliest."""
+    known = [d for d in designs if known_at is None or d.recorded_at <= known_at]
+    if not known:
+        return None
+    started = [d for d in known if d.effective_from <= day]
+    if started:
+        return max(started, key=lambda d: (d.effective_from, d.recorded_at, d.id))
+    first = min(d.effective_from for d in known)
+    return max((d for d in known if d.effective_from == first), key=lambda d: (d.recorded_at, d.id))
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeVersion:
+    """A version of what a programme is (one guidance type and format) or a training covers (several)."""
+
+    guidance_types: frozenset[str]
+    formats: frozenset[str]
+    recorded_at: dt.datetime
+
+
+def scope_as_known_at(
+    versions: Sequence[ScopeVersion], known_at: dt.datetime | None, current: tuple[frozenset[str], frozenset[str]]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Guidance types and formats as they stood at `known_at`: the last version recorded by then (none yet: the first)."""
+    if known_at is None or not versions:
+        return current
+    chosen = versions[0]
+    for version in versions:
+        if version.recorded_at <= known_at:
+            chosen = version
+    return chosen.guidance_types, chosen.formats
+
+
+@dataclass(frozen=True, slots=True)
+class CareStandardDates:
+    """When the care standard applies: checked when recording from in_force_from, on every day of care from strict_from."""
+
+    in_force_from: dt.date
+    strict_from: dt.date
+    recorded_at: dt.datetime | None = None  # None: the defaults, known since ever
+
+
+DEFAULT_CARE_STANDARD_DATES = CareStandardDates(dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class CareStandard:
+    """The care-standard record: its versions in recording order, versioned in transaction time like decisions."""
+
+    versions: tuple[CareStandardDates, ...] = ()
+
+    def as_known_at(self, known_at: dt.datetime | None = None) -> CareStandardDates:
+        """The dates as they stood at `known_at` (None: now); before any version, the defaults."""
+        dates = DEFAULT_CARE_STANDARD_DATES
+        for version in self.versions:
+            if known_at is None or (version.recorded_at is not None and version.recorded_at <= known_at):
+                dates = version
+        return dates
+
+
+DEFAULT_CARE_STANDARD = CareStandard()
+
+
 # --- claims -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class TrainingFacts:
-    """What the qualification rule needs of a training."""
+    """What the qualification rule needs of a training; `scopes` are its versions, read for answers as known at a time."""
 
     guidance_types: frozenset[str]
     formats: frozenset[str]
     decisions: tuple[Decision, ...]
+    scopes: tuple[ScopeVersion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class QualificationFacts:
-    """A coach completed a training on a date; recorded_at makes it bitemporal like decisions."""
+    """One version of a coach's qualification: completed a training on a date, recorded at a time.
+
+    A later version (a correction, or a withdrawal) supersedes it from `superseded_at` on.
+    """
 
     completed_on: dt.date
     recorded_at: dt.datetime
     training: TrainingFacts
+    withdrawn: bool = False
+    superseded_at: dt.datetime | None = None
+
+    def counts(self, known_at: dt.datetime | None) -> bool:
+        """True when this version stood (and did not withdraw) at `known_at` (None: now)."""
+        if self.withdrawn:
+            return False
+        if known_at is None:
+            return self.superseded_at is None
+        return self.recorded_at <= known_at and (self.superseded_at is None or self.superseded_at > known_at)
 
 
 @dataclass(frozen=True, slots=True)
 class ProgrammeFacts:
-    """What claim verification needs of a programme."""
+    """What claim verification needs of a programme: its guidance type and format now, decisions, design and scope versions."""
 
     guidance_type: str
     format: str
     decisions: tuple[Decision, ...]
+    designs: tuple[DesignVersion, ...] = ()
+    scopes: tuple[ScopeVersion, ...] = ()
+
+    def scope_at(self, known_at: dt.datetime | None) -> tuple[str, str]:
+        """Guidance type and format as known at `known_at`."""
+        if known_at is None or not self.scopes:
+            return self.guidance_type, self.format
+        types, formats = scope_as_known_at(self.scopes, known_at, (frozenset(), frozenset()))
+        return min(types), min(formats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,16 +536,95 @@ def is_qualified(
 ) -> bool:
     """True when a qualification completed by `day` comes from a training fit for the programme."""
     for qualification in qualifications:
-        if qualification.completed_on > day:
-            continue
-        if known_at is not None and qualification.recorded_at > known_at:
+        if qualification.completed_on > day or not qualification.counts(known_at):
             continue
         training = qualification.training
-        if guidance_type not in training.guidance_types or programme_format not in training.formats:
+        types, formats = training.guidance_types, training.formats
+        if known_at is not None and training.scopes:
+            types, formats = scope_as_known_at(training.scopes, known_at, (types, formats))
+        if guidance_type not in types or programme_format not in formats:
             continue
         if timeline_of(training.decisions, known_at).status_on(qualification.completed_on) is Status.ACCREDITED:
             return True
     return False
+
+
+class DesignTimeline:
+    """Whether a programme's design is below the care standard on any day, as known at one time."""
+
+    __slots__ = ("_days", "_below")
+
+    def __init__(self, designs: Sequence[DesignVersion], guidance_type: str, programme_format: str, known_at: dt.datetime | None):
+        known = [d for d in designs if known_at is None or d.recorded_at <= known_at]
+        self._days = sorted({d.effective_from for d in known})
+        self._below = [
+            care_standard_shortfall(guidance_type, programme_format, design.sessions, design.contact_minutes) is not None
+            for design in (design_in_force(known, day) for day in self._days)
+            if design is not None
+        ]
+
+    def below_on(self, day: dt.date) -> bool:
+        """True when the design in force on `day` is below its minimum."""
+        if not self._below:
+            return False
+        return self._below[max(0, bisect_right(self._days, day) - 1)]
+
+    def first_below_day(self, first: dt.date, last: dt.date) -> dt.date | None:
+        """The first day in first..last whose design is below the minimum; None if none is."""
+        if not self._below or last < first:
+            return None
+        position = max(0, bisect_right(self._days, first) - 1)
+        day = first
+        while day <= last:
+            if self._below[position]:
+                return day
+            position += 1
+            if position >= len(self._days):
+                return None
+            day = self._days[position]
+        return None
+
+
+_DESIGN_TIMELINES: dict[tuple[int, str, str], tuple[tuple[DesignVersion, ...], DesignTimeline]] = {}
+
+
+def design_timeline_of(
+    designs: Sequence[DesignVersion], guidance_type: str, programme_format: str, known_at: dt.datetime | None = None
+) -> DesignTimeline:
+    """DesignTimeline(...), remembered for tuples asked about as known now (as timeline_of remembers timelines)."""
+    if known_at is not None or not isinstance(designs, tuple):
+        return DesignTimeline(designs, guidance_type, programme_format, known_at)
+    key = (id(designs), guidance_type, programme_format)
+    cached = _DESIGN_TIMELINES.get(key)
+    if cached is not None and cached[0] is designs:
+        return cached[1]
+    timeline = DesignTimeline(designs, guidance_type, programme_format, None)
+    if len(_DESIGN_TIMELINES) >= _TIMELINE_CACHE_SIZE:
+        _DESIGN_TIMELINES.clear()
+    _DESIGN_TIMELINES[key] = (designs, timeline)
+    return timeline
+
+
+def programme_reason(
+    programme: ProgrammeFacts,
+    first: dt.date,
+    last: dt.date,
+    known_at: dt.datetime | None = None,
+    care_standard: CareStandard = DEFAULT_CARE_STANDARD,
+) -> Reason | None:
+    """The programme's reason on its first failing day of first..last (not accredited, or below the standard from strict_from)."""
+    failing = timeline_of(programme.decisions, known_at).first_failing_day(first, last)
+    strict_from = care_standard.as_known_at(known_at).strict_from
+    accredited_until = last if failing is None else failing[0] - ONE_DAY
+    if programme.designs and accredited_until >= strict_from:
+        guidance_type, programme_format = programme.scope_at(known_at)
+        designs = design_timeline_of(programme.designs, guidance_type, programme_format, known_at)
+        below = designs.first_below_day(max(first, strict_from), accredited_until)
+        if below is not None:
+            return Reason(ReasonCode.PROGRAMME_BELOW_CARE_STANDARD, "programme", below)
+    if failing is None:
+        return None
+    return Reason(PROGRAMME_REASON[failing[1]], "programme", failing[0])
 
 
 def verify_claim(
@@ -439,6 +633,7 @@ def verify_claim(
     first: dt.date,
     last: dt.date | None = None,
     known_at: dt.datetime | None = None,
+    care_standard: CareStandard = DEFAULT_CARE_STANDARD,
 ) -> Verdict:
     """Verdict on 'programme delivered by coach on first..last', as known at `known_at`."""
     last = first if last is None else last
@@ -450,9 +645,9 @@ def verify_claim(
         reasons.append(Reason(ReasonCode.PROGRAMME_UNKNOWN, "programme", first))
     else:
         programme_timeline = timeline_of(programme.decisions, known_at)
-        failing = programme_timeline.first_failing_day(first, last)
-        if failing is not None:
-            reasons.append(Reason(PROGRAMME_REASON[failing[1]], "programme", failing[0]))
+        reason = programme_reason(programme, first, last, known_at, care_standard)
+        if reason is not None:
+            reasons.append(reason)
     if coach is None:
         reasons.append(Reason(ReasonCode.COACH_UNKNOWN, "coach", first))
     else:
@@ -463,7 +658,8 @@ def verify_claim(
     qualified: bool | None = None
     if programme is not None and coach is not None:
         # Qualifications only accumulate, so the first day of the claim decides.
-        qualified = is_qualified(coach.qualifications, programme.guidance_type, programme.format, first, known_at)
+        guidance_type, programme_format = programme.scope_at(known_at)
+        qualified = is_qualified(coach.qualifications, guidance_type, programme_format, first, known_at)
         if not qualified:
             reasons.append(Reason(ReasonCode.COACH_NOT_QUALIFIED, "coach", first))
     reported_day = min((reason.on for reason in reasons), default=first)
@@ -483,8 +679,8 @@ def _outcome(timeline: Timeline | None, day: dt.date) -> Standing | None:
 
 # --- care standard (Zorgstandaard Tabaksverslaving 2025) -------------------------------------
 
-CARE_STANDARD_FROM = dt.date(2026, 1, 1)
-OVERRIDE_POSSIBLE_UNTIL = dt.date(2027, 1, 1)
+# The default dates; the registry's own are the care-standard record (CareStandard), changed by an admin.
+CARE_STANDARD_FROM = DEFAULT_CARE_STANDARD_DATES.in_force_from
 
 
 class GuidanceType(StrEnum):
@@ -511,7 +707,7 @@ class SessionMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CareStandardMinimum:
-    """Minimum sessions and total contact minutes, aftercare excluded."""
+    """Minimum sessions and total contact minutes (short guidance: aftercare included; intensive: excluded)."""
 
     sessions: int
     minutes: int
@@ -584,7 +780,7 @@ class GrantRefusal(StrEnum):
 # What a refusal adds to the shortfall, in the words of the rules' messages.
 REFUSAL_NOTES = {
     GrantRefusal.BELOW_MINIMUM: "",
-    GrantRefusal.OVERRIDE_ENDED: "; the 2026 override ended on 2027-01-01",
+    GrantRefusal.OVERRIDE_ENDED: "; the transition override ended on %(strict_from)s",
     GrantRefusal.ADMIN_ONLY: "; only an admin may override it",
 }
 
@@ -596,6 +792,7 @@ class GrantCheck:
     outcome: GrantCheckOutcome
     shortfall: Shortfall | None = None
     refusal: GrantRefusal | None = None
+    strict_from: dt.date = DEFAULT_CARE_STANDARD_DATES.strict_from
 
     @property
     def refused(self) -> bool:
@@ -607,7 +804,25 @@ class GrantCheck:
         """A refusal in plain words naming the shortfall; empty when the grant may be recorded."""
         if self.refusal is None or self.shortfall is None:
             return ""
-        return f"refused by the care standard: {self.shortfall.describe()}{REFUSAL_NOTES[self.refusal]}"
+        note = REFUSAL_NOTES[self.refusal] % {"strict_from": self.strict_from.isoformat()}
+        return f"refused by the care standard: {self.shortfall.describe()}{note}"
+
+
+def judge_shortfall(
+    shortfall: Shortfall | None, recorded_on: dt.date, override_reason: str | None, may_override: bool, dates: CareStandardDates
+) -> GrantCheck:
+    """The one override rule for the care standard: an admin, with a written reason, while recording before strict_from."""
+    if shortfall is None:
+        return GrantCheck(GrantCheckOutcome.MEETS_STANDARD, strict_from=dates.strict_from)
+    if not (override_reason or "").strip():
+        refusal = GrantRefusal.BELOW_MINIMUM
+    elif recorded_on >= dates.strict_from:
+        refusal = GrantRefusal.OVERRIDE_ENDED
+    elif not may_override:
+        refusal = GrantRefusal.ADMIN_ONLY
+    else:
+        return GrantCheck(GrantCheckOutcome.OVERRIDDEN, shortfall, strict_from=dates.strict_from)
+    return GrantCheck(GrantCheckOutcome.REFUSED, shortfall, refusal, dates.strict_from)
 
 
 def check_programme_grant(
@@ -619,22 +834,29 @@ def check_programme_grant(
     recorded_on: dt.date,
     override_reason: str | None,
     may_override: bool,
+    dates: CareStandardDates = DEFAULT_CARE_STANDARD_DATES,
 ) -> GrantCheck:
-    """Care-standard check of a programme grant, with the 2026 transition override."""
-    if valid_from < CARE_STANDARD_FROM:
-        return GrantCheck(GrantCheckOutcome.NOT_CHECKED)
+    """Care-standard check of a programme grant (the design in force on valid_from), with the transition override."""
+    if valid_from < dates.in_force_from:
+        return GrantCheck(GrantCheckOutcome.NOT_CHECKED, strict_from=dates.strict_from)
     shortfall = care_standard_shortfall(guidance_type, programme_format, sessions, contact_minutes)
-    if shortfall is None:
-        return GrantCheck(GrantCheckOutcome.MEETS_STANDARD)
-    if not (override_reason or "").strip():
-        refusal = GrantRefusal.BELOW_MINIMUM
-    elif recorded_on >= OVERRIDE_POSSIBLE_UNTIL:
-        refusal = GrantRefusal.OVERRIDE_ENDED
-    elif not may_override:
-        refusal = GrantRefusal.ADMIN_ONLY
-    else:
-        return GrantCheck(GrantCheckOutcome.OVERRIDDEN, shortfall)
-    return GrantCheck(GrantCheckOutcome.REFUSED, shortfall, refusal)
+    return judge_shortfall(shortfall, recorded_on, override_reason, may_override, dates)
+
+
+def check_design_version(
+    guidance_type: str,
+    programme_format: str,
+    design: DesignVersion,
+    decisions: Sequence[Decision],
+    recorded_on: dt.date,
+    may_override: bool,
+    dates: CareStandardDates = DEFAULT_CARE_STANDARD_DATES,
+) -> GrantCheck:
+    """Care-standard check of a new design version, for a programme holding a grant that reaches in_force_from."""
+    if design.effective_from < dates.in_force_from or not Timeline(decisions).grant_reaches(dates.in_force_from):
+        return GrantCheck(GrantCheckOutcome.NOT_CHECKED, strict_from=dates.strict_from)
+    shortfall = care_standard_shortfall(guidance_type, programme_format, design.sessions, design.contact_minutes)
+    return judge_shortfall(shortfall, recorded_on, design.override_reason, may_override, dates)
 
 
 def amsterdam_date(moment: dt.datetime) -> dt.date:

@@ -109,6 +109,7 @@ REASONS = {
     ReasonCode.PROGRAMME_NOT_YET_ACCREDITED: N_("The programme's accreditation had not yet begun on %(date)s."),
     ReasonCode.PROGRAMME_EXPIRED: N_("The programme's accreditation had expired on %(date)s."),
     ReasonCode.PROGRAMME_NOT_ACCREDITED: N_("The programme was not accredited on %(date)s."),
+    ReasonCode.PROGRAMME_BELOW_CARE_STANDARD: N_("On %(date)s the programme's design was below the minimum of the care standard."),
     ReasonCode.COACH_UNKNOWN: N_("The coach is not in the register."),
     ReasonCode.COACH_REVOKED: N_("The coach's registration was revoked on %(date)s."),
     ReasonCode.COACH_SUSPENDED: N_("The coach was suspended on %(date)s."),

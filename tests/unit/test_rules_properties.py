@@ -198,3 +198,122 @@ def test_reasons_are_ordered_and_unique(claim) -> None:
     positions = [rules.REASON_ORDER[reason.code] for reason in verdict.reasons]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
     assert verdict.accredited is (not verdict.reasons)
+
+
+# --- the care standard on the days of care: design versions, the record's dates, the day rule --------------
+
+MINIMUM_SESSIONS, MINIMUM_MINUTES = 7, 270  # intensive group guidance (rules.md's table)
+
+
+@st.composite
+def design_histories(draw: st.DrawFn) -> tuple[rules.DesignVersion, ...]:
+    """Design versions in recording order, around the minimum, some effective from the earliest day."""
+    versions = []
+    for id_ in range(1, draw(st.integers(0, 4)) + 1):
+        effective = draw(st.one_of(st.just(rules.EARLIEST_DAY), st.sampled_from(START_OFFSETS).map(a_day)))
+        sessions, minutes = draw(st.sampled_from([6, 7, 8])), draw(st.sampled_from([260, 270, 300]))
+        versions.append(rules.DesignVersion(effective, sessions, minutes, BASE + dt.timedelta(minutes=draw(st.integers(0, 40))), id_))
+    versions.sort(key=lambda v: (v.recorded_at, v.id))
+    return tuple(rules.DesignVersion(v.effective_from, v.sessions, v.contact_minutes, v.recorded_at, n) for n, v in enumerate(versions, 1))
+
+
+@st.composite
+def care_standards(draw: st.DrawFn) -> rules.CareStandard:
+    """The record's versions: strict dates inside the window, recorded at moments that collide with the rest."""
+    versions = []
+    for _ in range(draw(st.integers(0, 2))):
+        strict = a_day(draw(st.sampled_from(START_OFFSETS)))
+        versions.append(rules.CareStandardDates(strict - dt.timedelta(days=30), strict, BASE + dt.timedelta(minutes=draw(st.integers(0, 40)))))
+    versions.sort(key=lambda v: v.recorded_at)
+    return rules.CareStandard(tuple(versions))
+
+
+def reference_dates(standard: rules.CareStandard, known_at: dt.datetime | None) -> rules.CareStandardDates:
+    """rules.md: the dates as they stood at T (the defaults before any version)."""
+    known = [v for v in standard.versions if known_at is None or (v.recorded_at is not None and v.recorded_at <= known_at)]
+    return known[-1] if known else rules.DEFAULT_CARE_STANDARD_DATES
+
+
+def reference_design(designs: tuple[rules.DesignVersion, ...], day: dt.date, known_at: dt.datetime | None) -> rules.DesignVersion | None:
+    """rules.md: of the versions recorded by T, the latest effective_from <= D (ties: recorded last); none such: the earliest."""
+    known = [v for v in designs if known_at is None or v.recorded_at <= known_at]
+    if not known:
+        return None
+    started = [v for v in known if v.effective_from <= day]
+    if started:
+        latest = max(v.effective_from for v in started)
+        return [v for v in started if v.effective_from == latest][-1]
+    earliest = min(v.effective_from for v in known)
+    return [v for v in known if v.effective_from == earliest][-1]
+
+
+def reference_programme_reason(programme: ProgrammeFacts, first: dt.date, last: dt.date, known_at: dt.datetime | None,
+                               standard: rules.CareStandard) -> tuple[rules.ReasonCode, dt.date] | None:
+    """rules.md, 'The rule on a day of care': the first day not accredited, or accredited but below the minimum from strict_from."""
+    strict_from = reference_dates(standard, known_at).strict_from
+    day = first
+    while day <= last:
+        status = reference_status(programme.decisions, day, known_at)
+        if status is not Status.ACCREDITED:
+            return rules.PROGRAMME_REASON[status], day
+        design = reference_design(programme.designs, day, known_at)
+        if day >= strict_from and design is not None and (design.sessions < MINIMUM_SESSIONS or design.contact_minutes < MINIMUM_MINUTES):
+            return rules.ReasonCode.PROGRAMME_BELOW_CARE_STANDARD, day
+        day += dt.timedelta(days=1)
+    return None
+
+
+@st.composite
+def care_claims(draw: st.DrawFn):
+    programme = ProgrammeFacts("intensive", "group", draw(histories(max_size=6)), draw(design_histories()))
+    first = a_day(draw(st.integers(-3, WINDOW)))
+    last = first + dt.timedelta(days=draw(st.integers(0, 40)))
+    return programme, first, last, draw(care_standards())
+
+
+@PROPERTY
+@given(care_claims())
+def test_the_day_rule_agrees_with_the_reference_on_every_day_and_period(claim) -> None:
+    programme, first, last, standard = claim
+    moments = known_ats(programme.decisions) + [v.recorded_at for v in programme.designs] + [v.recorded_at for v in standard.versions]
+    for known_at in moments:
+        got = rules.programme_reason(programme, first, last, known_at, standard)
+        assert (None if got is None else (got.code, got.on)) == reference_programme_reason(programme, first, last, known_at, standard)
+        for offset in range(0, (last - first).days + 1, 7):
+            one = first + dt.timedelta(days=offset)
+            got = rules.programme_reason(programme, one, one, known_at, standard)
+            assert (None if got is None else (got.code, got.on)) == reference_programme_reason(programme, one, one, known_at, standard)
+
+
+@PROPERTY
+@given(care_claims(), st.integers(0, 45))
+def test_as_known_at_uses_only_the_versions_recorded_by_then(claim, minutes: int) -> None:
+    programme, first, last, standard = claim
+    known_at = BASE + dt.timedelta(minutes=minutes)
+    by_then = ProgrammeFacts(
+        programme.guidance_type, programme.format,
+        tuple(d for d in programme.decisions if d.recorded_at <= known_at),
+        tuple(v for v in programme.designs if v.recorded_at <= known_at),
+    )
+    standard_by_then = rules.CareStandard(tuple(v for v in standard.versions if v.recorded_at is not None and v.recorded_at <= known_at))
+    asked = rules.programme_reason(programme, first, last, known_at, standard)
+    assert asked == rules.programme_reason(by_then, first, last, None, standard_by_then)
+    # Versions recorded after T (a lower design, stricter dates) change nothing about the answer at T.
+    later = known_at + dt.timedelta(seconds=1)
+    mutated = ProgrammeFacts(programme.guidance_type, programme.format, programme.decisions,
+                             (*programme.designs, rules.DesignVersion(rules.EARLIEST_DAY, 1, 10, later, len(programme.designs) + 1),
+                              rules.DesignVersion(first, 1, 10, later, len(programme.designs) + 2)))
+    stricter = rules.CareStandard((*standard.versions, rules.CareStandardDates(a_day(-400), a_day(-300), later)))
+    assert rules.programme_reason(mutated, first, last, known_at, stricter) == asked
+
+
+@PROPERTY
+@given(care_claims())
+def test_verdicts_carry_the_day_rule_in_the_reason_order(claim) -> None:
+    programme, first, last, standard = claim
+    verdict = rules.verify_claim(programme, None, first, last, None, standard)
+    expected = reference_programme_reason(programme, first, last, None, standard)
+    own = [(r.code, r.on) for r in verdict.reasons if r.subject == "programme"]
+    assert own == ([expected] if expected else [])
+    positions = [rules.REASON_ORDER[reason.code] for reason in verdict.reasons]
+    assert positions == sorted(positions)

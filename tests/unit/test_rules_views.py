@@ -79,7 +79,7 @@ def grant_check(sessions: int, override: str | None, admin: bool, recorded_on: s
     [
         (grant_check(2, None, True), GrantRefusal.BELOW_MINIMUM, "minimum is 4 sessions and 40 minutes."),
         (grant_check(2, "Overgang", False), GrantRefusal.ADMIN_ONLY, "Only an admin may override this."),
-        (grant_check(2, "Overgang", True, recorded_on="2027-01-01"), GrantRefusal.OVERRIDE_ENDED, "The 2026 override ended"),
+        (grant_check(2, "Overgang", True, recorded_on="2027-01-01"), GrantRefusal.OVERRIDE_ENDED, "The transition override ended on 2027-01-01"),
     ],
 )
 def test_a_refusal_carries_its_reason_and_the_message_follows_it(check: rules.GrantCheck, refusal: GrantRefusal, words: str) -> None:

@@ -156,7 +156,8 @@ def care_standard_error(field: str, check: rules.GrantCheck, valid_from: dt.date
     shortfall = check.shortfall
     assert shortfall is not None and check.refusal is not None
     params = {"valid_from": valid_from.isoformat(), "sessions": shortfall.sessions, "minutes": shortfall.minutes,
-              "minimum_sessions": shortfall.minimum.sessions, "minimum_minutes": shortfall.minimum.minutes}
+              "minimum_sessions": shortfall.minimum.sessions, "minimum_minutes": shortfall.minimum.minutes,
+              "strict_from": check.strict_from.isoformat()}
     return FieldError(field, f"grant {check.message}", "care_standard", CARE_STANDARD_TEMPLATES[check.refusal], tuple(params.items()))
 
 
@@ -169,7 +170,7 @@ CARE_STANDARD_TEMPLATES = {
     rules.GrantRefusal.OVERRIDE_ENDED: N_(
         "A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
         "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
-        "%(minimum_minutes)d minutes. The 2026 override ended on 1 January 2027."),
+        "%(minimum_minutes)d minutes. The transition override ended on %(strict_from)s."),
     rules.GrantRefusal.ADMIN_ONLY: N_(
         "A grant from %(valid_from)s does not meet the care standard (Zorgstandaard Tabaksverslaving 2025): the design has "
         "%(sessions)d sessions and %(minutes)d contact minutes, the minimum is %(minimum_sessions)d sessions and "
