@@ -27,6 +27,7 @@ from registry.admin.sign_in import SignInController
 from registry.admin.staff import StaffAccountsController
 from registry.api import fast_verify, oauth, verifications
 from registry.api.context import ApiContext
+from registry.api.limits import RateLimitHeadersMiddleware
 from registry.api.openapi import SCHEMA_PLUGINS, openapi_config
 from registry.api.problems import problem
 from registry.public import api as public_api
@@ -113,8 +114,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         debug=settings.debug,
     )
     # Around Litestar's own handler (router and exception handling included), so that 404s,
-    # 405s and errors raised before any route carry the headers too.
-    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler)
+    # 405s and errors raised before any route carry the headers too (the rate limits' once noted).
+    app.asgi_handler = SecurityHeadersMiddleware(RateLimitHeadersMiddleware(app.asgi_handler))
     if settings.openapi_enabled:
         fast_verify.document_in(app.openapi_schema)
     return app

@@ -9,6 +9,7 @@ from piccolo.engine.base import Engine
 
 from registry.services.public.search_index import SearchIndex
 from registry.services.rate_limits import RateLimiter
+from registry.services.verification.idempotency import IdempotencyKeys
 from registry.services.verification.index import VerificationIndex
 from registry.services.verification.signing import LiveKeys
 from registry.services.verification.store import VerificationStore
@@ -18,7 +19,7 @@ from registry.settings import Settings
 
 @dataclass
 class ApiContext:
-    """Settings, database, keys, token authority, verification and search indexes, answer store and rate limits."""
+    """Settings, database, keys, token authority, verification and search indexes, answer store, rate limits, idempotency keys."""
 
     settings: Settings
     engine: Engine
@@ -28,6 +29,7 @@ class ApiContext:
     store: VerificationStore
     limiter: RateLimiter
     search: SearchIndex
+    idempotency: IdempotencyKeys
     # One open-data regeneration at a time; created on the app's own event loop in start().
     open_data_lock: asyncio.Lock | None = None
 
@@ -44,6 +46,7 @@ class ApiContext:
             store=VerificationStore(engine, settings.sqlite_busy_timeout_seconds),
             limiter=RateLimiter(engine),
             search=SearchIndex(),
+            idempotency=IdempotencyKeys(engine),
         )
 
     async def start(self) -> None:
@@ -52,9 +55,11 @@ class ApiContext:
         await self.index.start()
         await self.search.for_snapshot(self.index.snapshot)
         await self.limiter.start()
+        await self.idempotency.start()
 
     async def stop(self) -> None:
         """Finish writing answers and stop the background tasks."""
+        await self.idempotency.stop()
         await self.store.stop()
         await self.search.stop()
         await self.limiter.stop()

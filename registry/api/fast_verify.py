@@ -17,14 +17,16 @@ from litestar import asgi
 from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, Operation, PathItem, RequestBody
 from litestar.types import Receive, Scope, Send
 
+from registry.api import idempotency
 from registry.api.context import ApiContext
 from registry.api.openapi import BEARER, PROBLEMS, RETRY_AFTER, add_hand_read_bodies, reference
 from registry.api.problems import PROBLEM_JSON, Refused, problem_body
-from registry.api.verifications import authenticate_header, rate_refusal, receipt_payload
+from registry.api.verifications import Caller, authenticate_header, rate_refusal, receipt_payload
 from registry.schemas.problems import Problem
 from registry.schemas.verification import VerificationRequest, VerificationResult
 from registry.services.errors import ValidationFailed
 from registry.services.verification.answer import answer, parse_claim, stored_row, uuid7
+from registry.services.verification.idempotency import Claimed, Replay
 
 PATH = "/api/v1/verifications"
 _JSON = msgspec.json.Encoder()
@@ -66,11 +68,15 @@ async def _body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return ""
+def _headers(scope: Scope) -> tuple[str, str | None]:
+    """The Authorization header ("" when absent) and the Idempotency-Key header (None when absent)."""
+    authorization, key = "", None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"idempotency-key":
+            key = value.decode("latin-1")
+    return authorization, key
 
 
 @asgi(PATH, copy_scope=False)
@@ -81,12 +87,17 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
         await _send_problem(send, 405, f"{method} is not allowed here; use POST", headers={"Allow": "POST"})
         return
     api: ApiContext = scope["app"].state.api
-    caller = await authenticate_header(api, _header(scope, b"authorization"))
+    authorization, key_header = _headers(scope)
+    caller = await authenticate_header(api, authorization, scope)
     if isinstance(caller, Refused):
         await _refuse(send, caller)
         return
-    refused = rate_refusal(api, caller.client, 1)
-    if refused is not None:
+    try:
+        key = idempotency.read_key(key_header)
+    except Refused as refused:
+        await _refuse(send, refused)
+        return
+    if key is None and (refused := rate_refusal(api, caller.client, 1, scope)) is not None:
         await _refuse(send, refused)
         return
     try:
@@ -112,11 +123,42 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
     except ValidationFailed as failure:
         await _send_problem(send, 422, "the request has invalid fields; nothing was done", "validation", errors=failure.errors)
         return
-    checked_at = dt.datetime.now(dt.timezone.utc)
-    document = answer(claim, caller.snapshot, checked_at, uuid7())
-    document.receipt = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
-    await api.store.store([stored_row(document, claim, caller.client.id, checked_at)])
+    if key is not None:
+        await _verify_with_key(scope, send, api, caller, claim, key, raw)
+        return
+    document = _answer(api, caller, claim)
+    await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at)])
     await _send(send, 200, _JSON.encode(document), "application/json")
+
+
+def _answer(api: ApiContext, caller: Caller, claim: VerificationRequest) -> VerificationResult:
+    document = answer(claim, caller.snapshot, dt.datetime.now(dt.timezone.utc), uuid7())
+    document.receipt = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
+    return document
+
+
+async def _verify_with_key(scope: Scope, send: Send, api: ApiContext, caller: Caller, claim: VerificationRequest, key: str, raw: Any) -> None:
+    """Answer once per key: the first request answers and keeps its answer under the key, a retry gets it again."""
+    outcome = await api.idempotency.claim(caller.client.id, key, idempotency.request_hash(PATH, raw))
+    if isinstance(outcome, Replay):
+        await _send(send, outcome.status, outcome.body, outcome.content_type, {idempotency.REPLAYED: "true"})
+        return
+    if not isinstance(outcome, Claimed):
+        await _refuse(send, idempotency.refusal(outcome))
+        return
+    try:
+        if (refused := rate_refusal(api, caller.client, 1, scope)) is not None:
+            await api.idempotency.release(outcome)
+            await _refuse(send, refused)
+            return
+        document = _answer(api, caller, claim)
+        body = _JSON.encode(document)
+        await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at)], outcome.completion(200, "application/json", body))
+    except BaseException:
+        await api.idempotency.release(outcome)
+        raise
+    api.idempotency.answered(outcome)
+    await _send(send, 200, body, "application/json")
 
 
 def document_in(document: OpenAPI) -> None:
@@ -127,7 +169,7 @@ def document_in(document: OpenAPI) -> None:
             description=PROBLEMS[status], content={PROBLEM_JSON: OpenAPIMediaType(schema=reference(Problem))},
             headers={"Retry-After": RETRY_AFTER} if status == 429 else None,
         )
-        for status in (400, 401, 403, 405, 413, 422, 429)
+        for status in (400, 401, 403, 405, 409, 413, 422, 429)
     }
     answer_json = {"application/json": OpenAPIMediaType(schema=reference(VerificationResult))}
     document.paths = document.paths or {}

@@ -16,6 +16,7 @@ from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 
+from registry.api import limits
 from registry.api.context import ApiContext
 from registry.api.openapi import FORM, problems, reads_body
 from registry.api.problems import Refused
@@ -136,6 +137,7 @@ async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[
     """Exchange client credentials for an access token."""
     address = request.client.host if request.client else "unknown"
     allowance = api.limiter.take(f"token:{address}", 1, TOKEN_REQUESTS_PER_MINUTE)
+    limits.note(request.scope, "token", allowance)
     if not allowance.allowed:
         raise Refused(429, "too many token requests; try again later", headers={"Retry-After": str(allowance.retry_after)})
     form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}

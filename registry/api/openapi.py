@@ -52,6 +52,7 @@ PROBLEMS = {
     403: "The access token lacks the scope `verify`.",
     404: "No such record.",
     405: "Only POST is allowed here.",
+    409: "A request with the same Idempotency-Key is still being answered; see Retry-After.",
     413: "The body is larger than 5 MB.",
     422: "Invalid fields; `errors` names each one (unknown fields included).",
     429: "The rate limit is used up; see Retry-After.",

@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
 
+from registry.api import idempotency, limits
 from registry.api.context import ApiContext
 from registry.api.openapi import BEARER, ApiOperation, problems, reads_body
 from registry.api.problems import Refused, problem_body
@@ -30,11 +31,15 @@ from registry.schemas.verification import (
 from registry.services.errors import FieldError, ValidationFailed
 from registry.services.staff.clients import ClientRecord
 from registry.services.verification.answer import answer, parse_claim, stored_row, uuid7
+from registry.services.verification.idempotency import Claimed, Replay
 from registry.services.verification.snapshot import Snapshot
 from registry.services.verification.store import stored_result
 from registry.services.verification.tokens import InvalidToken
 
 MAX_BATCH_ITEMS = 10_000
+# The name of the per-client limit in the RateLimit headers.
+POLICY = "verifications"
+BATCH_PATH = "/api/v1/verifications/batch"
 # A batch hands receipts to the signing threads, and yields to other requests, every this many items.
 SIGNING_CHUNK = 500
 _JSON = msgspec.json.Encoder()
@@ -53,8 +58,8 @@ def _unauthorised(detail: str, error: str) -> Refused:
     return Refused(401, detail, "unauthorised", {"WWW-Authenticate": f'Bearer realm="smr-registry", error="{error}"'})
 
 
-async def authenticate_header(api: ApiContext, header: str) -> Caller | Refused:
-    """The client behind an Authorization header, or why it is refused (401/403)."""
+async def authenticate_header(api: ApiContext, header: str, scope: Any = None) -> Caller | Refused:
+    """The client behind an Authorization header, or why it is refused (401/403); its standing noted in `scope` for the headers."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _unauthorised("send an access token: Authorization: Bearer <token> (see POST /oauth/token)", "invalid_request")
@@ -74,20 +79,28 @@ async def authenticate_header(api: ApiContext, header: str) -> Caller | Refused:
         client = snapshot.clients.get(claims.client_id)
     if client is None or not client.active:
         return _unauthorised("the client of this access token is disabled", "invalid_token")
+    if scope is not None:
+        limits.note(scope, POLICY, api.limiter.peek(_bucket(client), api.settings.api_rate_limit_per_minute))
     return Caller(client, snapshot)
 
 
 async def authenticate(request: Request, api: ApiContext) -> Caller:
     """The client behind the bearer token; raises Refused (401, 403) otherwise."""
-    caller = await authenticate_header(api, request.headers.get("authorization", ""))
+    caller = await authenticate_header(api, request.headers.get("authorization", ""), request.scope)
     if isinstance(caller, Refused):
         raise caller
     return caller
 
 
-def rate_refusal(api: ApiContext, client: ClientRecord, cost: int) -> Refused | None:
-    """A 429 when the client's allowance for this minute cannot cover `cost` verifications."""
-    allowance = api.limiter.take(f"client:{client.client_id}", cost, api.settings.api_rate_limit_per_minute)
+def _bucket(client: ClientRecord) -> str:
+    return f"client:{client.client_id}"
+
+
+def rate_refusal(api: ApiContext, client: ClientRecord, cost: int, scope: Any = None) -> Refused | None:
+    """A 429 when the client's allowance for this minute cannot cover `cost` verifications; the standing noted in `scope`."""
+    allowance = api.limiter.take(_bucket(client), cost, api.settings.api_rate_limit_per_minute)
+    if scope is not None:
+        limits.note(scope, POLICY, allowance)
     if allowance.allowed:
         return None
     return Refused(
@@ -98,9 +111,9 @@ def rate_refusal(api: ApiContext, client: ClientRecord, cost: int) -> Refused | 
     )
 
 
-def charge(api: ApiContext, client: ClientRecord, cost: int) -> None:
+def charge(api: ApiContext, client: ClientRecord, cost: int, scope: Any = None) -> None:
     """Take `cost` verifications from the client's allowance; raises Refused (429) when it cannot cover them."""
-    if (refused := rate_refusal(api, client, cost)) is not None:
+    if (refused := rate_refusal(api, client, cost, scope)) is not None:
         raise refused
 
 
@@ -147,21 +160,47 @@ NO_STORE = CacheControlHeader(no_store=True)
 
 
 @post(
-    "/api/v1/verifications/batch",
+    BATCH_PATH,
     tags=["verification"],
     summary="Verify up to 10,000 claims",
     status_code=200,
     cache_control=NO_STORE,
     security=BEARER,
-    response_description="One result or item error per item, in order, with a summary.",
-    responses=problems(400, 401, 403, 413, 422, 429),
+    responses={200: ResponseSpec(BatchResult, description="One result or item error per item, in order, with a summary.",
+                                 generate_examples=False),
+               **problems(400, 401, 403, 409, 413, 422, 429)},
     operation_class=reads_body(BatchRequest),
 )
-async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> BatchResult:
+async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
     """Every claim in the batch answered on its own; invalid items get their own error."""
     caller = await authenticate(request, api)
-    items = _batch_items(await _json_body(request))
-    charge(api, caller.client, len(items))
+    key = idempotency.read_key(request.headers.get(idempotency.HEADER))
+    raw = await _json_body(request)
+    items = _batch_items(raw)
+    if key is None:
+        charge(api, caller.client, len(items), request.scope)
+        return _answer(await _verify_items(api, caller, items))
+    outcome = await api.idempotency.claim(caller.client.id, key, idempotency.request_hash(BATCH_PATH, raw))
+    if isinstance(outcome, Replay):
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type, headers={idempotency.REPLAYED: "true"})
+    if not isinstance(outcome, Claimed):
+        raise idempotency.refusal(outcome)
+    try:
+        charge(api, caller.client, len(items), request.scope)
+        result = await _verify_items(api, caller, items, outcome)
+    except BaseException:
+        await api.idempotency.release(outcome)
+        raise
+    api.idempotency.answered(outcome)
+    return _answer(result)
+
+
+def _answer(body: bytes) -> Response[bytes]:
+    return Response(body, media_type="application/json")
+
+
+async def _verify_items(api: ApiContext, caller: Caller, items: list[Any], claimed: Claimed | None = None) -> bytes:
+    """The batch's answer, encoded, once it is stored (under the idempotency key when one was claimed)."""
     checked_at = dt.datetime.now(dt.timezone.utc)
     loop = asyncio.get_running_loop()
     results: list[VerificationResult | BatchItemError] = []
@@ -188,8 +227,10 @@ async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Ba
     receipts = [receipt for chunk in await asyncio.gather(*signing) for receipt in chunk]
     for (document, _), signed in zip(answered, receipts, strict=True):
         document.receipt = signed
-    await api.store.store([stored_row(document, claim, caller.client.id, checked_at) for document, claim in answered])
-    return BatchResult(results, BatchSummary(accredited=accredited, rejected=len(answered) - accredited, invalid=invalid))
+    body = _JSON.encode(BatchResult(results, BatchSummary(accredited=accredited, rejected=len(answered) - accredited, invalid=invalid)))
+    completion = claimed.completion(200, "application/json", body) if claimed else None
+    await api.store.store([stored_row(document, claim, caller.client.id, checked_at) for document, claim in answered], completion)
+    return body
 
 
 def _batch_items(raw: Any) -> list[Any]:
@@ -219,7 +260,7 @@ def _batch_items(raw: Any) -> list[Any]:
 async def read_verification(verification_id: FromPath[str], request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
     """A verification this client made; another client's is reported as not found."""
     caller = await authenticate(request, api)
-    charge(api, caller.client, 1)
+    charge(api, caller.client, 1, request.scope)
     result = await stored_result(api.engine, verification_id, caller.client.id)
     if result is None:
         raise Refused(404, f"no verification {verification_id} made by this client")

@@ -9,6 +9,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.response import File
 
+from registry.api import limits
 from registry.api.context import ApiContext
 from registry.api.problems import problem
 from registry.services.public import open_data
@@ -34,6 +35,7 @@ async def current_files(api: ApiContext) -> tuple[Path, dict]:
 async def _serve(request: Request, api: ApiContext, name: str, media_type: str) -> Response | File:
     address = request.client.host if request.client else "unknown"
     allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    limits.note(request.scope, "public", allowance)
     if not allowance.allowed:
         return problem(429, "too many requests from this address; try again later", "rate-limited",
                        headers={"Retry-After": str(allowance.retry_after)})

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 
+from registry.api import limits
 from registry.api.context import ApiContext
 from registry.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
 from registry.messages import N_
@@ -52,7 +53,9 @@ def local_path(target: str | None, within: str = "/") -> str:
 def public_allowance(request: Request, api: ApiContext) -> Decision:
     """One request from this address against the public limit, shared by the pages and the JSON API."""
     address = request.client.host if request.client else "unknown"
-    return api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    limits.note(request.scope, "public", allowance)
+    return allowance
 
 
 def too_many(request: Request, api: ApiContext, pages: Renderer) -> Response[str] | None:

@@ -122,3 +122,11 @@ class RateLimiter:
                 # Requests counted while we were writing stay unsynced for the next round.
                 counts.unsynced -= pending.get(key, 0)
                 counts.shared = total
+
+    def peek(self, bucket: str, limit: int) -> Decision:
+        """The bucket's standing in this window, spending nothing."""
+        start = self.window()
+        counts = self._buckets.get((bucket, start))
+        used = counts.shared + counts.unsynced if counts else 0
+        retry_after = max(1, math.ceil(start + WINDOW_SECONDS - self.clock()))
+        return Decision(used < limit, limit, max(0, limit - used), retry_after)

@@ -56,3 +56,21 @@ COACHES_QUALIFIED_IN_TRAININGS_IN = (
 STORED_COLUMNS = ("verification_id", "client", "request", "result", "accredited", "data_version", "checked_at")
 STORE_ANSWER = insert_statement("verification", STORED_COLUMNS)
 STORED_RESULT = "SELECT result FROM verification WHERE verification_id = ? AND client = ?"
+
+# --- idempotency keys --------------------------------------------------------------------------------
+
+IDEMPOTENCY_COLUMNS = "client, key_value, request_hash, claim, created_at, status, content_type, body"
+RESERVE_KEY = (
+    "INSERT INTO idempotency_key (client, key_value, request_hash, claim, created_at) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (client, key_value) DO NOTHING"
+)
+KEY_OF_CLIENT = f"SELECT {IDEMPOTENCY_COLUMNS} FROM idempotency_key WHERE client = ? AND key_value = ?"  # nosec B608 # a constant column list
+# Takes over a key whose first request expired or was abandoned: only if nobody took it over first (same claim).
+TAKE_OVER_KEY = (
+    "UPDATE idempotency_key SET request_hash = ?, claim = ?, created_at = ?, status = NULL, content_type = NULL, body = NULL "
+    "WHERE client = ? AND key_value = ? AND claim = ?"
+)
+# The answer, in the transaction that stores its verifications; only by the request that holds the claim.
+COMPLETE_KEY = "UPDATE idempotency_key SET status = ?, content_type = ?, body = ? WHERE client = ? AND key_value = ? AND claim = ?"
+RELEASE_KEY = "DELETE FROM idempotency_key WHERE client = ? AND key_value = ? AND claim = ? AND status IS NULL"
+FORGET_KEYS_BEFORE = "DELETE FROM idempotency_key WHERE created_at < ?"

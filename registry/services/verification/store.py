@@ -17,7 +17,7 @@ from piccolo.engine.base import Engine
 
 from registry.db import is_sqlite, sqlite_path
 from registry.services.sql import reading, writing
-from registry.services.verification.queries import STORE_ANSWER, STORED_COLUMNS, STORED_RESULT
+from registry.services.verification.queries import COMPLETE_KEY, STORE_ANSWER, STORED_COLUMNS, STORED_RESULT
 
 # Verification ids are UUIDs: a longer one was never stored, so it is not looked up.
 MAX_VERIFICATION_ID = 36
@@ -32,7 +32,7 @@ class _SQLiteWriter:
         self.connection: sqlite3.Connection | None = None
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verification-store")
 
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
+    def write(self, rows: list[tuple[Any, ...]], completions: list[tuple[Any, ...]]) -> None:
         if self.connection is None:
             # Same adapters as Piccolo's connections (registered on the sqlite3 module), so rows read back alike.
             self.connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
@@ -41,6 +41,8 @@ class _SQLiteWriter:
         try:
             self.connection.execute("BEGIN IMMEDIATE")
             self.connection.executemany(STORE_ANSWER, rows)
+            if completions:
+                self.connection.executemany(COMPLETE_KEY, completions)
             self.connection.execute("COMMIT")
         except BaseException:
             if self.connection.in_transaction:
@@ -62,16 +64,16 @@ class VerificationStore:
 
     def __init__(self, engine: Engine, sqlite_busy_timeout: float = 30.0):
         self.engine = engine
-        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._waiting: list[tuple[list[dict[str, Any]], tuple[Any, ...] | None, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._sqlite = _SQLiteWriter(sqlite_path(engine), sqlite_busy_timeout) if is_sqlite(engine) else None
 
-    async def store(self, rows: list[dict[str, Any]]) -> None:
-        """Return once these rows are committed."""
-        if not rows:
+    async def store(self, rows: list[dict[str, Any]], completion: tuple[Any, ...] | None = None) -> None:
+        """Return once these rows are committed, with the answer under its idempotency key (`Claimed.completion`) if given."""
+        if not rows and completion is None:
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((rows, done))
+        self._waiting.append((rows, completion, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._flush())
         await done
@@ -79,24 +81,26 @@ class VerificationStore:
     async def _flush(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting, []
-            rows = [tuple(row[column] for column in STORED_COLUMNS) for rows, _ in group for row in rows]
+            rows = [tuple(row[column] for column in STORED_COLUMNS) for rows, _, _ in group for row in rows]
+            completions = [completion for _, completion, _ in group if completion is not None]
             try:
-                await self._write(rows)
+                await self._write(rows, completions)
             except Exception as problem:
-                for _, done in group:
+                for _, _, done in group:
                     if not done.done():
                         done.set_exception(problem)
                 continue
-            for _, done in group:
+            for _, _, done in group:
                 if not done.done():
                     done.set_result(None)
 
-    async def _write(self, rows: list[tuple[Any, ...]]) -> None:
+    async def _write(self, rows: list[tuple[Any, ...]], completions: list[tuple[Any, ...]]) -> None:
         if self._sqlite is not None:
-            await asyncio.get_running_loop().run_in_executor(self._sqlite.thread, self._sqlite.write, rows)
+            await asyncio.get_running_loop().run_in_executor(self._sqlite.thread, self._sqlite.write, rows, completions)
             return
         async with writing(self.engine, serialise=False) as writer:
             await writer.execute_many(STORE_ANSWER, rows)
+            await writer.execute_many(COMPLETE_KEY, completions)
 
     async def stop(self) -> None:
         """Wait for the last rows to be written and close the connection."""
