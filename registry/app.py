@@ -23,6 +23,7 @@ from registry.admin.context import APP_CONTEXT, AppContext
 from registry.admin.dashboard import DashboardController
 from registry.admin.guards import EXCEPTION_HANDLERS as ADMIN_EXCEPTION_HANDLERS
 from registry.admin.import_upload import ImportController
+from registry.admin.proposals import ProposalsController
 from registry.admin.sign_in import SignInController
 from registry.admin.staff import StaffAccountsController
 from registry.api import fast_verify, oauth, verifications
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES,
             *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES,
             SignInController, DashboardController, AuditLogController, ApiClientsController, *records.CONTROLLERS, *decision_pages.CONTROLLERS,
-            StaffAccountsController, ImportController,
+            StaffAccountsController, ImportController, ProposalsController,
             create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
                                        include_in_schema=False),
         ],

@@ -93,7 +93,9 @@ class DecisionFields:
     target: str | None = None
     may_override: bool = False
     may_name: frozenset[DecisionKind] = frozenset()  # the kinds of decision its target may be
-    reason_published: bool = False  # its reason is shown on public pages, the API and open data
+    reason_published: bool = True  # its reason is shown on public pages, the API and open data
+    # Recorded only when a second staff member approves it (REGISTRY_FOUR_EYES); a grant needs that only with an override.
+    four_eyes: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -107,12 +109,30 @@ OVERRIDE_FIELD = "override_reason"
 # in the generic columns starts_on, ends_on and target_id that Decision also uses.
 DECISION_FIELDS: dict[DecisionKind, DecisionFields] = {
     DecisionKind.GRANT: DecisionFields(start="valid_from", end="valid_until", may_override=True),
-    DecisionKind.SUSPEND: DecisionFields(start="from", end="until", reason_published=True),
+    DecisionKind.SUSPEND: DecisionFields(start="from", end="until", four_eyes=True),
     DecisionKind.LIFT: DecisionFields(start="date", target="suspension", may_name=frozenset({DecisionKind.SUSPEND})),
-    DecisionKind.REVOKE: DecisionFields(start="effective", reason_published=True),
-    DecisionKind.RETRACT: DecisionFields(target="target", may_name=frozenset(DecisionKind) - {DecisionKind.RETRACT}),
+    DecisionKind.REVOKE: DecisionFields(start="effective", four_eyes=True),
+    DecisionKind.RETRACT: DecisionFields(target="target", may_name=frozenset(DecisionKind) - {DecisionKind.RETRACT}, four_eyes=True),
 }
-DECISION_COMMON_FIELDS = ("subject", "code", "kind", "reference", "reason")
+# Decisions recorded before the form said "appears on the public page" (their reason_public is unknown):
+# only these kinds' reasons were published then, and only these stay published.
+REASON_PUBLISHED_BEFORE_LABEL = frozenset({DecisionKind.SUSPEND, DecisionKind.REVOKE})
+# `reason` is the public explanation; `internal_note` is for staff only and never published.
+DECISION_COMMON_FIELDS = ("subject", "code", "kind", "reference", "reason", "internal_note")
+
+
+def reason_is_public(kind: DecisionKind, reason_public: bool | None) -> bool:
+    """Whether a stored decision's reason is published: as recorded, or by the rule of its time when unknown."""
+    if reason_public is None:
+        return kind in REASON_PUBLISHED_BEFORE_LABEL
+    return reason_public and DECISION_FIELDS[kind].reason_published
+
+
+def needs_second_person(kind: DecisionKind, override_reason: str | None) -> bool:
+    """Four eyes: suspensions, revocations, retractions and care-standard overrides wait for a second staff member."""
+    return DECISION_FIELDS[kind].four_eyes or (DECISION_FIELDS[kind].may_override and bool(override_reason))
+
+
 # Every kind-specific field name, each once.
 DECISION_KIND_FIELDS = tuple(dict.fromkeys(name for fields in DECISION_FIELDS.values() for name in fields.names))
 

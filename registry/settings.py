@@ -61,6 +61,9 @@ class Settings:
     # The claim holding the staff member's groups or roles, and how its values map to registry roles.
     oidc_role_claim: str = "roles"
     oidc_role_map: tuple[tuple[str, str], ...] = (("viewer", "viewer"), ("editor", "editor"), ("admin", "admin"))
+    # Four eyes: suspensions, revocations, retractions and care-standard overrides wait for a second staff member's
+    # approval. A foundation of one person may switch it off (REGISTRY_FOUR_EYES=off).
+    four_eyes: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -95,6 +98,7 @@ class Settings:
             oidc_client_secret=env.get("REGISTRY_OIDC_CLIENT_SECRET") or None,
             oidc_role_claim=env.get("REGISTRY_OIDC_ROLE_CLAIM", defaults.oidc_role_claim),
             oidc_role_map=parse_role_map(env["REGISTRY_OIDC_ROLE_MAP"]) if env.get("REGISTRY_OIDC_ROLE_MAP") else defaults.oidc_role_map,
+            four_eyes=env.get("REGISTRY_FOUR_EYES", "on").lower() not in {"0", "off", "false", "no"},
         )
 
     @property

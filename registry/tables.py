@@ -110,6 +110,11 @@ class Decision(Table, tablename="decision"):
     override_reason = Text(null=True, default=None)
     recorded_at = Timestamptz(default=TimestamptzNow())
     recorded_by = Varchar(length=200)
+    # Migration 0015: a note for staff only; whether `reason` was recorded as public (NULL: before that was asked);
+    # who proposed it when a second staff member approved it (four eyes).
+    internal_note = Text(null=True, default=None)
+    reason_public = Boolean(null=True, default=None)
+    proposed_by = Varchar(length=200, null=True, default=None)
 
 
 class StaffUser(Table, tablename="staff_user"):
@@ -124,6 +129,10 @@ class StaffUser(Table, tablename="staff_user"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # Migration 0015: a one-time password must be replaced at the next sign-in; an invitation link's hash and expiry.
+    must_change_password = Boolean(default=False)
+    invitation_hash = Varchar(length=64, null=True, default=None)
+    invitation_expires_at = Integer(null=True, default=None)
 
 
 class ApiClient(Table, tablename="api_client"):

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import msgspec
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
 from registry import rules
 from registry.i18n import current_language, gettext_now, ngettext_now, speaking
+from registry.messages import N_
 from registry.public import labels
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -64,6 +65,18 @@ def number(value: int) -> str:
     return format_decimal(value, locale=current_language())
 
 
+@pass_context
+def person(context: Any, value: Any) -> str:
+    """Who did something, as people say it: a staff member's name (from the page's `people`, username -> name), else the username."""
+    text = str(value or "")
+    if text.startswith("user:"):
+        username = text[len("user:"):]
+        return context.get("people", {}).get(username) or username
+    if text.startswith("cli:"):
+        return gettext_now(N_("the command line (%(command)s)")) % {"command": text[len("cli:"):]}
+    return text
+
+
 def decision_span(decision: Any) -> dict[str, Any]:
     """A decision's start, end and target whatever its shape: a staff row (generic columns) or a published Struct (its kind's own fields)."""
     if isinstance(decision, Mapping):
@@ -86,7 +99,7 @@ def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Envi
         lstrip_blocks=True,
     )
     environment.install_gettext_callables(gettext_now, ngettext_now, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters.update(day=day, moment=moment, number=number, month=month, month_short=month_short)
+    environment.filters.update(day=day, moment=moment, number=number, month=month, month_short=month_short, person=person)
     environment.globals.update(
         STATUS_WORDS=labels.STATUS_WORDS,
         STATUS_SYMBOLS=labels.STATUS_SYMBOLS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from litestar import Response, post
 from litestar.datastructures import FormMultiDict
@@ -18,9 +19,10 @@ from registry.admin.support import StaffController, StaffPages
 from registry.messages import N_
 from registry.public import labels
 from registry.roles import Permission, allows
-from registry.rules import DECISION_COMMON_FIELDS, DECISION_KIND_FIELDS, DecisionKind
+from registry.rules import DECISION_COMMON_FIELDS, DECISION_KIND_FIELDS, OVERRIDE_FIELD, DecisionKind, needs_second_person
 from registry.services.audit import Actor
 from registry.services.errors import EditConflict, FieldError, ValidationFailed
+from registry.services.staff import proposals
 from registry.services.staff import records as staff_records
 from registry.services.staff.records import KINDS, RecordKind
 from registry.services.staff.sessions import StaffSession
@@ -62,6 +64,10 @@ class DecisionsController(StaffController):
         try:
             if problems:
                 raise ValidationFailed(problems)
+            if app_context.settings.four_eyes and needs_second_person(decision_kind, values.get(OVERRIDE_FIELD)):
+                # Four eyes: kept as a proposal, checked as if recorded now; the approval is the check page.
+                number = await proposals.propose(app_context.engine, actor, kind.kind, record["code"], values)
+                return Redirect(f"/admin/voorstellen/{number}?gelukt=voorgesteld", status_code=303)
             if decision_kind in CONFIRMED_KINDS and not confirmed:
                 # A dry run: every check, nothing kept, so the confirmation page never asks about a refused decision.
                 await staff_records.record_decision(app_context.engine, actor, kind.kind, record["code"], values, apply=False)
@@ -73,7 +79,8 @@ class DecisionsController(StaffController):
             errors = page.messages(failure.errors, "decisions[0].")
             errors = {(f"{decision_kind}-{name}" if name in values or name in _FORM_FIELDS else name): text for name, text in errors.items()}
             return _record_page(page, kind, record, 400, open_form=str(decision_kind), errors=errors, values=typed)
-        return Redirect(f"/admin/{kind.slug}/{record['code']}?gelukt=besluit", status_code=303)
+        query = urlencode({"gelukt": str(decision_kind), "besluit": values.get("reference", "")})
+        return Redirect(f"/admin/{kind.slug}/{record['code']}?{query}", status_code=303)
 
 
 def decisions_controller(kind: RecordKind) -> type[DecisionsController]:

@@ -152,6 +152,8 @@ def qualification_values(form: FormMultiDict) -> tuple[dict[str, Any], list[Fiel
 def decision_values(form: FormMultiDict, kind: DecisionKind, may_override: bool) -> tuple[dict[str, Any], list[FieldError]]:
     """The import fields of one decision form; dates typed the Dutch way."""
     values: dict[str, Any] = {"kind": str(kind), "reference": _text(form, "reference"), "reason": _text(form, "reason")}
+    if _text(form, "internal_note"):
+        values["internal_note"] = _text(form, "internal_note")
     errors: list[FieldError] = []
     fields = DECISION_FIELDS[kind]
     for name, required in ((fields.start, True), (fields.end, False)):

@@ -58,7 +58,7 @@ async def record_of(app_context: AppContext, kind: RecordKind, code: str) -> dic
 def record_page_context(kind: RecordKind, record: dict[str, Any], **context: Any) -> dict[str, Any]:
     """What a record's page shows, with one of its forms open when `open_form` says so."""
     return {"section": kind.section, "kind": kind, "fields": record_forms.FIELDS[kind.kind], "record": record, "done": None,
-            "qualification_fields": record_forms.QUALIFICATION_FIELDS, "shown_date": record_forms.shown_date, "open_form": None,
+            "qualification_fields": record_forms.QUALIFICATION_FIELDS, "shown_date": record_forms.shown_date, "open_form": None, "recorded_reference": "", "people": record.get("people", {}),
             "errors": {}, "values": {}, **context}
 
 
@@ -128,7 +128,8 @@ class RecordsController(StaffController):
         record = await record_of(app_context, self.kind, code)
         if record is None:
             return page.not_found(RECORD_MISSING)
-        return page("admin/record.html", **record_page_context(self.kind, record, done=request.query_params.get("gelukt")))
+        return page("admin/record.html", **record_page_context(self.kind, record, done=request.query_params.get("gelukt"),
+                                                               recorded_reference=request.query_params.get("besluit") or ""))
 
     @get("/{code:str}/wijzigen", guards=[requires(Permission.RECORDS_WRITE)])
     async def edit_form(self, code: FromPath[str], app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[str]:

@@ -41,6 +41,7 @@ class StaffPages:
         session = self.session
         return render_page(self.request, self.context.pages, template, status, staff=session, csrf_token=session.csrf_token,
                            section=context.pop("section", "admin"), may=lambda permission: allows(session.role, Permission(permission)),
+                           four_eyes=self.context.settings.four_eyes,
                            **context)
 
     def not_found(self, what: str) -> Response[str]:

@@ -70,34 +70,42 @@ class DecisionWording:
     end_label: str = ""
     target_label: str = ""
     confirmation: str = ""  # set for a kind staff confirm on a check page first; %(name)s, %(date)s, %(reference)s
+    action: str = ""  # the form's button: what happens when it is pressed
+    proposal_action: str = ""  # the button when a second staff member must approve (four eyes)
+    recorded: str = ""  # the success banner; %(reference)s
 
 
 DECISION_WORDING = {
     DecisionKind.GRANT: DecisionWording(
         N_("from %(start)s up to and including %(end)s"), N_("from %(start)s, with no end date"),
         N_("Accredited on every day of the period; leave the end empty for no end date."),
-        N_("Valid from"), N_("Day-month-year, for example 01-09-2026."), N_("Valid up to and including")),
+        N_("Valid from"), N_("Day-month-year, for example 01-09-2026."), N_("Valid up to and including"),
+        action=N_("Record the grant"), proposal_action=N_("Propose the grant"), recorded=N_("Grant %(reference)s recorded.")),
     DecisionKind.SUSPEND: DecisionWording(
         N_("from %(start)s up to and including %(end)s"), N_("from %(start)s until lifted"),
         N_("Not accredited on the days of the suspension; leave the end empty to suspend until lifted."),
-        N_("Suspended from"), N_("Day-month-year, for example 01-04-2026."), N_("Suspended up to and including")),
+        N_("Suspended from"), N_("Day-month-year, for example 01-04-2026."), N_("Suspended up to and including"),
+        action=N_("Record the suspension"), proposal_action=N_("Propose the suspension"), recorded=N_("Suspension %(reference)s recorded.")),
     DecisionKind.LIFT: DecisionWording(
         N_("suspension %(reference)s ends from %(date)s"), N_("suspension %(reference)s ends from %(date)s"),
         N_("The suspension ends the day before this date."),
-        N_("Lifted from"), N_("Day-month-year."), target_label=N_("Suspension")),
+        N_("Lifted from"), N_("Day-month-year."), target_label=N_("Suspension"),
+        action=N_("Record the lifting"), proposal_action=N_("Propose the lifting"), recorded=N_("Lifting %(reference)s recorded.")),
     DecisionKind.REVOKE: DecisionWording(
         N_("from %(date)s"), N_("from %(date)s"),
         N_("Every earlier grant stops covering days from this date on. You are asked to confirm."),
         N_("Revoked from"), N_("Day-month-year."),
         confirmation=N_("You are about to revoke %(name)s from %(date)s. Every grant recorded before this revocation stops covering "
-                        "days from that date on. Only a new grant accredits again.")),
+                        "days from that date on. Only a new grant accredits again."),
+        action=N_("Record the revocation"), proposal_action=N_("Propose the revocation"), recorded=N_("Revocation %(reference)s recorded.")),
     DecisionKind.RETRACT: DecisionWording(
         N_("decision %(reference)s no longer counts"), N_("decision %(reference)s no longer counts"),
         N_("For a decision entered in error: from now on it no longer counts (answers about the past stay as they were). "
            "You are asked to confirm."),
         target_label=N_("Decision entered in error"),
         confirmation=N_("You are about to mark decision %(reference)s as entered in error. From now on it no longer counts; answers "
-                        "given before now stay as they were. A withdrawal cannot itself be withdrawn.")),
+                        "given before now stay as they were. A withdrawal cannot itself be withdrawn."),
+        action=N_("Record the withdrawal"), proposal_action=N_("Propose the withdrawal"), recorded=N_("Withdrawal %(reference)s recorded.")),
 }
 
 

@@ -34,6 +34,7 @@ class GrantDecision(PublishedDecision, tag="grant"):
     reference: str
     valid_from: dt.date
     valid_until: dt.date | None
+    reason: Annotated[str, Meta(description="The public explanation; empty when none was published.")]
     recorded_at: dt.datetime
 
 
@@ -53,6 +54,7 @@ class LiftDecision(PublishedDecision, tag="lift"):
     reference: str
     date: dt.date
     suspension: str
+    reason: Annotated[str, Meta(description="The public explanation; empty when none was published.")]
     recorded_at: dt.datetime
 
 
@@ -70,6 +72,7 @@ class RetractDecision(PublishedDecision, tag="retract"):
 
     reference: str
     target: str
+    reason: Annotated[str, Meta(description="The public explanation; empty when none was published.")]
     recorded_at: dt.datetime
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Iterator
 
 import pytest
@@ -13,6 +15,7 @@ from tests.conftest import fresh_database
 from tests.support.oidc_provider import Provider, running_provider
 from tests.support.server import RunningRegistry, free_port, running_registry
 
+BERT_PASSWORD = "bert's own long passphrase"
 ANNA = {"anna": {"email": "anna@stichting-smr.example", "name": "Anna de Boer", "roles": ["smr-editors"]}}
 
 
@@ -24,6 +27,8 @@ def staff_registry(database_template: str, tmp_path_factory: pytest.TempPathFact
     with running_provider([f"http://127.0.0.1:{port}/admin/oidc/callback"], ANNA) as provider, \
             fresh_database(database_template, directory) as url, \
             running_registry(url, directory / "data", demo_coaches=40, port=port, **oidc_environment(provider)) as server:
+        # A second editor with a local account, to approve what Anna proposes (four eyes).
+        server.command("create-user", "bert", "--role", "editor", "--display-name", "Bert Jansen", "--password-stdin", stdin=BERT_PASSWORD)
         yield server
 
 
@@ -78,15 +83,32 @@ def check_accessible(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"admin-{name}-desktop.png"), full_page=True)
 
 
-def decide(page, summary: str, fields: dict[str, str]) -> None:
-    """Open one decision form on the record page, fill it in and send it."""
+def decide(page, summary: str, button: str, fields: dict[str, str]) -> None:
+    """Open one decision form on the record page, fill it in and press its button."""
     page.locator("summary", has_text=summary).click()
     for selector, value in fields.items():
         if page.locator(selector).evaluate("element => element.tagName") == "SELECT":
             page.locator(selector).select_option(value)
         else:
             page.locator(selector).fill(value)
-    follow(page, page.locator("details[open]").get_by_role("button", name=summary))
+    follow(page, page.locator("details[open]").get_by_role("button", name=button))
+
+
+def sign_in_locally(page, username: str, password: str) -> None:
+    """The sign-in form for local accounts."""
+    page.goto("/admin/inloggen")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    follow(page, page.get_by_role("button", name="Inloggen", exact=True))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overzicht")
+
+
+def approve(approver, number: str, name: str) -> None:
+    """A second editor opens the proposal's check page and approves it."""
+    approver.goto(f"/admin/voorstellen/{number}")
+    check_accessible(approver, f"proposal-{name}")
+    follow(approver, approver.get_by_role("button", name="Voorstel goedkeuren"))
+    expect(approver.get_by_role("status")).to_contain_text("vastgelegd")
 
 
 def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_page_follows(
@@ -120,31 +142,54 @@ def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_p
     assert "niet geregistreerd" in public_status()
     assert "m.vandersteen@example.nl" not in public.content()
 
-    decide(page, "Registratie toegekend", {"#grant-valid_from": "01-01-2025", "#grant-reference": "SKZ-2025-0900",
-                                           "#grant-reason": "Opleiding afgerond"})
-    expect(page.get_by_role("status")).to_have_text("Het besluit is vastgelegd.")
+    decide(page, "Registratie toegekend", "Verlening vastleggen", {"#grant-valid_from": "01-01-2025", "#grant-reference": "SKZ-2025-0900",
+                                                                   "#grant-reason": "Opleiding afgerond"})
+    expect(page.get_by_role("status")).to_contain_text("Verlening SKZ-2025-0900 vastgelegd.")
     assert public_status().endswith("geregistreerd") and "niet" not in public_status()
 
-    decide(page, "Geschorst", {"#suspend-from": "01-01-2025", "#suspend-reference": "SKZ-2025-0901"})
-    assert "geschorst" in public_status()
+    # Four eyes: Anna proposes, nothing changes for the public or the API, Bert approves.
+    second = browser.new_context(base_url=staff_registry.base_url, viewport=DESKTOP, locale="nl-NL")
+    approver = second.new_page()
+    sign_in_locally(approver, "bert", BERT_PASSWORD)
 
-    decide(page, "Schorsing opgeheven", {"#lift-suspension": "SKZ-2025-0901", "#lift-date": "01-02-2025",
-                                         "#lift-reference": "SKZ-2025-0902"})
+    def api_status() -> str:
+        return json.loads(urllib.request.urlopen(f"{staff_registry.base_url}/api/v1/coaches/{code}", timeout=30).read())["status"]
+
+    decide(page, "Geschorst", "Schorsing voorstellen", {"#suspend-from": "01-01-2025", "#suspend-reference": "SKZ-2025-0901",
+                                                        "#suspend-reason": "Onderzoek naar een klacht.",
+                                                        "#suspend-internal_note": "Klacht van cliënt, dossier 17"})
+    expect(page.get_by_role("status")).to_contain_text("Het telt pas als een andere medewerker het goedkeurt")
+    number = page.url.rsplit("/", 1)[1].split("?")[0]
+    expect(page.get_by_text("U heeft dit besluit zelf voorgesteld")).to_be_visible()
+    assert page.get_by_role("button", name="Voorstel goedkeuren").count() == 0  # Anna cannot approve her own
+    check_accessible(page, "proposal-waiting")
+    assert api_status() == "accredited" and "geschorst" not in public_status()
+    approve(approver, number, "suspend")
+    assert api_status() == "suspended" and "geschorst" in public_status()
+    assert "Onderzoek naar een klacht." in public.content() and "dossier 17" not in public.content()
+
+    page.goto(f"/admin/coaches/{code}")
+    decide(page, "Schorsing opgeheven", "Opheffing vastleggen", {"#lift-suspension": "SKZ-2025-0901", "#lift-date": "01-02-2025",
+                                                                 "#lift-reference": "SKZ-2025-0902"})
     assert public_status().endswith("geregistreerd") and "niet" not in public_status()
 
-    decide(page, "Registratie ingetrokken", {"#revoke-effective": "01-03-2025", "#revoke-reference": "SKZ-2025-0903"})
-    expect(page.get_by_role("heading", level=1)).to_have_text("Besluit bevestigen")
-    check_accessible(page, "confirm-revoke")
-    assert "geschorst" not in public_status() and "ingetrokken" not in public_status()  # not yet
-    follow(page, page.get_by_role("button", name="Ja, leg dit besluit vast"))
+    decide(page, "Registratie ingetrokken", "Intrekking voorstellen", {"#revoke-effective": "01-03-2025", "#revoke-reference": "SKZ-2025-0903"})
+    number = page.url.rsplit("/", 1)[1].split("?")[0]
+    assert "ingetrokken" not in public_status()  # not yet
+    approve(approver, number, "revoke")
     assert "registratie ingetrokken" in public_status()
 
-    decide(page, "Besluit vervallen (ten onrechte vastgelegd)", {"#retract-target": "SKZ-2025-0903", "#retract-reference": "SKZ-2025-0904",
-                                                                 "#retract-reason": "Verkeerde coach"})
-    follow(page, page.get_by_role("button", name="Ja, leg dit besluit vast"))
+    page.goto(f"/admin/coaches/{code}")
+    decide(page, "Besluit vervallen (ten onrechte vastgelegd)", "Vervallenverklaring voorstellen",
+           {"#retract-target": "SKZ-2025-0903", "#retract-reference": "SKZ-2025-0904", "#retract-reason": "Verkeerde coach"})
+    number = page.url.rsplit("/", 1)[1].split("?")[0]
+    approve(approver, number, "retract")
     assert public_status().endswith("geregistreerd") and "niet" not in public_status()
+    page.goto(f"/admin/coaches/{code}")
     expect(page.get_by_text("vervallen door SKZ-2025-0904")).to_be_visible()
+    expect(page.get_by_text("voorgesteld door Anna de Boer").first).to_be_visible()
     check_accessible(page, "coach-timeline")
+    second.close()
 
     follow(page, page.get_by_role("button", name="Uitloggen"))
     expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()

@@ -102,7 +102,9 @@ def instances(database_template: str, tmp_path_factory: pytest.TempPathFactory) 
         env = registry_environment(url, directory / "data", ports[0], REGISTRY_LOGIN_RATE_LIMIT_PER_MINUTE=str(LIMIT),
                                    REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE=str(LIMIT),
                                    # Loopback plays the proxy in front of both, so each test browser has an address of its own.
-                                   REGISTRY_TRUSTED_PROXIES="127.0.0.1")
+                                   REGISTRY_TRUSTED_PROXIES="127.0.0.1",
+                                   # One step per decision, so the test times how soon the other instance follows a recorded suspension.
+                                   REGISTRY_FOUR_EYES="off")
         # The signing key exists before either instance starts, so both load the same one.
         KeyRing.load_or_create(Settings.from_env(env).key_file)
         with _serving(env, ports, directory) as (a, b):
@@ -210,7 +212,7 @@ def test_decisions_recorded_on_one_instance_change_the_answers_of_the_other_with
         sent = time.monotonic()
         recorded = editor.post_form("/admin/coaches/C-000123/besluiten", **fields)
         acknowledged = time.monotonic()
-        assert recorded.status_code == 303 and recorded.headers["location"] == "/admin/coaches/C-000123?gelukt=besluit"
+        assert recorded.status_code == 303 and recorded.headers["location"].startswith("/admin/coaches/C-000123?gelukt=")
         while accredited() != expected:
             assert time.monotonic() - acknowledged < 5, f"instance B still answers from before the {fields['kind']}"
             time.sleep(0.005)

@@ -31,7 +31,8 @@ async def public_status(app: object, code: str) -> str:
 
 
 async def test_grant_suspend_lift_revoke_and_retract_change_what_the_public_sees(settings: Settings) -> None:
-    async with staff_app(settings) as (app, editor):
+    # One step each when four eyes is off (tests/functional/test_staff_proposals.py has the two-person way).
+    async with staff_app(settings, four_eyes=False) as (app, editor):
         await add_staff(app)
         await sign_in(editor, "editor")
         code = await create(editor, "coaches", COACH)
@@ -39,7 +40,7 @@ async def test_grant_suspend_lift_revoke_and_retract_change_what_the_public_sees
 
         granted = await decide(editor, "coaches", code, "grant", valid_from="01-01-2025", valid_until="31-12-2030",
                                reference="SKZ-2025-0001", reason="Registratie na opleiding")
-        assert granted.status_code == 303 and granted.headers["location"] == f"/admin/coaches/{code}?gelukt=besluit"
+        assert granted.status_code == 303 and granted.headers["location"] == f"/admin/coaches/{code}?gelukt=grant&besluit=SKZ-2025-0001"
         assert await public_status(app, code) == "accredited"
 
         assert (await decide(editor, "coaches", code, "suspend", **{"from": "01-11-2026"}, reference="SKZ-2026-0100",
@@ -66,7 +67,7 @@ async def test_grant_suspend_lift_revoke_and_retract_change_what_the_public_sees
         timeline = await editor.get(f"/admin/coaches/{code}")
         for reference in ("SKZ-2025-0001", "SKZ-2026-0100", "SKZ-2026-0110", "SKZ-2026-0120", "SKZ-2026-0121"):
             assert reference in timeline.text
-        assert "vervallen door SKZ-2026-0121" in timeline.text and "user:editor" in timeline.text
+        assert "vervallen door SKZ-2026-0121" in timeline.text and "Editor Tester" in timeline.text
         async with reading(app.state.api.engine) as reader:
             events = await reader.fetch_all("SELECT actor, actor_role FROM audit_event WHERE action = 'registry:decision:record'")
         assert len(events) == 5 and {(e["actor"], e["actor_role"]) for e in events} == {("user:editor", "editor")}
@@ -80,6 +81,10 @@ async def test_refused_decisions_say_why_per_field_and_record_nothing(settings: 
         bad = await decide(editor, "coaches", code, "grant", valid_from="31-02-2026", reference="")
         assert bad.status_code == 400 and 'id="grant-valid_from-error"' in bad.text and "is geen bestaande datum" in bad.text
         assert 'id="grant-reference-error"' in bad.text and "<details class=\"decision-form\" open>" in bad.text
+        # The summary names fields by their labels, never by their keys, takes the focus, and the title says there is an error.
+        summary = bad.text[bad.text.index('class="error-summary"'):bad.text.index("</div>", bad.text.index('class="error-summary"'))]
+        assert "Geldig vanaf: " in summary and "Kenmerk van het besluit: " in summary and "grant-valid_from:" not in summary
+        assert "autofocus" in summary and "<title>Fout: " in bad.text
         backwards = await decide(editor, "coaches", code, "grant", valid_from="01-06-2026", valid_until="01-01-2026", reference="G-1")
         assert backwards.status_code == 400 and "eindigt voordat het begint" in backwards.text
         await decide(editor, "coaches", code, "grant", valid_from="01-01-2026", reference="G-1")
@@ -92,7 +97,7 @@ async def test_refused_decisions_say_why_per_field_and_record_nothing(settings: 
 
 
 async def test_the_care_standard_refuses_a_short_programme_and_only_an_admin_may_override_it_in_2026(settings: Settings) -> None:
-    async with staff_app(settings) as (app, editor):
+    async with staff_app(settings, four_eyes=False) as (app, editor):
         await add_staff(app)
         admin = browser(app, "192.0.2.88")
         await sign_in(editor, "editor")

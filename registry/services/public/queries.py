@@ -6,7 +6,7 @@ how many words, whether paged), never from what they contain; its words are all 
 
 from __future__ import annotations
 
-DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at"
+DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, reason_public, recorded_at"
 
 # --- records -----------------------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ from registry.services.sql import Writer
 from registry.services.verification.answer import accreditation, utc
 from registry.services.verification.snapshot import coach_display_name, to_decision
 
-# Reasons are published for the decisions that take an accreditation away.
 CURSOR_PREFIX = "d1:"
 MAX_CHANGES = 1000
 
@@ -50,8 +49,8 @@ def public_decision(row: dict[str, Any], references: dict[int, str]) -> PublicDe
     for name, value in ((fields.start, row["starts_on"]), (fields.end, row["ends_on"]), (fields.target, references.get(row["target_id"]))):
         if name:
             published[name] = value
-    if rules.DECISION_FIELDS[kind].reason_published:
-        published["reason"] = row["reason"] or ""
+    # Every kind has a public explanation; a reason recorded before the form said so stays unpublished (rules.reason_is_public).
+    published["reason"] = (row["reason"] or "") if rules.reason_is_public(kind, row.get("reason_public")) else ""
     return msgspec.convert(published, PublicDecision)
 
 

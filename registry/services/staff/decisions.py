@@ -32,7 +32,7 @@ from registry.services.staff import queries
 from registry.services.staff.ledger import LedgerEntry, ProgrammeDesign, SubjectLedger, entry_from_row
 from registry.services.values import FieldReader
 
-AUDITED_COLUMNS = ("id", "kind", "starts_on", "ends_on", "target_id", "reference", "reason", "override_reason")
+AUDITED_COLUMNS = ("id", "kind", "starts_on", "ends_on", "target_id", "reference", "reason", "internal_note", "override_reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,7 @@ class DecisionRequest:
     target: str | None = None
     reason: str = ""
     override_reason: str | None = None
+    internal_note: str | None = None  # for staff only, never published
     path: str = "decisions[0]"  # where its problems are reported, as an import document's JSON path
 
 
@@ -79,6 +80,7 @@ def read_decision(raw: dict[str, Any], path: str, errors: list[FieldError]) -> D
     fields.take("kind", checks.choice(tuple(DecisionKind)), nullable=False)
     fields.take("reference", checks.text(64), nullable=False)
     fields.take("reason", checks.text(4000, min_length=0, lines=True), nullable=True)
+    fields.take("internal_note", checks.text(4000, min_length=0, lines=True), nullable=True)
     for name in ("subject", "code", "kind", "reference"):
         if name not in raw:
             fields.error(name, N_("is required"), "required")
@@ -121,6 +123,7 @@ def read_decision(raw: dict[str, Any], path: str, errors: list[FieldError]) -> D
         target=values.get(kind_fields.target or ""),
         reason=values.get("reason") or "",
         override_reason=values.get(OVERRIDE_FIELD),
+        internal_note=values.get("internal_note") or None,
         path=path,
     )
 
@@ -204,9 +207,13 @@ async def recording_time(writer: Writer, now: dt.datetime | None = None) -> dt.d
 
 
 async def write_decisions(
-    writer: Writer, decisions: list[PlannedDecision], moment: dt.datetime, actor: Actor, subject_ids: dict[tuple[str, str], int] | None = None
+    writer: Writer, decisions: list[PlannedDecision], moment: dt.datetime, actor: Actor, subject_ids: dict[tuple[str, str], int] | None = None,
+    proposed_by: str | None = None,
 ) -> list[AuditEntry]:
-    """Insert checked decisions (provisional targets made real) and return their audit events; `subject_ids` may name new subjects."""
+    """Insert checked decisions (provisional targets made real) and return their audit events; `subject_ids` may name new subjects.
+
+    `proposed_by` names the staff member whose proposal the actor approved (four eyes).
+    """
     ids = dict(subject_ids or {})
     for subject_kind in SubjectKind:
         missing = [d.code for d in decisions if d.subject_kind == subject_kind and (subject_kind, d.code) not in ids]
@@ -227,13 +234,18 @@ async def write_decisions(
             "target_id": target,
             "reference": entry.reference,
             "reason": entry.reason,
+            "internal_note": entry.internal_note,
+            "reason_public": True,
             "override_reason": entry.override_reason,
             "recorded_at": moment,
             "recorded_by": actor.name,
+            "proposed_by": proposed_by,
         }
         rows.append(row)
-        audit.append(AuditEntry(AuditAction.DECISION_RECORD, planned.subject_kind, planned.code, None,
-                                {key: row[key] for key in AUDITED_COLUMNS}))
+        after = {key: row[key] for key in AUDITED_COLUMNS}
+        if proposed_by is not None:
+            after["proposed_by"] = proposed_by
+        audit.append(AuditEntry(AuditAction.DECISION_RECORD, planned.subject_kind, planned.code, None, after))
     await writer.insert_many("decision", rows)
     return audit
 

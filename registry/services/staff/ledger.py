@@ -27,17 +27,19 @@ class LedgerEntry:
     target_id: int | None
     reason: str
     override_reason: str | None
+    internal_note: str | None = None
     retracted: bool = False
 
     def same_as(self, other: "LedgerEntry") -> bool:
         """True when both say the same thing (ids aside)."""
-        return (self.kind, self.starts_on, self.ends_on, self.target_id, self.reason, self.override_reason) == (
+        return (self.kind, self.starts_on, self.ends_on, self.target_id, self.reason, self.override_reason, self.internal_note or "") == (
             other.kind,
             other.starts_on,
             other.ends_on,
             other.target_id,
             other.reason,
             other.override_reason,
+            other.internal_note or "",
         )
 
 
@@ -62,6 +64,7 @@ def entry_from_row(row: dict[str, Any]) -> LedgerEntry:
         target_id=row["target_id"],
         reason=row["reason"] or "",
         override_reason=row["override_reason"],
+        internal_note=row.get("internal_note"),
     )
 
 
@@ -105,6 +108,7 @@ class SubjectLedger:
             target_id=target.id if target is not None else None,
             reason=request.reason,
             override_reason=request.override_reason if fields.may_override else None,
+            internal_note=request.internal_note,
         )
         existing = self.by_reference.get(entry.reference.upper())
         if existing is not None and allow_identical and existing.same_as(entry):

@@ -11,6 +11,7 @@ from registry.services.sql import marks
 # --- staff accounts ----------------------------------------------------------------------------------
 
 USER_ID_BY_USERNAME = "SELECT id FROM staff_user WHERE username = ?"
+STAFF_NAMES = "SELECT username, display_name FROM staff_user"
 LOCAL_ACCOUNT_BY_USERNAME = "SELECT id, username, display_name, role, password_hash, active FROM staff_user WHERE username = ?"
 USER_BY_OIDC_SUBJECT = "SELECT id, username, display_name, role, active FROM staff_user WHERE oidc_subject = ?"
 USER_FOR_CHANGE = "SELECT id, username, role, active FROM staff_user WHERE id = ?"
@@ -186,4 +187,23 @@ LAST_DECISION = "SELECT id, recorded_at FROM decision ORDER BY id DESC LIMIT 1"
 RECENT_DECISIONS = (
     "SELECT id, subject_kind, subject_id, kind, starts_on, ends_on, target_id, reference, reason, recorded_at, recorded_by "
     "FROM decision ORDER BY id DESC LIMIT ?"
+)
+
+# --- four-eyes proposals -----------------------------------------------------------------------------
+
+PROPOSAL_INSERT = (
+    "INSERT INTO decision_proposal (subject_kind, subject_code, kind, reference, fields, proposed_by, proposed_role, proposed_at, state) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING id"
+)
+PROPOSAL_BY_ID = "SELECT * FROM decision_proposal WHERE id = ?"
+PENDING_PROPOSALS = "SELECT * FROM decision_proposal WHERE state = 'pending' ORDER BY id"
+PENDING_PROPOSAL_COUNT = "SELECT COUNT(*) AS n FROM decision_proposal WHERE state = 'pending'"
+PROPOSALS_OF_SUBJECT = "SELECT * FROM decision_proposal WHERE subject_kind = ? AND subject_code = ? ORDER BY id DESC"
+PENDING_REFERENCE = (
+    "SELECT id FROM decision_proposal WHERE state = 'pending' AND subject_kind = ? AND subject_code = ? AND UPPER(reference) = UPPER(?)"
+)
+# Only a pending proposal changes state, once: the state in the WHERE makes a second approval find nothing.
+PROPOSAL_DECIDE = (
+    "UPDATE decision_proposal SET state = ?, decided_by = ?, decided_at = ?, rejection_reason = ?, decision_id = ? "
+    "WHERE id = ? AND state = 'pending' RETURNING id"
 )

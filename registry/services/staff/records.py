@@ -23,8 +23,9 @@ from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.imports.plan import ImportReport, import_document
 from registry.services.public.read import codes_and_references
 from registry.services.sql import Writer
-from registry.services.staff import queries
+from registry.services.staff import proposals, queries
 from registry.services.staff.decisions import read_decision, record_decisions
+from registry.services.staff.users import staff_names
 from registry.services.verification.snapshot import Snapshot, to_decision
 
 SUBJECT_KINDS = rules.names(rules.SubjectKind)
@@ -144,6 +145,8 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
         # What the lift and retract forms may name.
         # Per kind that names another decision, the references a new one may name (a pick list on the form).
         record["target_choices"] = {str(k): [d.reference for d in links.choices(k)] for k, f in rules.DECISION_FIELDS.items() if f.target}
+        record["proposals"] = await proposals.of_subject(reader, kind.kind, record["code"])
+        record["people"] = await staff_names(reader)
         now = rules.standing(decisions, on)
         record["status"], record["covering_grant"] = str(now.status), now.accreditation
     return record

@@ -15,7 +15,7 @@ from registry.messages import N_
 from registry.roles import Role
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, NotFound, ValidationFailed
-from registry.services.sql import reading, writing
+from registry.services.sql import Writer, reading, writing
 from registry.services.staff import queries
 from registry.services.values import EMAIL, escaped, refuse_unsafe, refused, unsafe_character
 
@@ -208,3 +208,8 @@ async def change_account(engine: Engine, actor: Actor, user_id: int, role: str, 
         before = {key: was[key] for key in after}
         await record_events(writer, actor, [AuditEntry(AuditAction.STAFF_USER_UPDATE, "staff_user", row["username"], before, after)], moment)
     return after
+
+
+async def staff_names(reader: Writer) -> dict[str, str]:
+    """Username -> the name people know a staff member by (the username when no name is set), for pages that say who did what."""
+    return {row["username"]: row["display_name"] or row["username"] for row in await reader.fetch_all(queries.STAFF_NAMES)}
