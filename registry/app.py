@@ -27,6 +27,7 @@ from registry.admin.proposals import ProposalsController
 from registry.admin.sign_in import SignInController
 from registry.admin.staff import StaffAccountsController
 from registry.api import fast_verify, oauth, verifications
+from registry.api.compression import CompressionMiddleware
 from registry.api.context import ApiContext
 from registry.api.limits import RateLimitHeadersMiddleware
 from registry.api.openapi import SCHEMA_PLUGINS, openapi_config
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     # Around Litestar's own handler (router and exception handling included), so that 404s,
     # 405s and errors raised before any route carry the headers too (the rate limits' once noted).
-    app.asgi_handler = SecurityHeadersMiddleware(RateLimitHeadersMiddleware(app.asgi_handler))
+    app.asgi_handler = CompressionMiddleware(SecurityHeadersMiddleware(RateLimitHeadersMiddleware(app.asgi_handler)))
     if settings.openapi_enabled:
         fast_verify.document_in(app.openapi_schema)
     return app

@@ -13,6 +13,7 @@ from litestar.params import QueryParameter
 from litestar.response.base import ASGIResponse
 from msgspec import UNSET, Struct
 
+from registry.api.compression import etag_matches
 from registry.api.context import ApiContext
 from registry.api.openapi import NOT_MODIFIED, ApiOperation, problems
 from registry.api.problems import Refused
@@ -36,8 +37,7 @@ class Cached(Response[Answer]):
         body = self.render(self.content, "application/json")
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         self.headers.update({"ETag": etag, "Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Encoding"})
-        asked = request.headers.get("if-none-match", "")
-        if etag in {tag.strip() for tag in asked.split(",")} or asked.strip() == "*":
+        if etag_matches(etag, request.headers.get("if-none-match", "")):
             self.content, self.status_code = b"", 304  # pyright: ignore[reportAttributeAccessIssue] - Response sends bytes content as it is
         else:
             self.content = body  # pyright: ignore[reportAttributeAccessIssue] - the rendered body replaces the answer

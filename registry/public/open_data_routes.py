@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.response import File
 
 from registry.api import limits
+from registry.api.compression import etag_matches
 from registry.api.context import ApiContext
 from registry.api.problems import problem
 from registry.services.public import open_data
@@ -42,7 +43,7 @@ async def _serve(request: Request, api: ApiContext, name: str, media_type: str) 
     directory, manifest = await current_files(api)
     etag = f'"{manifest["register_version"]}-{manifest["status_on"]}-{manifest["generated_at"]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "X-Data-Version": str(manifest["data_version"])}
-    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+    if etag_matches(etag, request.headers.get("if-none-match", "")):
         return Response(b"", status_code=304, headers=headers)
     return File(directory / name, filename=name, media_type=media_type, headers=headers, content_disposition_type="inline")
 

@@ -171,3 +171,42 @@ async def test_every_api_answer_says_the_callers_limit(settings) -> None:
         public = await limited.http.get("/api/v1/programmes")
         assert public.status_code == 200 and limit_headers(public)[0] == "public"
         assert limit_headers(public)[1]["q"] == settings.public_rate_limit_per_minute
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "zstd"])
+async def test_answers_over_1_kb_are_compressed_when_asked(session: ApiSession, loaded: dict[str, str], coding: str) -> None:
+    big = {"items": [CLAIM] * 50}
+    plain = await session.http.post("/api/v1/verifications/batch", json=big, headers={**loaded, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
+    packed = await session.http.post("/api/v1/verifications/batch", json=big, headers={**loaded, "Accept-Encoding": coding})
+    assert packed.headers["content-encoding"] == coding and "accept-encoding" in packed.headers["vary"].lower()
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3
+    assert packed.json()["summary"] == plain.json()["summary"] and len(packed.json()["results"]) == 50
+    # The plain-ASGI hot route too: its answer (with receipt) is over 1 KB.
+    single = await session.http.post("/api/v1/verifications", json=CLAIM, headers={**loaded, "Accept-Encoding": coding})
+    assert single.headers["content-encoding"] == coding and single.json()["accredited"] is True
+
+
+@pytest.mark.parametrize("asked, coding", [
+    ("gzip;q=0, br;q=0, zstd;q=0", None), ("gzip, br;q=0.5", "gzip"), ("gzip, deflate, br, zstd", "zstd"), ("*", "zstd"),
+    ("*;q=0.1, br", "br"), ("identity", None), ("deflate", None),
+])
+async def test_the_client_chooses_the_coding(session: ApiSession, loaded: dict[str, str], asked: str, coding: str | None) -> None:
+    response = await session.http.post("/api/v1/verifications/batch", json={"items": [CLAIM] * 5}, headers={**loaded, "Accept-Encoding": asked})
+    assert response.status_code == 200 and response.headers.get("content-encoding") == coding
+
+
+async def test_small_answers_stay_plain_and_streamed_files_are_compressed(session: ApiSession, loaded: dict[str, str]) -> None:
+    live = await session.http.get("/health/live", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in live.headers and live.json() == {"status": "ok"}
+    many = [{"registration_number": f"C-X{number}", "initials": "K.", "surname": f"Coach {number}", "city": "Zeist"} for number in range(300)]
+    await import_document(session.engine, encode({"coaches": many}), OPERATOR)
+    await session.recorded()
+    plain = await session.http.get("/open-data/coaches.csv", headers={"Accept-Encoding": "identity"})
+    packed = await session.http.get("/open-data/coaches.csv", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
+    # Cached public answers: the compressed one has a weak tag, and revalidating with it gives 304.
+    listing = await session.http.get("/api/v1/coaches?page_size=100", headers={"Accept-Encoding": "br"})
+    assert listing.headers["content-encoding"] == "br" and listing.headers["etag"].startswith('W/"')
+    again = await session.http.get("/api/v1/coaches?page_size=100", headers={"Accept-Encoding": "br", "If-None-Match": listing.headers["etag"]})
+    assert again.status_code == 304
