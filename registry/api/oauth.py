@@ -24,6 +24,7 @@ from registry.schemas.oauth import KeySet, ServerMetadata, TokenRequest, TokenRe
 from registry.services.sql import reading
 from registry.services.staff.client_usage import note_token_issued
 from registry.services.staff.clients import ClientRecord, load_clients
+from registry.services.verification.signing import JWKS_MAX_AGE
 from registry.services.verification.tokens import VERIFY_SCOPE
 
 TOKEN_REQUESTS_PER_MINUTE = 120
@@ -171,7 +172,7 @@ async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[
 @get("/.well-known/jwks.json", tags=["authentication"], summary="Public keys for tokens and receipts", sync_to_thread=False)
 def jwks(api: NamedDependency[ApiContext]) -> Response[KeySet]:
     """The registry's public signing keys (JWKS)."""
-    return Response(msgspec.convert(api.keys.jwks(), KeySet), headers={"Cache-Control": "public, max-age=300"})
+    return Response(msgspec.convert(api.keys.jwks(), KeySet), headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"})
 
 
 @get("/.well-known/oauth-authorization-server", tags=["authentication"], summary="OAuth 2.0 metadata (RFC 8414)", sync_to_thread=False)

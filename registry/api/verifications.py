@@ -138,6 +138,7 @@ def receipt_payload(api: ApiContext, document: VerificationResult, claim: Verifi
     return _JSON.encode(
         Receipt(
             iss=api.settings.public_url,
+            iat=int(document.checked_at.timestamp()),
             verification_id=document.verification_id,
             request=claim,
             accredited=document.accredited,

@@ -88,15 +88,20 @@ def _print_credentials(credentials: Any, as_json: bool) -> None:
 
 
 @main.command(name="rotate-signing-key")
-def rotate_signing_key() -> None:
-    """Start signing with a new key; the old public key stays in the JWKS (running instances follow within a second)."""
+@click.option("--lead-seconds", type=click.IntRange(min=0), default=None,
+              help="How long the new key is published before it signs (default: twice the JWKS cache lifetime, 600).")
+def rotate_signing_key(lead_seconds: int | None) -> None:
+    """Publish a new key now, signing once clients' cached key sets hold it; the old public key stays in the JWKS."""
     import datetime as dt
 
-    from registry.services.verification.signing import KeyRing
+    from registry.services.verification.signing import KEY_LEAD_SECONDS, KeyRing
 
     settings = Settings.from_env()
     ring = KeyRing.load_or_create(settings.key_file, settings.retired_key_days)
-    rotated = ring.rotated(dt.datetime.now(dt.timezone.utc))
+    now = dt.datetime.now(dt.timezone.utc)
+    rotated = ring.rotated(now, KEY_LEAD_SECONDS if lead_seconds is None else lead_seconds)
     rotated.save(settings.key_file)
-    click.echo(f"signing with {rotated.active.kid}; {ring.active.kid} retired, published for {settings.retired_key_days} more days")
+    new = rotated.keys[-1]
+    click.echo(f"published {new.kid}; it signs from {new.starts:%Y-%m-%d %H:%M:%S}Z, when {ring.active.kid} retires "
+               f"(published for {settings.retired_key_days} more days)")
 

@@ -119,6 +119,8 @@ class Receipt(Struct):
     """What a receipt signs: the request, the verdict, when, from which data, for whom."""
 
     iss: str
+    # When it was signed (seconds since 1970, as JWT has it): checked_at, to the second.
+    iat: int
     verification_id: str
     request: VerificationRequest
     accredited: bool

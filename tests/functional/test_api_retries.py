@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import re
 import time
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from joserfc import jws
+from joserfc.jwk import KeySet
 
 from registry.services.imports.plan import import_document
 from registry.services.sql import reading, writing
 from registry.services.verification.idempotency import KEEP_SECONDS
+from registry.services.verification.signing import KeyRing
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
 from tests.functional.helpers import OPERATOR, encode, fresh_rate_window
@@ -210,3 +215,18 @@ async def test_small_answers_stay_plain_and_streamed_files_are_compressed(sessio
     assert listing.headers["content-encoding"] == "br" and listing.headers["etag"].startswith('W/"')
     again = await session.http.get("/api/v1/coaches?page_size=100", headers={"Accept-Encoding": "br", "If-None-Match": listing.headers["etag"]})
     assert again.status_code == 304
+
+
+async def test_receipts_carry_iat_and_a_key_set_cached_before_a_rotation_still_verifies_them(session: ApiSession, loaded: dict[str, str]) -> None:
+    cached = KeySet.import_key_set((await session.http.get("/.well-known/jwks.json")).json())
+    key_file = session.api.settings.key_file
+    KeyRing.load(key_file).rotated(dt.datetime.now(dt.timezone.utc)).save(key_file)
+    session.api.keys.refresh(now=True)
+    published = {key["kid"] for key in (await session.http.get("/.well-known/jwks.json")).json()["keys"]}
+    assert len(published) == 2, "the new key is published at once"
+    response = await session.http.post("/api/v1/verifications", json=CLAIM, headers=loaded)
+    answer = response.json()
+    receipt = jws.deserialize_compact(answer["receipt"], cached, algorithms=["ES256"])  # no new key id to look up yet
+    payload = json.loads(receipt.payload)
+    checked_at = dt.datetime.fromisoformat(answer["checked_at"].replace("Z", "+00:00"))
+    assert payload["iat"] == int(checked_at.timestamp()) and payload["iat"] <= time.time()

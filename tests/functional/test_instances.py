@@ -231,11 +231,17 @@ def _kid(compact: str) -> str:
 def test_a_key_rotation_reaches_every_running_instance_without_a_restart(instances: Instances) -> None:
     before = instances.a.token(instances.credentials)
     old_kid = _kid(before)
-    instances.a.command("rotate-signing-key")
-    new_kid = KeyRing.load(Settings.from_env(instances.a.env).key_file).active.kid
-    assert new_kid != old_kid
-    # Instance A looks at the key file once a second while signing: its tokens soon carry the new key.
-    deadline = time.monotonic() + 3
+    instances.a.command("rotate-signing-key", "--lead-seconds", "3")
+    upcoming = KeyRing.load(Settings.from_env(instances.a.env).key_file).upcoming
+    assert upcoming is not None and upcoming.kid != old_kid
+    new_kid = upcoming.kid
+    # Published by both instances (each looks at the key file at most a second later) before anything is signed with it.
+    time.sleep(1.2)
+    for instance in (instances.a, instances.b):
+        assert new_kid in {key["kid"] for key in httpx.get(f"{instance.base_url}/.well-known/jwks.json").json()["keys"]}
+    assert _kid(instances.a.token(instances.credentials)) == old_kid, "the new key signs only once the lead has passed"
+    # Then instance A's tokens carry the new key.
+    deadline = time.monotonic() + 5
     while _kid(after := instances.a.token(instances.credentials)) != new_kid:
         assert time.monotonic() < deadline, "instance A still signs with the retired key"
         time.sleep(0.05)

@@ -22,6 +22,12 @@ from joserfc.jwk import ECKey
 # ES256 is the one algorithm we sign with and accept: every JOSE library in insurers' stacks
 # knows it, and it signs in ~50 µs (RSA ~1 ms).
 ALGORITHM = "ES256"
+# How long clients may keep the JWKS (its Cache-Control max-age).
+JWKS_MAX_AGE = 300
+# A new key is published this long before it signs, so every JWKS a client may still hold from
+# cache already has the key of any token or receipt it is given (twice the cache lifetime: one for
+# the cache, one for clocks and instances that read the key file a little later).
+KEY_LEAD_SECONDS = 2 * JWKS_MAX_AGE
 log = logging.getLogger(__name__)
 _ECDSA = ec.ECDSA(hashes.SHA256())
 
@@ -52,12 +58,23 @@ def b64url(raw: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SigningKey:
-    """One key pair with its id and lifetime."""
+    """One key pair with its id and lifetime: published from `created_at`, signing from `signs_from` until `retired_at`."""
 
     kid: str
     key: ECKey
     created_at: dt.datetime
     retired_at: dt.datetime | None = None
+    # None: from its creation (the first key, and keys written before keys were published ahead).
+    signs_from: dt.datetime | None = None
+
+    @property
+    def starts(self) -> dt.datetime:
+        """When it signs its first token or receipt."""
+        return self.signs_from or self.created_at
+
+    def signs_at(self, moment: dt.datetime) -> bool:
+        """Whether it may sign at `moment`."""
+        return self.starts <= moment and (self.retired_at is None or moment < self.retired_at)
 
     def public_jwk(self) -> dict[str, Any]:
         """The public half as a JWK for the JWKS."""
@@ -69,6 +86,7 @@ class SigningKey:
             "kid": self.kid,
             "created_at": self.created_at.isoformat(),
             "retired_at": self.retired_at.isoformat() if self.retired_at else None,
+            "signs_from": self.signs_from.isoformat() if self.signs_from else None,
             "jwk": self.key.as_dict(private=True),
         }
 
@@ -80,20 +98,47 @@ def new_key(now: dt.datetime) -> SigningKey:
 
 
 class KeyRing:
-    """Every signing key the registry knows: one active, the others retired."""
+    """Every signing key the registry knows: one signing now, perhaps a next one published ahead, the others retired."""
 
-    def __init__(self, keys: list[SigningKey], retired_key_days: int = 400):
-        if not any(key.retired_at is None for key in keys):
-            raise ValueError("the key file holds no active signing key")
+    def __init__(self, keys: list[SigningKey], retired_key_days: int = 400, clock=time.time):
         self.keys = keys
         self.retired_key_days = retired_key_days
-        self.active = max((key for key in keys if key.retired_at is None), key=lambda key: key.created_at)
+        self.clock = clock
         self._by_kid = {key.kid: key for key in keys}
-        private = self.active.key.private_key
-        if private is None:
-            raise ValueError(f"the active signing key {self.active.kid} has no private half")
+        for key in keys:
+            if key.retired_at is None and key.key.private_key is None:
+                raise ValueError(f"the signing key {key.kid} has no private half")
+        self._until = 0.0
+        self._select(clock())
+
+    def _select(self, now: float) -> None:
+        """Choose the key that signs at `now`, and the moment that choice must be made again."""
+        moment = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+        signing = [key for key in self.keys if key.signs_at(moment)]
+        if not signing:
+            raise ValueError("the key file holds no signing key for now")
+        self._signing = max(signing, key=lambda key: key.starts)
+        changes = [change for key in self.keys for change in (key.starts, key.retired_at) if change is not None and change > moment]
+        self._until = min(changes).timestamp() if changes else float("inf")
+        private = self._signing.key.private_key
+        assert private is not None  # nosec B101 # checked for every key that is not retired in __init__
         self._private = private
-        self._header_prefix = b64url(json.dumps({"alg": ALGORITHM, "kid": self.active.kid, "typ": "JWT"}, separators=(",", ":")).encode())
+        self._header_prefix = b64url(json.dumps({"alg": ALGORITHM, "kid": self._signing.kid, "typ": "JWT"}, separators=(",", ":")).encode())
+
+    @property
+    def active(self) -> SigningKey:
+        """The key that signs now."""
+        now = self.clock()
+        if now >= self._until:
+            self._select(now)
+        return self._signing
+
+    @property
+    def upcoming(self) -> SigningKey | None:
+        """A key published ahead that has not signed yet, if a rotation is on its way."""
+        moment = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc)
+        waiting = [key for key in self.keys if key.starts > moment and (key.retired_at is None or key.retired_at > key.starts)]
+        return min(waiting, key=lambda key: key.starts) if waiting else None
 
     @classmethod
     def load_or_create(cls, path: Path, retired_key_days: int = 400) -> "KeyRing":
@@ -116,6 +161,7 @@ class KeyRing:
                 key=ECKey.import_key(entry["jwk"]),
                 created_at=dt.datetime.fromisoformat(entry["created_at"]),
                 retired_at=dt.datetime.fromisoformat(entry["retired_at"]) if entry.get("retired_at") else None,
+                signs_from=dt.datetime.fromisoformat(entry["signs_from"]) if entry.get("signs_from") else None,
             )
             for entry in document["keys"]
         ]
@@ -143,13 +189,26 @@ class KeyRing:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
 
-    def rotated(self, now: dt.datetime) -> "KeyRing":
-        """A ring with a new active key; the old one retired but still published."""
-        keys = [key if key.retired_at else SigningKey(key.kid, key.key, key.created_at, now) for key in self.keys]
-        return KeyRing([*keys, new_key(now)], self.retired_key_days)
+    def rotated(self, now: dt.datetime, lead_seconds: float = KEY_LEAD_SECONDS) -> "KeyRing":
+        """A ring with a new key, published from `now` and signing `lead_seconds` later, when the signing one retires.
+
+        The retired key stays published (tokens and receipts signed with it still verify); a key
+        an earlier rotation published ahead and that has not signed yet never will.
+        """
+        starts = now + dt.timedelta(seconds=lead_seconds)
+        current = self.active
+        keys = []
+        for key in self.keys:
+            if key.kid == current.kid:
+                key = SigningKey(key.kid, key.key, key.created_at, starts, key.signs_from)
+            elif key.starts > now and (key.retired_at is None or key.retired_at > now):
+                key = SigningKey(key.kid, key.key, key.created_at, now, key.signs_from)
+            keys.append(key)
+        fresh = new_key(now)
+        return KeyRing([*keys, SigningKey(fresh.kid, fresh.key, now, None, starts)], self.retired_key_days, self.clock)
 
     def published(self, now: dt.datetime | None = None) -> list[SigningKey]:
-        """Keys in the JWKS: the active one and those retired recently enough to still matter."""
+        """Keys in the JWKS: the signing one, one published ahead of signing, and those retired recently enough to still matter."""
         now = now or dt.datetime.now(dt.timezone.utc)
         horizon = now - dt.timedelta(days=self.retired_key_days)
         return [key for key in self.keys if key.retired_at is None or key.retired_at > horizon]
@@ -172,6 +231,8 @@ class KeyRing:
         receipts: this costs ~50 µs each against ~85 µs through the general serializer. The tests
         verify these signatures with joserfc.
         """
+        if self.clock() >= self._until:  # a key published ahead starts signing, or the signing one retires
+            self._select(self.clock())
         signing_input = f"{self._header_prefix}.{b64url(payload)}"
         r, s = decode_dss_signature(self._private.sign(signing_input.encode("ascii"), _ECDSA))
         # (r, n - s) verifies too; only the low one is ever issued, so a token or receipt string is one id.
