@@ -1,8 +1,11 @@
 """Benchmark of the verification API against `registry serve` on demo data, from a second process.
 
-Measures, in one run on one server: requests/s and p50/p95/p99 latency of GET /health/live and of
-a single POST /api/v1/verifications at the same concurrency (wrk over loopback), their ratio, and
-the time per item of 10,000-item batches. Needs `wrk` (Debian package `wrk`).
+Measures, in one run on one server: requests/s and p50/p95/p99 latency of GET /health/live, of
+POST /api/v1/verifications repeating one claim, and of varied claims (random programmes, coaches
+and dates) at the same concurrency (wrk over loopback), both ratios to /health/live; and the
+client-side time of 10,000-item batches of varied claims, without and with periods, answer
+included (uncompressed, and as a client asking for zstd gets it), with a sample of receipts
+verified against the JWKS. Needs `wrk` (Debian package `wrk`).
 
     .venv/bin/python bench/verify.py                       # SQLite, 100,000 demo coaches
     .venv/bin/python bench/verify.py --database-url postgresql://postgres@127.0.0.1:5432/bench
@@ -10,6 +13,7 @@ the time per item of 10,000-item batches. Needs `wrk` (Debian package `wrk`).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -18,24 +22,53 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+from joserfc import jws
+from joserfc.jwk import KeySet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import arguments, lua_script, prepare, registry, serving, table, wrk  # noqa: E402
 
 
-def claims(count: int, coaches: int, programmes: int, seed: int = 7) -> list[dict[str, str]]:
-    """Claims over existing demo subjects, with dates across the demo's history."""
+def claims(count: int, coaches: int, programmes: int, seed: int = 7, periods: float = 0.0) -> list[dict[str, str]]:
+    """Claims over existing demo subjects, with dates across the demo's history; `periods` of them over 1 to 120 days."""
     rng = random.Random(seed)
     result = []
     for _ in range(count):
-        day = f"20{rng.randint(24, 26)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        claim = {"programme_code": f"P-{rng.randint(1, programmes):06d}", "coach_registration_number": f"C-{rng.randint(1, coaches):06d}", "service_date": day}
-        if rng.random() < 0.2:
-            claim["service_end_date"] = day[:5] + "12-31"
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 3 * 365))
+        claim = {"programme_code": f"P-{rng.randint(1, programmes):06d}", "coach_registration_number": f"C-{rng.randint(1, coaches):06d}",
+                 "service_date": day.isoformat()}
+        if rng.random() < periods:
+            claim["service_end_date"] = (day + dt.timedelta(days=rng.randint(1, 120))).isoformat()
         result.append(claim)
     return result
+
+
+def batch_times(http: httpx.Client, headers: dict[str, str], items: list[dict[str, str]], rounds: int, coding: str) -> tuple[list[float], Any]:
+    """Client-side seconds of each round of one batch (sending, answering, receiving and decoding the JSON), and the last answer."""
+    body = json.dumps({"items": items}).encode()
+    times, answer = [], None
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = http.post("/api/v1/verifications/batch", content=body,
+                             headers={**headers, "Content-Type": "application/json", "Accept-Encoding": coding})
+        answer = response.json()
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text[:500]
+        assert response.headers.get("content-encoding", "identity") == coding
+    return times, answer
+
+
+def check_receipts(http: httpx.Client, answer: Any, sample: int = 200) -> int:
+    """Verify a random sample of the batch's receipts against the JWKS, each against its own item; the number checked."""
+    keys = KeySet.import_key_set(http.get("/.well-known/jwks.json").json())
+    results = [result for result in answer["results"] if "receipt" in result]
+    for result in random.Random(3).sample(results, min(sample, len(results))):
+        payload = json.loads(jws.deserialize_compact(result["receipt"], keys, algorithms=["ES256"]).payload)
+        assert payload["verification_id"] == result["verification_id"] and payload["accredited"] == result["accredited"]
+    return min(sample, len(results))
 
 
 def main() -> None:
@@ -48,35 +81,42 @@ def main() -> None:
                               auth=(credentials["client_id"], credentials["client_secret"])).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             programmes = max(13, args.coaches // 25)
-            sample = claims(500, args.coaches, programmes)
+            sample = claims(2000, args.coaches, programmes, periods=0.2)
             probe = http.post("/api/v1/verifications", json=sample[0], headers=headers)
             assert probe.status_code == 200, probe.text
+            json_headers = {"Content-Type": "application/json", **headers}
             health_script = lua_script(workdir / "health.lua", "GET", ["/health/live"])
-            verify_script = lua_script(workdir / "verify.lua", "POST", [json.dumps(claim) for claim in sample],
-                                       {"Content-Type": "application/json", **headers})
+            repeated_script = lua_script(workdir / "repeated.lua", "POST", [json.dumps(sample[0])], json_headers)
+            varied_script = lua_script(workdir / "varied.lua", "POST", [json.dumps(claim) for claim in sample], json_headers)
             wrk(f"{base}/health/live", 2, args.connections, health_script)  # warm-up
+            wrk(f"{base}/api/v1/verifications", 2, args.connections, varied_script)
             live = wrk(f"{base}/health/live", args.seconds, args.connections, health_script)
-            single = wrk(f"{base}/api/v1/verifications", args.seconds, args.connections, verify_script)
+            repeated = wrk(f"{base}/api/v1/verifications", args.seconds, args.connections, repeated_script)
+            varied = wrk(f"{base}/api/v1/verifications", args.seconds, args.connections, varied_script)
 
-            body = json.dumps({"items": claims(10_000, args.coaches, programmes, seed=11)}).encode()
-            times = []
-            for _ in range(args.batches):
-                started = time.perf_counter()
-                response = http.post("/api/v1/verifications/batch", content=body, headers={**headers, "Content-Type": "application/json"})
-                times.append(time.perf_counter() - started)
-                assert response.status_code == 200, response.text[:500]
-                summary = response.json()["summary"]
+            dates_only = claims(10_000, args.coaches, programmes, seed=11)
+            with_periods = claims(10_000, args.coaches, programmes, seed=13, periods=1.0)
+            batch_times(http, headers, dates_only, 1, "identity")  # warm-up
+            plain, answer = batch_times(http, headers, dates_only, args.batches, "identity")
+            summary, checked = answer["summary"], check_receipts(http, answer)
+            periods, answer = batch_times(http, headers, with_periods, args.batches, "identity")
+            checked += check_receipts(http, answer)
+            packed, _ = batch_times(http, headers, dates_only, args.batches, "zstd")
             memory_kb = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{server.pid}/status").read_text()).group(1))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
-    table(f"{engine}, {args.coaches:,} coaches, one uvicorn worker, wrk -t1 -c{args.connections} -d{args.seconds}s over loopback",
-          [("GET /health/live", live), ("POST /api/v1/verifications", single)])
-    print(f"verification / health throughput ratio: {single['requests_per_second'] / live['requests_per_second']:.2f}")
-    median = statistics.median(times)
-    print(f"10,000-item batch (client-side, 15 MB answer included): median {median:.3f} s "
-          f"({median / 10_000 * 1e6:.0f} µs per item), best {min(times):.3f} s, summary {summary}")
+    table(f"{engine}, {args.coaches:,} coaches, one worker, wrk -t1 -c{args.connections} -d{args.seconds}s over loopback",
+          [("GET /health/live", live), ("POST /api/v1/verifications, one claim", repeated), ("POST /api/v1/verifications, varied", varied)])
+    for name, result in (("one repeated claim", repeated), ("varied claims", varied)):
+        print(f"verification / health throughput ratio, {name}: {result['requests_per_second'] / live['requests_per_second']:.2f} "
+              f"(p99 {result['p99_ms']:.1f} ms)")
+    for name, times in (("dates", plain), ("periods", periods), ("dates, zstd", packed)):
+        median = statistics.median(times)
+        print(f"10,000 varied claims in one batch ({name}; client-side, answer included): median {median:.3f} s "
+              f"({median / 10_000 * 1e6:.0f} µs per item), best {min(times):.3f} s")
+    print(f"summary of the batch of dates: {summary}; {checked} receipts verified against the JWKS, each against its own item")
     print(f"server memory after the run: {memory_kb / 1024:.0f} MB RSS")
 
 
