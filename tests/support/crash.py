@@ -187,7 +187,7 @@ class CrashExperiment:
                                              reference=reference, reason="crash test")
             except httpx.HTTPError:
                 return  # the server was killed; this write was not acknowledged
-            if response.status_code == 303 and response.headers.get("location") == f"/admin/coaches/{code}?gelukt=besluit":
+            if response.status_code == 303 and response.headers.get("location") == f"/admin/coaches/{code}?gelukt=grant&besluit={reference}":
                 with self._lock:
                     self.acknowledged[reference] = code
                 counts[index] += 1
