@@ -117,6 +117,59 @@ class Decision(Table, tablename="decision"):
     proposed_by = Varchar(length=200, null=True, default=None)
 
 
+class ProgrammeDesign(Table, tablename="programme_design"):
+    """A version of a programme's design (sessions, contact minutes) from a first day of care: append-only (migration 0012)."""
+
+    programme = ForeignKey(references=Programme, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    effective_from = Date()
+    sessions = Integer(null=True, default=None)
+    contact_minutes = Integer(null=True, default=None)
+    override_reason = Text(null=True, default=None)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = Varchar(length=200)
+
+
+class ProgrammeScope(Table, tablename="programme_scope"):
+    """A version of a programme's guidance type and format: append-only."""
+
+    programme = ForeignKey(references=Programme, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    guidance_type = Varchar(length=16)
+    format = Varchar(length=16)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = Varchar(length=200)
+
+
+class TrainingScope(Table, tablename="training_scope"):
+    """A version of the guidance types and formats a training covers: append-only."""
+
+    training = ForeignKey(references=Training, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    guidance_types = JSON(default="[]")
+    formats = JSON(default="[]")
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = Varchar(length=200)
+
+
+class QualificationVersion(Table, tablename="qualification_version"):
+    """A version of a qualification (a correction, or its withdrawal): append-only."""
+
+    qualification = ForeignKey(references=Qualification, on_delete=OnDelete.restrict, on_update=OnUpdate.restrict)
+    completed_on = Date()
+    certificate = Varchar(length=64, null=True, default=None)
+    withdrawn = Boolean(default=False)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = Varchar(length=200)
+
+
+class CareStandardRecord(Table, tablename="care_standard"):
+    """A version of the care standard's dates, changed by an admin: append-only."""
+
+    in_force_from = Date()
+    strict_from = Date()
+    reason = Text(default="")
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = Varchar(length=200)
+
+
 class StaffUser(Table, tablename="staff_user"):
     """A member of the foundation's staff with one role."""
 
@@ -182,6 +235,11 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Coach,
     Qualification,
     Decision,
+    ProgrammeDesign,
+    ProgrammeScope,
+    TrainingScope,
+    QualificationVersion,
+    CareStandardRecord,
     StaffUser,
     ApiClient,
     AuditEvent,

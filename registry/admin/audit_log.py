@@ -36,6 +36,8 @@ ACTION_WORDS = {
     AuditAction.TRAINING_UPDATE: N_("Training changed"),
     AuditAction.PROGRAMME_CREATE: N_("Programme created"),
     AuditAction.PROGRAMME_UPDATE: N_("Programme changed"),
+    AuditAction.PROGRAMME_DESIGN_RECORD: N_("Programme design added"),
+    AuditAction.CARE_STANDARD_CHANGE: N_("Care standard dates changed"),
     AuditAction.COACH_CREATE: N_("Coach created"),
     AuditAction.COACH_UPDATE: N_("Coach changed"),
     AuditAction.QUALIFICATION_CREATE: N_("Completed training added"),
@@ -59,6 +61,7 @@ SUBJECT_KIND_WORDS = {
     "training": N_("Training"),
     "programme": N_("Programme"),
     "coach": N_("Coach"),
+    "care_standard": N_("Care standard"),
     "api_client": N_("API client"),
     "staff_user": N_("Staff member"),
 }

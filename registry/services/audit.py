@@ -24,6 +24,8 @@ class AuditAction(StrEnum):
     TRAINING_UPDATE = "registry:training:update"
     PROGRAMME_CREATE = "registry:programme:create"
     PROGRAMME_UPDATE = "registry:programme:update"
+    PROGRAMME_DESIGN_RECORD = "registry:programme:design"
+    CARE_STANDARD_CHANGE = "registry:care_standard:change"
     COACH_CREATE = "registry:coach:create"
     COACH_UPDATE = "registry:coach:update"
     QUALIFICATION_CREATE = "registry:qualification:create"

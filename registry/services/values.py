@@ -57,6 +57,9 @@ class FieldReader:
         if name not in self.raw:
             return
         value = self.raw[name]
+        if nullable and isinstance(value, str) and not value.strip():
+            # An empty cell of an untidy export means the field is absent, not a value to refuse.
+            value = None
         if value is None:
             if nullable:
                 self.values[name] = None

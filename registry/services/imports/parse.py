@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -47,6 +48,7 @@ class Record:
 
     path: str
     values: dict[str, Any]
+    designs: list["DesignEntry"] = field(default_factory=list)  # a programme's `designs`, checked one by one
 
     def get(self, name: str, default: Any = None) -> Any:
         """A given field's value, or `default` when the file leaves it out."""
@@ -62,6 +64,18 @@ class ParsedDocument:
     errors: list[FieldError] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class DesignEntry:
+    """One item of a programme's `designs`: a design from its first day of care."""
+
+    path: str
+    effective_from: dt.date
+    sessions: int
+    contact_minutes: int
+    override_reason: str | None = None
+
+
+DESIGN_FIELDS = ("effective_from", "sessions", "contact_minutes", "override_reason")
 GUIDANCE_TYPES = tuple(GuidanceType)
 FORMATS = tuple(ProgrammeFormat)
 MODES = tuple(SessionMode)
@@ -151,8 +165,42 @@ def parse_document(content: bytes | str) -> ParsedDocument:
                 if request is not None:
                     parsed.decisions.append(request)
             else:
-                parsed.sections[section].append(Record(path, _entity_fields(section, raw, path, parsed.errors)))
+                designs = _designs(raw.pop("designs", None), path, parsed.errors) if section == "programmes" else []
+                parsed.sections[section].append(Record(path, _entity_fields(section, raw, path, parsed.errors), designs))
     return parsed
+
+
+MAX_DESIGNS = 100
+
+
+def _designs(raw: Any, path: str, errors: list[FieldError]) -> list[DesignEntry]:
+    """A programme's `designs`: each with its first day, sessions and contact minutes (an override reason optional)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_DESIGNS:
+        errors.append(FieldError.said(f"{path}.designs", N_("must be a list of at most %(count)d designs"), count=MAX_DESIGNS))
+        return []
+    entries = []
+    for index, item in enumerate(raw):
+        item_path = f"{path}.designs[{index}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError.said(item_path, N_("must be a JSON object")))
+            continue
+        found = len(errors)
+        fields = FieldReader(item, item_path, errors)
+        fields.reject_unknown(DESIGN_FIELDS)
+        fields.take("effective_from", iso_date, nullable=False)
+        fields.take("sessions", count(1000), nullable=False)
+        fields.take("contact_minutes", count(100_000), nullable=False)
+        fields.take("override_reason", text(4000, lines=True), nullable=True)
+        for name in DESIGN_FIELDS[:3]:
+            if name not in item:
+                fields.error(name, N_("is required"), "required")
+        if len(errors) == found:
+            values = fields.values
+            entries.append(DesignEntry(item_path, values["effective_from"], values["sessions"], values["contact_minutes"],
+                                       values.get("override_reason")))
+    return entries
 
 
 def _entity_fields(section: str, raw: dict[str, Any], path: str, errors: list[FieldError]) -> dict[str, Any]:

@@ -8,14 +8,18 @@ from typing import Any, Callable
 
 from piccolo.engine.base import Engine
 
+from registry import rules
+from registry.clock import utc_now
+from registry.roles import Role
 from registry.services.audit import Actor
 from registry.services.errors import EditConflict, FieldError, NotFound, ValidationFailed
 from registry.services.imports import queries
+from registry.services.imports.designs import DesignPlan, check_designs, plan_designs
 from registry.services.imports.entities import EntityChange, decoded, plan_qualifications, resolve_entities, rows_by_code
 from registry.services.imports.parse import ENTITY_SECTIONS, SUBJECT_SECTION, ParsedDocument, parse_document
 from registry.services.imports.write import write_plan
 from registry.services.sql import Writer, writing
-from registry.services.staff.decisions import PlannedDecision, plan_decisions
+from registry.services.staff.decisions import PlannedDecision, care_standard_now, plan_decisions
 
 Progress = Callable[[str, int, int], None]
 __all__ = ["EntityChange", "ImportPlan", "ImportReport", "PlannedDecision", "import_document"]
@@ -29,11 +33,12 @@ class ImportPlan:
     qualifications: list[EntityChange] = field(default_factory=list)
     decisions: list[PlannedDecision] = field(default_factory=list)
     skipped_decisions: int = 0
+    designs: DesignPlan = field(default_factory=DesignPlan)
 
     def has_changes(self) -> bool:
         """True when applying the plan would write anything."""
         changes = [c for section in self.entities.values() for c in section] + self.qualifications
-        return bool(self.decisions) or any(change.changed for change in changes)
+        return bool(self.decisions) or bool(self.designs.new) or any(change.changed for change in changes)
 
 
 @dataclass(slots=True)
@@ -156,11 +161,17 @@ async def _plan(
     progress("checking", 1, 3)
     await plan_qualifications(writer, parsed, known, plan, errors)
     progress("checking", 2, 3)
+    moment = now or utc_now()
+    programmes = plan.entities["programmes"]
+    plan.designs = await plan_designs(writer, parsed, programmes, rules.amsterdam_date(moment), moment, errors)
     # Decisions may be about records the same file adds, and the care standard reads a programme's design as the file leaves it.
     planned_subjects = {kind: [change.code for change in plan.entities[section]] for kind, section in SUBJECT_SECTION.items()}
-    planned_designs = {change.code: change.after for change in plan.entities["programmes"]}
+    planned_designs = {change.code: {**(change.existing or {}), **change.after, "design_versions": plan.designs.versions.get(change.code, [])}
+                       for change in programmes}
     decisions = await plan_decisions(writer, parsed.decisions, actor, allow_identical, now, planned_subjects, planned_designs)
     plan.decisions, plan.skipped_decisions = decisions.decisions, decisions.skipped
     errors.extend(decisions.errors)
+    await check_designs(writer, plan.designs, programmes, decisions, rules.amsterdam_date(moment), actor.role is Role.ADMIN,
+                        await care_standard_now(writer), errors)
     progress("checking", 3, 3)
     return plan, errors

@@ -25,6 +25,16 @@ def record_by_code(section: str) -> str:
     return 'SELECT * FROM "' + table + '" WHERE ' + code_column + " = ?"  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
 
 
+# A programme's design versions and decisions, by programme code (the design history's checks).
+DESIGNS_OF_PROGRAMMES_WITH_CODE_IN = (
+    "SELECT d.id, p.code, d.effective_from, d.sessions, d.contact_minutes, d.override_reason, d.recorded_at "
+    "FROM programme_design d JOIN programme p ON p.id = d.programme WHERE p.code IN"
+)
+DECISIONS_OF_PROGRAMMES_WITH_CODE_IN = (
+    "SELECT d.id, p.code, d.kind, d.starts_on, d.ends_on, d.target_id, d.reference, d.recorded_at "
+    "FROM decision d JOIN programme p ON p.id = d.subject_id WHERE d.subject_kind = 'programme' AND p.code IN"
+)
+
 # --- matching the file's records to stored ones -----------------------------------------------------
 
 # table -> its code column, for the tables of ENTITY_SECTIONS only
@@ -88,3 +98,7 @@ UPDATE_QUALIFICATION = (
     "UPDATE qualification SET completed_on = ?, certificate = ?, updated_at = ?, version = version + 1 "
     "WHERE coach = ? AND training = ?"
 )
+DESIGN_COLUMNS = ("programme", "effective_from", "sessions", "contact_minutes", "override_reason", "recorded_at", "recorded_by")
+# A programme's columns mirror its newest design (the latest first day, ties recorded last).
+UPDATE_PROGRAMME_DESIGN = "UPDATE programme SET sessions = ?, contact_minutes = ? WHERE id = ?"
+QUALIFICATION_ID = "SELECT id FROM qualification WHERE coach = ? AND training = ?"

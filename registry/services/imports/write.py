@@ -55,7 +55,9 @@ async def write_plan(
         created[section], updated[section] = len(new), len(changed)
         unchanged[section] = len(changes) - len(new) - len(changed)
         progress("writing", step, steps)
-    await _write_qualifications(writer, plan, ids, moment, audit, created, updated, unchanged)
+    await _write_scopes(writer, plan, ids, moment, actor)
+    await _write_designs(writer, plan, ids["programmes"], moment, actor, audit)
+    await _write_qualifications(writer, plan, ids, moment, audit, created, updated, unchanged, actor)
     subject_ids = {(kind, code): id_ for kind, section in SUBJECT_SECTION.items() for code, id_ in ids[section].items()}
     audit.extend(await write_decisions(writer, plan.decisions, moment, actor, subject_ids))
     recorded = len(plan.decisions)
@@ -127,6 +129,7 @@ async def _write_qualifications(
     created: dict[str, int],
     updated: dict[str, int],
     unchanged: dict[str, int],
+    actor: Actor,
 ) -> None:
     changes = plan.qualifications
     coach_codes = [c.code.split("/", 1)[0] for c in changes]
@@ -151,6 +154,7 @@ async def _write_qualifications(
             }
         )
     await writer.insert_many("qualification", inserts)
+    versions = [_qualification_version(row["id"], row["completed_on"], row["certificate"], moment, actor) for row in inserts]
     for change in changed:
         coach, training = change.code.split("/", 1)
         await writer.execute(
@@ -161,7 +165,52 @@ async def _write_qualifications(
             coach_ids[coach],
             training_ids[training],
         )
+        row = await writer.fetch_row(queries.QUALIFICATION_ID, coach_ids[coach], training_ids[training])
+        versions.append(_qualification_version(row["id"], change.after["completed_on"], change.after.get("certificate"), moment, actor))
+    # Every state of a qualification is kept as a version, so an answer as known at a past time reads it as it stood then.
+    await writer.insert_many("qualification_version", versions)
     audit.extend(AuditEntry(AuditAction.QUALIFICATION_CREATE, "coach", c.code.split("/", 1)[0], None, c.after) for c in new)
     audit.extend(AuditEntry(AuditAction.QUALIFICATION_UPDATE, "coach", c.code.split("/", 1)[0], c.existing, c.after) for c in changed)
     created["qualifications"], updated["qualifications"] = len(new), len(changed)
     unchanged["qualifications"] = len(changes) - len(new) - len(changed)
+
+
+def _qualification_version(qualification: int, completed_on: Any, certificate: Any, moment: dt.datetime, actor: Actor) -> dict[str, Any]:
+    return {"qualification": qualification, "completed_on": completed_on, "certificate": certificate, "withdrawn": False,
+            "recorded_at": moment, "recorded_by": actor.name}
+
+
+async def _write_scopes(writer: Writer, plan: "ImportPlan", ids: dict[str, dict[str, int]], moment: dt.datetime, actor: Actor) -> None:
+    """A version of a programme's or training's guidance types and formats whenever they are new or differ."""
+    programme_rows, training_rows = [], []
+    for change in plan.entities["programmes"]:
+        old, new = change.existing or {}, {**(change.existing or {}), **change.after}
+        if change.existing is None or (old.get("guidance_type"), old.get("format")) != (new.get("guidance_type"), new.get("format")):
+            programme_rows.append({"programme": ids["programmes"][change.code], "guidance_type": new["guidance_type"], "format": new["format"],
+                                   "recorded_at": moment, "recorded_by": actor.name})
+    for change in plan.entities["trainings"]:
+        old, new = change.existing or {}, {**(change.existing or {}), **change.after}
+        if change.existing is None or any(set(old.get(name) or ()) != set(new.get(name) or ()) for name in ("guidance_types", "formats")):
+            training_rows.append({"training": ids["trainings"][change.code], "guidance_types": json.dumps(new.get("guidance_types") or []),
+                                  "formats": json.dumps(new.get("formats") or []), "recorded_at": moment, "recorded_by": actor.name})
+    await writer.insert_many("programme_scope", programme_rows)
+    await writer.insert_many("training_scope", training_rows)
+
+
+async def _write_designs(
+    writer: Writer, plan: "ImportPlan", programme_ids: dict[str, int], moment: dt.datetime, actor: Actor, audit: list[AuditEntry]
+) -> None:
+    """Append the new design versions, each with its audit event; a programme's columns follow its newest design."""
+    rows = []
+    for planned in plan.designs.new:
+        version = planned.version
+        rows.append({"programme": programme_ids[planned.code], "effective_from": version.effective_from, "sessions": version.sessions,
+                     "contact_minutes": version.contact_minutes, "override_reason": version.override_reason, "recorded_at": moment,
+                     "recorded_by": actor.name})
+        if planned.audited_apart:
+            audit.append(AuditEntry(AuditAction.PROGRAMME_DESIGN_RECORD, "programme", planned.code, None,
+                                    {key: rows[-1][key] for key in ("effective_from", "sessions", "contact_minutes", "override_reason")}))
+    await writer.insert_many("programme_design", rows)
+    for code in dict.fromkeys(planned.code for planned in plan.designs.new):
+        newest = max(plan.designs.versions[code], key=lambda v: (v.effective_from, v.recorded_at, v.id if v.id > 0 else 10**15 - v.id))
+        await writer.execute(queries.UPDATE_PROGRAMME_DESIGN, newest.sessions, newest.contact_minutes, programme_ids[code])

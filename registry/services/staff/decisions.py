@@ -180,13 +180,26 @@ async def plan_decisions(
     return plan
 
 
+async def care_standard_now(writer: Writer) -> rules.CareStandardDates:
+    """The care standard's dates as they stand now (the defaults before an admin changed them)."""
+    rows = await writer.fetch_all(queries.CARE_STANDARD)
+    return rules.CareStandard(tuple(rules.CareStandardDates(r["in_force_from"], r["strict_from"], r["recorded_at"]) for r in rows)).as_known_at()
+
+
 async def _programme_designs(writer: Writer, codes: list[str], planned: dict[str, dict[str, Any]]) -> dict[str, ProgrammeDesign]:
     rows = await writer.fetch_in(queries.PROGRAMME_DESIGNS_WITH_CODE_IN, codes)
     merged = {row["code"]: dict(row) for row in rows}
+    versions: dict[str, list[rules.DesignVersion]] = {}
+    for row in sorted(await writer.fetch_in(queries.DESIGNS_OF_PROGRAMMES_WITH_CODE_IN, codes), key=lambda row: row["id"]):
+        versions.setdefault(row["code"], []).append(rules.DesignVersion(row["effective_from"], row["sessions"], row["contact_minutes"],
+                                                                        row["recorded_at"], row["id"], row["override_reason"]))
     for code, values in planned.items():
         merged[code] = {**merged.get(code, {}), **values}
+    dates = await care_standard_now(writer)
     return {
-        code: ProgrammeDesign(values["guidance_type"], values["format"], values.get("sessions"), values.get("contact_minutes"))
+        # The import hands the versions as the file leaves them; otherwise the stored ones count.
+        code: ProgrammeDesign(values["guidance_type"], values["format"], values.get("sessions"), values.get("contact_minutes"),
+                              tuple(values.get("design_versions") or versions.get(code, ())), dates)
         for code, values in merged.items()
         if values.get("guidance_type") and values.get("format")
     }

@@ -51,6 +51,13 @@ class ProgrammeDesign:
     format: str
     sessions: int | None
     contact_minutes: int | None
+    designs: tuple[rules.DesignVersion, ...] = ()  # the design history; the top-level values serve when there is none
+    dates: rules.CareStandardDates = rules.DEFAULT_CARE_STANDARD_DATES
+
+    def on(self, day: dt.date) -> tuple[int | None, int | None]:
+        """Sessions and contact minutes of the design in force on `day`."""
+        version = rules.design_in_force(self.designs, day)
+        return (self.sessions, self.contact_minutes) if version is None else (version.sessions, version.contact_minutes)
 
 
 def entry_from_row(row: dict[str, Any]) -> LedgerEntry:
@@ -119,15 +126,17 @@ class SubjectLedger:
             errors.append(FieldError.said(f"{path}.reference", N_("reference %(reference)s is already used for a different decision of %(kind)s %(code)s"),
                                           "reference_conflict", reference=entry.reference, kind=self.subject_kind, code=self.code))
         if kind is DecisionKind.GRANT and design is not None and entry.starts_on is not None:
+            sessions, contact_minutes = design.on(entry.starts_on)
             check = rules.check_programme_grant(
                 design.guidance_type,
                 design.format,
-                design.sessions,
-                design.contact_minutes,
+                sessions,
+                contact_minutes,
                 entry.starts_on,
                 recorded_on,
                 entry.override_reason,
                 may_override,
+                design.dates,
             )
             if check.refused:
                 errors.append(care_standard_error(f"{path}.{fields.start}", check, entry.starts_on))

@@ -180,6 +180,11 @@ SUBJECTS_WITH_CODE_IN = {
 DECISIONS_OF_SUBJECTS_IN = "SELECT * FROM decision WHERE subject_kind = ? AND subject_id IN"
 PROGRAMME_DESIGNS_WITH_CODE_IN = "SELECT code, guidance_type, format, sessions, contact_minutes FROM programme WHERE code IN"
 LAST_DECISION = "SELECT id, recorded_at FROM decision ORDER BY id DESC LIMIT 1"
+DESIGNS_OF_PROGRAMMES_WITH_CODE_IN = (
+    "SELECT d.id, p.code, d.effective_from, d.sessions, d.contact_minutes, d.override_reason, d.recorded_at, d.recorded_by "
+    "FROM programme_design d JOIN programme p ON p.id = d.programme WHERE p.code IN"
+)
+CARE_STANDARD = "SELECT id, in_force_from, strict_from, reason, recorded_at, recorded_by FROM care_standard ORDER BY id"
 
 # --- the dashboard -----------------------------------------------------------------------------------
 

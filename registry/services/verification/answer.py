@@ -156,6 +156,7 @@ def answer(claim: VerificationRequest, snapshot: Snapshot, checked_at: dt.dateti
         claim.service_date,
         claim.service_end_date,
         claim.as_known_at,
+        snapshot.care_standard,
     )
     programme_part = coach_part = None
     if programme is not None and verdict.programme is not None:

@@ -226,6 +226,7 @@ class VerificationIndex:
             register_version=part.register_version,
             audit_seen=part.audit_seen,
             audit_hash=part.audit_hash,
+            care_standard=part.care_standard,
         )
         if not _search_changed(old.programmes, part.programmes) and not _search_changed(old.coaches, part.coaches):
             merged.search_key = old.search_key

@@ -17,14 +17,26 @@ PROGRAMMES = (
 )
 COACHES = "SELECT id, registration_number, initials, prefix, surname, agb_code, city, search_text, places FROM coach"
 TRAININGS = "SELECT id, code, guidance_types, formats FROM training"
-QUALIFICATIONS = "SELECT coach, training, completed_on, recorded_at FROM qualification"
+# Qualifications as their versions (a correction or a withdrawal is a later one), in recording order.
+QUALIFICATIONS = (
+    "SELECT v.id, q.coach, q.training, v.qualification, v.completed_on, v.withdrawn, v.recorded_at "
+    "FROM qualification_version v JOIN qualification q ON q.id = v.qualification"
+)
+DESIGN_COLUMNS = "id, programme, effective_from, sessions, contact_minutes, override_reason, recorded_at, recorded_by"
+DESIGNS = f"SELECT {DESIGN_COLUMNS} FROM programme_design ORDER BY id"  # nosec B608 # DESIGN_COLUMNS is a constant
+DESIGNS_OF_PROGRAMMES_IN = f"SELECT {DESIGN_COLUMNS} FROM programme_design WHERE programme IN"  # nosec B608 # a constant
+PROGRAMME_SCOPES = "SELECT id, programme, guidance_type, format, recorded_at FROM programme_scope ORDER BY id"
+PROGRAMME_SCOPES_OF_PROGRAMMES_IN = "SELECT id, programme, guidance_type, format, recorded_at FROM programme_scope WHERE programme IN"
+TRAINING_SCOPES = "SELECT id, training, guidance_types, formats, recorded_at FROM training_scope ORDER BY id"
+TRAINING_SCOPES_OF_TRAININGS_IN = "SELECT id, training, guidance_types, formats, recorded_at FROM training_scope WHERE training IN"
+CARE_STANDARD = "SELECT id, in_force_from, strict_from, reason, recorded_at, recorded_by FROM care_standard ORDER BY id"
 
 ALL_DECISIONS = f"SELECT {DECISION_COLUMNS} FROM decision ORDER BY id"  # nosec B608 # DECISION_COLUMNS is a constant
 DECISIONS_OF_SUBJECTS_IN = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN"  # nosec B608 # DECISION_COLUMNS is a constant
 PROGRAMMES_WITH_CODE_IN = f"{PROGRAMMES} WHERE p.code IN"
 COACHES_WITH_NUMBER_IN = f"{COACHES} WHERE registration_number IN"
 COACHES_WITH_AGB_CODE_IN = f"{COACHES} WHERE agb_code IN"
-QUALIFICATIONS_OF_COACHES_IN = f"{QUALIFICATIONS} WHERE coach IN"
+QUALIFICATIONS_OF_COACHES_IN = f"{QUALIFICATIONS} WHERE q.coach IN"
 TRAININGS_WITH_ID_IN = f"{TRAININGS} WHERE id IN"
 TRAININGS_WITH_CODE_IN = f"{TRAININGS} WHERE code IN"
 # Every write to the register (records, qualifications, decisions, imports) leaves an event with a

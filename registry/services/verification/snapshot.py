@@ -31,6 +31,8 @@ class ProgrammeEntry:
     organisation_id: int | None
     provider: Provider | None
     decisions: tuple[rules.Decision, ...]
+    designs: tuple[rules.DesignVersion, ...] = ()
+    scopes: tuple[rules.ScopeVersion, ...] = ()
     # For public search (registry.services.public.search_index).
     modes: tuple[str, ...] = ()
     cities: tuple[str, ...] = ()
@@ -43,19 +45,19 @@ class ProgrammeEntry:
 
     def facts(self) -> rules.ProgrammeFacts:
         """What the rules need."""
-        return rules.ProgrammeFacts(self.guidance_type, self.format, self.decisions)
+        return rules.ProgrammeFacts(self.guidance_type, self.format, self.decisions, self.designs, self.scopes)
 
 
 @dataclass(frozen=True, slots=True)
 class CoachEntry:
-    """A coach with decisions and qualifications (completed_on, recorded_at, training id)."""
+    """A coach with decisions and qualification versions (completed_on, recorded_at, training id, withdrawn, superseded_at)."""
 
     id: int
     registration_number: str
     name: str
     agb_code: str | None
     decisions: tuple[rules.Decision, ...]
-    qualifications: tuple[tuple[Any, Any, int], ...]
+    qualifications: tuple[tuple[Any, Any, int, bool, Any], ...]
     # For public search (registry.services.public.search_index).
     city: str | None = None
     search_text: str = ""
@@ -92,6 +94,7 @@ class Snapshot:
     # The same object along snapshots whose subjects search alike (only decisions changed): public
     # search then re-points its structures at the new entries instead of rebuilding them.
     search_key: object = field(default_factory=object)
+    care_standard: rules.CareStandard = rules.DEFAULT_CARE_STANDARD
     _coach_facts: dict[int, rules.CoachFacts] = field(default_factory=dict, repr=False)
 
     def find_coach(self, registration_number: str | None, agb_code: str | None) -> CoachEntry | None:
@@ -106,8 +109,8 @@ class Snapshot:
         if facts is not None and facts.decisions is coach.decisions:
             return facts
         qualifications = tuple(
-            rules.QualificationFacts(completed_on, recorded_at, self.trainings[training_id].facts)
-            for completed_on, recorded_at, training_id in coach.qualifications
+            rules.QualificationFacts(completed_on, recorded_at, self.trainings[training_id].facts, withdrawn, superseded_at)
+            for completed_on, recorded_at, training_id, withdrawn, superseded_at in coach.qualifications
             if training_id in self.trainings
         )
         facts = rules.CoachFacts(coach.decisions, qualifications)
@@ -147,19 +150,64 @@ def _json_list(value: Any) -> frozenset[str]:
     return frozenset(json.loads(value) if isinstance(value, str) else value or ())
 
 
-def _programme(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> ProgrammeEntry:
+def to_design(row: dict[str, Any]) -> rules.DesignVersion:
+    """A stored design version as the rules see it."""
+    return rules.DesignVersion(row["effective_from"], row["sessions"], row["contact_minutes"], row["recorded_at"], row["id"],
+                               row["override_reason"])
+
+
+def _programme_versions(designs: list[dict[str, Any]], scopes: list[dict[str, Any]]) -> dict[int, tuple[tuple, tuple]]:
+    """Design and scope versions per programme id, in recording order."""
+    versions: dict[int, tuple[list, list]] = {}
+    for row in sorted(designs, key=lambda row: row["id"]):
+        versions.setdefault(row["programme"], ([], []))[0].append(to_design(row))
+    for row in sorted(scopes, key=lambda row: row["id"]):
+        scope = rules.ScopeVersion(frozenset((row["guidance_type"],)), frozenset((row["format"],)), row["recorded_at"])
+        versions.setdefault(row["programme"], ([], []))[1].append(scope)
+    # One scope version is today's scope: nothing to replay, so none is kept.
+    return {key: (tuple(d), tuple(s) if len(s) > 1 else ()) for key, (d, s) in versions.items()}
+
+
+def _training_scopes(rows: list[dict[str, Any]]) -> dict[int, tuple[rules.ScopeVersion, ...]]:
+    scopes: dict[int, list[rules.ScopeVersion]] = {}
+    for row in sorted(rows, key=lambda row: row["id"]):
+        scopes.setdefault(row["training"], []).append(
+            rules.ScopeVersion(_json_list(row["guidance_types"]), _json_list(row["formats"]), row["recorded_at"]))
+    return {key: tuple(versions) for key, versions in scopes.items() if len(versions) > 1}
+
+
+def _qualifications(rows: list[dict[str, Any]]) -> dict[int, list[tuple[Any, Any, int, bool, Any]]]:
+    """Qualification versions per coach, each with the moment the next version of the same qualification superseded it."""
+    by_qualification: dict[int, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda row: row["id"]):
+        by_qualification.setdefault(row["qualification"], []).append(row)
+    per_coach: dict[int, list[tuple[Any, Any, int, bool, Any]]] = {}
+    for versions in by_qualification.values():
+        for version, following in zip(versions, [*versions[1:], None], strict=True):
+            superseded_at = following["recorded_at"] if following is not None else None
+            per_coach.setdefault(version["coach"], []).append(
+                (version["completed_on"], version["recorded_at"], version["training"], bool(version["withdrawn"]), superseded_at))
+    return per_coach
+
+
+def care_standard_of(rows: list[dict[str, Any]]) -> rules.CareStandard:
+    """The care-standard record's versions as the rules see them."""
+    return rules.CareStandard(tuple(rules.CareStandardDates(row["in_force_from"], row["strict_from"], row["recorded_at"]) for row in rows))
+
+
+def _programme(row: dict[str, Any], decisions: tuple[rules.Decision, ...], versions: tuple[tuple, tuple] = ((), ())) -> ProgrammeEntry:
     provider = None
     if row["provider_code"] is not None:
         provider = Provider(row["provider_code"], row["provider_name"], row["provider_agb_code"])
     return ProgrammeEntry(
         row["id"], row["code"], row["name"], rules.GuidanceType(row["guidance_type"]), rules.ProgrammeFormat(row["format"]),
-        row["organisation"], provider, decisions,
+        row["organisation"], provider, decisions, versions[0], versions[1],
         _json_tuple(row["modes"]), _json_tuple(row["cities"]),
         row["search_text"] or "", row["places"] or "",
     )
 
 
-def _coach(row: dict[str, Any], decisions: tuple[rules.Decision, ...], qualifications: list[tuple[Any, Any, int]]) -> CoachEntry:
+def _coach(row: dict[str, Any], decisions: tuple[rules.Decision, ...], qualifications: list[tuple[Any, Any, int, bool, Any]]) -> CoachEntry:
     sort_key = (_folded(row["surname"]), _folded(row["initials"]), _folded(row["prefix"]), row["registration_number"])
     return CoachEntry(
         row["id"], row["registration_number"], coach_display_name(row), row["agb_code"], decisions, tuple(qualifications),
@@ -167,8 +215,8 @@ def _coach(row: dict[str, Any], decisions: tuple[rules.Decision, ...], qualifica
     )
 
 
-def _training(row: dict[str, Any], decisions: tuple[rules.Decision, ...]) -> TrainingEntry:
-    facts = rules.TrainingFacts(_json_list(row["guidance_types"]), _json_list(row["formats"]), decisions)
+def _training(row: dict[str, Any], decisions: tuple[rules.Decision, ...], scopes: tuple[rules.ScopeVersion, ...] = ()) -> TrainingEntry:
+    facts = rules.TrainingFacts(_json_list(row["guidance_types"]), _json_list(row["formats"]), decisions, scopes)
     return TrainingEntry(row["id"], row["code"], facts)
 
 
@@ -190,6 +238,7 @@ async def _versions(reader: Writer, snapshot: Snapshot) -> None:
     row = await reader.fetch_row(queries.VERSIONS, queries.REGISTER_WRITES)
     snapshot.data_version, snapshot.audit_seen, snapshot.audit_hash = int(row["data_version"]), int(row["audit_seen"]), row["audit_hash"] or ""
     snapshot.register_version = int(row["register_version"] or 0)
+    snapshot.care_standard = care_standard_of(await reader.fetch_all(queries.CARE_STANDARD))
 
 
 async def build_snapshot(reader: Writer) -> Snapshot:
@@ -199,13 +248,13 @@ async def build_snapshot(reader: Writer) -> Snapshot:
     decisions: dict[tuple[str, int], list[rules.Decision]] = {}
     for row in await reader.fetch_all(queries.ALL_DECISIONS):
         decisions.setdefault((row["subject_kind"], row["subject_id"]), []).append(to_decision(row))
+    training_scopes = _training_scopes(await reader.fetch_all(queries.TRAINING_SCOPES))
     for row in await reader.fetch_all(queries.TRAININGS):
-        snapshot.trainings[row["id"]] = _training(row, tuple(decisions.get(("training", row["id"]), ())))
+        snapshot.trainings[row["id"]] = _training(row, tuple(decisions.get(("training", row["id"]), ())), training_scopes.get(row["id"], ()))
+    versions = _programme_versions(await reader.fetch_all(queries.DESIGNS), await reader.fetch_all(queries.PROGRAMME_SCOPES))
     for row in await reader.fetch_all(queries.PROGRAMMES):
-        snapshot.programmes[row["code"]] = _programme(row, tuple(decisions.get(("programme", row["id"]), ())))
-    qualifications: dict[int, list[tuple[Any, Any, int]]] = {}
-    for row in await reader.fetch_all(queries.QUALIFICATIONS):
-        qualifications.setdefault(row["coach"], []).append((row["completed_on"], row["recorded_at"], row["training"]))
+        snapshot.programmes[row["code"]] = _programme(row, tuple(decisions.get(("programme", row["id"]), ())), versions.get(row["id"], ((), ())))
+    qualifications = _qualifications(await reader.fetch_all(queries.QUALIFICATIONS))
     for row in await reader.fetch_all(queries.COACHES):
         coach = _coach(row, tuple(decisions.get(("coach", row["id"]), ())), qualifications.get(row["id"], []))
         snapshot.coaches[coach.registration_number] = coach
@@ -225,19 +274,22 @@ async def load_subjects(
     coaches = await reader.fetch_in(queries.COACHES_WITH_NUMBER_IN, sorted(coach_numbers))
     coaches += await reader.fetch_in(queries.COACHES_WITH_AGB_CODE_IN, sorted(agb_codes))
     coach_ids = sorted({row["id"] for row in coaches})
-    qualifications: dict[int, list[tuple[Any, Any, int]]] = {}
-    for row in await reader.fetch_in(queries.QUALIFICATIONS_OF_COACHES_IN, coach_ids):
-        qualifications.setdefault(row["coach"], []).append((row["completed_on"], row["recorded_at"], row["training"]))
-    training_ids = {training for entries in qualifications.values() for _, _, training in entries}
+    qualifications = _qualifications(await reader.fetch_in(queries.QUALIFICATIONS_OF_COACHES_IN, coach_ids))
+    training_ids = {entry[2] for entries in qualifications.values() for entry in entries}
     trainings = await reader.fetch_in(queries.TRAININGS_WITH_ID_IN, sorted(training_ids))
     trainings += await reader.fetch_in(queries.TRAININGS_WITH_CODE_IN, sorted(training_codes))
     programme_decisions = await _decisions_of(reader, "programme", [row["id"] for row in programmes])
     coach_decisions = await _decisions_of(reader, "coach", coach_ids)
-    training_decisions = await _decisions_of(reader, "training", sorted({row["id"] for row in trainings}))
+    training_ids_loaded = sorted({row["id"] for row in trainings})
+    training_decisions = await _decisions_of(reader, "training", training_ids_loaded)
+    training_scopes = _training_scopes(await reader.fetch_in(queries.TRAINING_SCOPES_OF_TRAININGS_IN, training_ids_loaded))
+    programme_ids = [row["id"] for row in programmes]
+    versions = _programme_versions(await reader.fetch_in(queries.DESIGNS_OF_PROGRAMMES_IN, programme_ids),
+                                   await reader.fetch_in(queries.PROGRAMME_SCOPES_OF_PROGRAMMES_IN, programme_ids))
     for row in trainings:
-        part.trainings[row["id"]] = _training(row, tuple(training_decisions.get(row["id"], ())))
+        part.trainings[row["id"]] = _training(row, tuple(training_decisions.get(row["id"], ())), training_scopes.get(row["id"], ()))
     for row in programmes:
-        part.programmes[row["code"]] = _programme(row, tuple(programme_decisions.get(row["id"], ())))
+        part.programmes[row["code"]] = _programme(row, tuple(programme_decisions.get(row["id"], ())), versions.get(row["id"], ((), ())))
     for row in coaches:
         coach = _coach(row, tuple(coach_decisions.get(row["id"], ())), qualifications.get(row["id"], []))
         part.coaches[coach.registration_number] = coach
