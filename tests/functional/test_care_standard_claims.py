@@ -129,7 +129,7 @@ def test_the_worked_example_through_the_command_line(database_url: str, tmp_path
         assert done.returncode == 0, done.stderr
         assert reasons(json.loads(done.stdout)) == expected, day
     assert registry("import", str(tmp_path / "v2.json")).returncode == 0
-    for day, end, expected in WITH_VERSION_2:
+    for day, _end, expected in WITH_VERSION_2:
         done = registry("verify", "--programme", "Q", "--coach", "C-Q", "--date", day, "--json")
         assert reasons(json.loads(done.stdout)) == expected, day
 
