@@ -121,8 +121,11 @@ REASON_PUBLISHED_BEFORE_LABEL = frozenset({DecisionKind.SUSPEND, DecisionKind.RE
 DECISION_COMMON_FIELDS = ("subject", "code", "kind", "reference", "reason", "internal_note")
 
 
-def reason_is_public(kind: DecisionKind, reason_public: bool | None) -> bool:
-    """Whether a stored decision's reason is published: as recorded, or by the rule of its time when unknown."""
+def reason_is_public(kind: DecisionKind, reason_public: bool | None, void: bool = False) -> bool:
+    """Whether a stored decision's reason is published: as recorded, or by the rule of its time when unknown; never for a
+    void decision (withdrawn as entered in error: what was entered in error is not repeated in public)."""
+    if void:
+        return False
     if reason_public is None:
         return kind in REASON_PUBLISHED_BEFORE_LABEL
     return reason_public and DECISION_FIELDS[kind].reason_published
@@ -382,6 +385,48 @@ def history(decisions: Iterable[Decision]) -> DecisionLinks:
         if earliest is None or earliest.starts_on is None or lift.starts_on < earliest.starts_on:
             lifted_by[lift.target] = lift
     return DecisionLinks(tuple(counting), retracted_by, lifted_by)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCause:
+    """The decision behind a subject's status on a day, and the days that status runs (None: no such day)."""
+
+    status: Status
+    decision: Decision | None
+    since: dt.date | None
+    until: dt.date | None  # the last day, as far as known; None: no end (or, suspended, until lifted)
+
+
+def _last_day(grant: GrantSpan) -> dt.date | None:
+    ends = [day for day in (grant.valid_until, grant.cut_from - ONE_DAY if grant.cut_from is not None else None) if day is not None]
+    return min(ends) if ends else None
+
+
+def status_cause(decisions: Iterable[Decision], on: dt.date) -> StatusCause:
+    """The status on `on` as known now, with the decision that makes it and its first and last day, for one true sentence."""
+    decisions = list(decisions)
+    timeline = Timeline(decisions)
+    status = timeline.status_on(on)
+    if status is Status.SUSPENDED:
+        suspension = min((s for s in timeline.suspensions if s.covers(on)), key=lambda s: (s.starts_on, s.decision.id))
+        ends = [day for day in (suspension.until, suspension.lifted_on - ONE_DAY if suspension.lifted_on else None) if day is not None]
+        return StatusCause(status, suspension.decision, suspension.starts_on, min(ends) if ends else None)
+    if status is Status.ACCREDITED:
+        grant = max((g for g in timeline.grants if g.covers(on)), key=lambda g: (g.valid_from, g.decision.id))
+        return StatusCause(status, grant.decision, grant.valid_from, _last_day(grant))
+    if status is Status.REVOKED:
+        latest = max((g for g in timeline.grants if g.valid_from <= on), key=lambda g: (g.valid_from, g.decision.id))
+        revocation = next(d for d in known_decisions(decisions, None)
+                          if d.kind is DecisionKind.REVOKE and d.id > latest.decision.id and d.starts_on == latest.cut_from)
+        return StatusCause(status, revocation, revocation.starts_on, None)
+    if status is Status.EXPIRED:
+        ended = max(timeline.grants, key=lambda g: (_last_day(g) or dt.date.max, g.decision.id))
+        return StatusCause(status, ended.decision, ended.valid_from, _last_day(ended))
+    if status is Status.NOT_YET_ACCREDITED:
+        coming = min((g for g in timeline.grants if g.valid_from > on), key=lambda g: (g.valid_from, g.decision.id), default=None)
+        if coming is not None:
+            return StatusCause(status, coming.decision, coming.valid_from, _last_day(coming))
+    return StatusCause(status, None, None, None)
 
 
 # --- what the rules read besides decisions, as appended versions ----------------------------------

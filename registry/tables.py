@@ -38,6 +38,11 @@ class Organisation(RecordColumns, Table, tablename="organisation"):
     kvk_number = Varchar(length=8, null=True, default=None)
     agb_code = Varchar(length=8, null=True, default=None)
     city = Varchar(length=100, null=True, default=None)
+    # Public contact fields (migration 0014).
+    address = Varchar(length=200, null=True, default=None)
+    postcode = Varchar(length=7, null=True, default=None)
+    phone = Varchar(length=20, null=True, default=None)
+    website = Varchar(length=200, null=True, default=None)
 
 
 class Training(RecordColumns, Table, tablename="training"):

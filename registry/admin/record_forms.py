@@ -41,7 +41,11 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("name", N_("Name"), required=True),
         Field("kvk_number", N_("KvK number"), hint=EIGHT_DIGITS_HINT),
         Field("agb_code", N_("AGB code"), hint=EIGHT_DIGITS_HINT),
+        Field("address", N_("Street and number"), hint=N_("Shown on the public pages, as are postcode, city, telephone and website.")),
+        Field("postcode", N_("Postcode"), hint=N_("For example 3511 AB.")),
         Field("city", N_("City")),
+        Field("phone", N_("Telephone"), hint=N_("For example 030 123 45 67.")),
+        Field("website", N_("Website"), hint=N_("Starting with https://.")),
     ),
     "training": (
         Field("name", N_("Name"), required=True),

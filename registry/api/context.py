@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from piccolo.engine.base import Engine
 
+from registry.public.page_cache import PageCache
 from registry.services.public.search_index import SearchIndex
 from registry.services.rate_limits import RateLimiter
 from registry.services.verification.idempotency import IdempotencyKeys
@@ -32,6 +33,8 @@ class ApiContext:
     idempotency: IdempotencyKeys
     # One open-data regeneration at a time; created on the app's own event loop in start().
     open_data_lock: asyncio.Lock | None = None
+    # Rendered public detail pages by (register state, language, day): registry/public/page_cache.py.
+    page_cache: PageCache = field(default_factory=PageCache)
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> "ApiContext":

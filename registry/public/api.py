@@ -143,9 +143,10 @@ async def programmes(
     """Programmes by text, guidance type, format, mode, city and status today."""
     _allow(request, api)
     on, paging = public_read.today(), public_search.Page(page, page_size)
-    search = (await api.search.for_snapshot(await api.index.current())).programmes
-    items, total = public_search.search_programmes(search, on, paging, q, guidance_type, format, mode, city, status)
-    return Cached(ProgrammePage(items, paging.number, paging.size, total, on, _links(request, total, paging)))
+    searches = await api.search.for_snapshot(await api.index.current())
+    items, total = public_search.search_programmes(searches.programmes, on, paging, q, guidance_type, format, mode, city, status)
+    suggestion = searches.suggest(q) if q and not total else None
+    return Cached(ProgrammePage(items, paging.number, paging.size, total, on, _links(request, total, paging), suggestion))
 
 
 @get("/api/v1/coaches", summary="Search coaches", response_description="Coaches matching the filters, by surname.", **LIST)
@@ -161,9 +162,10 @@ async def coaches(
     """Coaches by name or registration number, city and status today."""
     _allow(request, api)
     on, paging = public_read.today(), public_search.Page(page, page_size)
-    search = (await api.search.for_snapshot(await api.index.current())).coaches
-    items, total = public_search.search_coaches(search, on, paging, q, city, status)
-    return Cached(CoachPage(items, paging.number, paging.size, total, on, _links(request, total, paging)))
+    searches = await api.search.for_snapshot(await api.index.current())
+    items, total = public_search.search_coaches(searches.coaches, on, paging, q, city, status)
+    suggestion = searches.suggest(q) if q and not total else None
+    return Cached(CoachPage(items, paging.number, paging.size, total, on, _links(request, total, paging), suggestion))
 
 
 @get("/api/v1/trainings", summary="Search trainings", response_description="Trainings by name.", **LIST)

@@ -12,7 +12,8 @@ from litestar.params import FromPath
 from registry import rules
 from registry.api.context import ApiContext
 from registry.messages import N_
-from registry.public.page_support import not_found, render_page, too_many
+from registry.public.page_cache import PageKey
+from registry.public.page_support import here, language_of, not_found, page_response, render_html, too_many
 from registry.schemas.public import ProgrammeDetail
 from registry.services.errors import NotFound
 from registry.services.public import read as public_read
@@ -30,15 +31,25 @@ def _page_route(base: str, load: Loader, template: str, missing: str, section: s
     """GET {base}/{code}: the record `load` reads, on its page; the visitor's language, rate limit and 404 page included."""
 
     async def page(code: FromPath[str], request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
-        """The record, its status today and every public decision."""
+        """The record, its status today and every public decision; rendered once per register state, language and day."""
         if refused := too_many(request, api, pages):
             return refused
+        language, on = language_of(request), public_read.today()
+        # The index follows every audited change (a catch-up before it answers on SQLite, LISTEN on PostgreSQL), so
+        # its position names the register state a page shows.
+        snapshot = await api.index.current()
+        key = PageKey(here(request), snapshot.audit_seen, snapshot.audit_hash, language, on)
+        if (cached := api.page_cache.get(key)) is not None:
+            return page_response(cached[0], language, cached[1])
         try:
             async with reading(api.engine) as reader:
-                record = await load(reader, code, public_read.today())
+                record = await load(reader, code, on)
         except NotFound:
             return not_found(request, pages, missing)
-        return render_page(request, pages, template, record=record, section=section, json_url=f"{api_base}/{code.upper()}", **extra)
+        html = render_html(request, pages, template, language, record=record, section=section,
+                           json_url=f"{api_base}/{code.upper()}", **extra)
+        api.page_cache.put(key, html, 200)
+        return page_response(html, language)
 
     return get(f"{base}/{{code:str}}", include_in_schema=False, name=f"{section}-page")(page)
 

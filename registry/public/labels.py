@@ -41,6 +41,37 @@ STATUS_SYMBOLS = {
 }
 STATUS_ORDER = list(Status)
 
+# The status today in one sentence with its decision (rules.status_cause): (with a last day, without one).
+# %(since)s and %(until)s are the status's first and last day, %(reference)s the decision behind it.
+STATUS_SENTENCES = {
+    SubjectKind.PROGRAMME: {
+        Status.ACCREDITED: (N_("Accredited since %(since)s (%(reference)s), up to and including %(until)s."),
+                            N_("Accredited since %(since)s (%(reference)s), with no end date.")),
+        Status.SUSPENDED: (N_("Suspended since %(since)s (%(reference)s), up to and including %(until)s."),
+                           N_("Suspended since %(since)s (%(reference)s), until lifted.")),
+        Status.REVOKED: (N_("Revoked as of %(since)s (%(reference)s)."), N_("Revoked as of %(since)s (%(reference)s).")),
+        Status.NOT_YET_ACCREDITED: (N_("Accredited from %(since)s (%(reference)s), up to and including %(until)s."),
+                                    N_("Accredited from %(since)s (%(reference)s), with no end date.")),
+        Status.EXPIRED: (N_("Expired: accredited up to and including %(until)s (%(reference)s)."),
+                         N_("Expired: accredited up to and including %(until)s (%(reference)s).")),
+        Status.NOT_ACCREDITED: (N_("No accreditation covers today."), N_("No accreditation covers today.")),
+    },
+    SubjectKind.COACH: {
+        Status.ACCREDITED: (N_("Registered since %(since)s (%(reference)s), up to and including %(until)s."),
+                            N_("Registered since %(since)s (%(reference)s), with no end date.")),
+        Status.SUSPENDED: (N_("Suspended since %(since)s (%(reference)s), up to and including %(until)s."),
+                           N_("Suspended since %(since)s (%(reference)s), until lifted.")),
+        Status.REVOKED: (N_("Registration revoked as of %(since)s (%(reference)s)."),
+                         N_("Registration revoked as of %(since)s (%(reference)s).")),
+        Status.NOT_YET_ACCREDITED: (N_("Registered from %(since)s (%(reference)s), up to and including %(until)s."),
+                                    N_("Registered from %(since)s (%(reference)s), with no end date.")),
+        Status.EXPIRED: (N_("Registration expired: registered up to and including %(until)s (%(reference)s)."),
+                         N_("Registration expired: registered up to and including %(until)s (%(reference)s).")),
+        Status.NOT_ACCREDITED: (N_("No registration covers today."), N_("No registration covers today.")),
+    },
+}
+STATUS_SENTENCES[SubjectKind.TRAINING] = STATUS_SENTENCES[SubjectKind.PROGRAMME]
+
 GUIDANCE_TYPES = {GuidanceType.SHORT: N_("Short guidance"), GuidanceType.INTENSIVE: N_("Intensive guidance")}
 FORMATS = {ProgrammeFormat.INDIVIDUAL: N_("Individual"), ProgrammeFormat.GROUP: N_("Group")}
 MODES = {SessionMode.ON_SITE: N_("On site"), SessionMode.PHONE: N_("By phone"), SessionMode.VIDEO: N_("By video call")}
@@ -52,6 +83,11 @@ DECISION_KINDS = {
     DecisionKind.REVOKE: N_("Accreditation revoked"),
     DecisionKind.RETRACT: N_("Decision withdrawn (entered in error)"),
 }
+# What a void (retracted) decision and a lifted suspension say on public pages.
+VOID_DECISION = N_("Void – entered in error")
+VOID_BY = N_("withdrawn by decision %(reference)s; it no longer counts")
+LIFTED = (N_("from %(start)s up to and including %(end)s, lifted as of %(lifted)s (%(reference)s)"),
+          N_("from %(start)s, lifted as of %(lifted)s (%(reference)s)"))
 COACH_DECISION_KINDS = {
     **DECISION_KINDS,
     DecisionKind.GRANT: N_("Registration granted"),

@@ -34,13 +34,28 @@ def here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def render_html(request: Request, pages: Renderer, template: str, language: str, **context: Any) -> str:
+    """A page's HTML in a language, with what the layout needs."""
+    return pages.render(
+        template, language, here=here(request), languages=LANGUAGES, today=public_read.today(), path=request.url.path, **context
+    )
+
+
+def page_response(html: str, language: str, status: int = 200) -> Response[str]:
+    """Rendered HTML as a page response, with the headers every page has."""
+    return Response(html, status_code=status, media_type=HTML, headers={**PAGE_HEADERS, "Content-Language": language})
+
+
 def render_page(request: Request, pages: Renderer, template: str, status: int = 200, **context: Any) -> Response[str]:
     """A page in the visitor's language, with what the layout needs."""
     language = language_of(request)
-    html = pages.render(
-        template, language, here=here(request), languages=LANGUAGES, today=public_read.today(), path=request.url.path, **context
-    )
-    return Response(html, status_code=status, media_type=HTML, headers={**PAGE_HEADERS, "Content-Language": language})
+    return page_response(render_html(request, pages, template, language, **context), language, status)
+
+
+def with_query(request: Request, **changes: str) -> str:
+    """This page's path with its query, some fields changed and the page number left out."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key not in changes and key != "page" and value != ""]
+    return f"{request.url.path}?{urlencode([*kept, *changes.items()])}"
 
 
 def local_path(target: str | None, within: str = "/") -> str:

@@ -23,6 +23,7 @@ from registry.public.page_support import (
     render_page,
     text_field,
     too_many,
+    with_query,
 )
 from registry.services.public import read as public_read
 from registry.services.public import search as public_search
@@ -34,20 +35,34 @@ Result = tuple[Sequence[Struct], int]
 ONE_YEAR = 365 * 24 * 3600
 
 
+Search = Callable[[public_search.Page, "str | None"], Awaitable[Result]]
+
+
 async def _results_page(request: Request, pages: Renderer, template: str, section: str, asked: dict[str, Any],
-                        errors: FormErrors, search: Callable[[public_search.Page], Awaitable[Result]]) -> Response[str]:
-    """A list page: the search runs only when every field is valid; otherwise the form with its errors (400)."""
-    number, items, total = page_number(request), [], 0
+                        errors: FormErrors, search: Search, api: ApiContext | None = None) -> Response[str]:
+    """A list page: the search runs only when every field is valid; otherwise the form with its errors (400).
+
+    When `q` finds nothing and the register spells one of its words differently, the page shows what that spelling
+    finds, saying so ("Bedoelde u ...?"); with `api`, the in-memory lists' words are asked."""
+    number, items, total, suggestion = page_number(request), [], 0, None
     if not errors:
-        items, total = await search(public_search.Page(number, PAGE_SIZE))
-    return render_page(request, pages, template, 400 if errors else 200, section=section,
-                       asked=asked, errors=errors, items=items, paging=paging(request, number, total))
+        items, total = await search(public_search.Page(number, PAGE_SIZE), asked["q"] or None)
+        if not total and asked["q"] and api is not None:
+            suggestion = (await api.search.for_snapshot(await api.index.current())).suggest(asked["q"])
+            if suggestion:
+                items, total = await search(public_search.Page(number, PAGE_SIZE), suggestion)
+    return render_page(request, pages, template, 400 if errors else 200, section=section, asked=asked, errors=errors,
+                       items=items, paging=paging(request, number, total), suggestion=suggestion,
+                       suggestion_link=with_query(request, q=suggestion) if suggestion else None)
 
 
 @get("/", include_in_schema=False)
 async def home(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
-    """The start page: one search box and the ways into the register."""
-    return too_many(request, api, pages) or render_page(request, pages, "public/home.html", section="home")
+    """The start page: one search box and the ways into the register; its example city is one with programmes."""
+    if refused := too_many(request, api, pages):
+        return refused
+    searches = await api.search.for_snapshot(await api.index.current())
+    return render_page(request, pages, "public/home.html", section="home", example_city=searches.programmes.busiest_city())
 
 
 @get("/zoeken", include_in_schema=False)
@@ -58,17 +73,29 @@ async def search_everything(request: Request, api: NamedDependency[ApiContext], 
     errors = FormErrors()
     q = text_field(request, "q", errors)
     found: dict[str, Result] = {}
+    suggestion = None
     if q and not errors:
-        on, first = public_read.today(), public_search.Page(1, PREVIEW)
         snapshot = await api.index.current()
         searches = await api.search.for_snapshot(snapshot)
-        found["programmes"] = public_search.search_programmes(searches.programmes, on, first, q)
-        found["coaches"] = public_search.search_coaches(searches.coaches, on, first, q)
-        async with reading(api.engine) as reader:
-            found["trainings"] = await public_search.search_trainings(reader, snapshot, on, first, q)
-            found["organisations"] = await public_search.search_organisations(reader, first, q)
+        found = await _everything(api, snapshot, searches, q)
+        if not any(total for _items, total in found.values()) and (suggestion := searches.suggest(q)):
+            found = await _everything(api, snapshot, searches, suggestion)
     status = 400 if errors else 200
-    return render_page(request, pages, "public/search.html", status, section="home", q=q, errors=errors, found=found)
+    return render_page(request, pages, "public/search.html", status, section="search", q=q, errors=errors, found=found,
+                       suggestion=suggestion, suggestion_link=with_query(request, q=suggestion) if suggestion else None)
+
+
+async def _everything(api: ApiContext, snapshot: Any, searches: Any, q: str) -> dict[str, Result]:
+    """The first few programmes, coaches, trainings and organisations a query finds."""
+    on, first = public_read.today(), public_search.Page(1, PREVIEW)
+    found: dict[str, Result] = {
+        "programmes": public_search.search_programmes(searches.programmes, on, first, q),
+        "coaches": public_search.search_coaches(searches.coaches, on, first, q),
+    }
+    async with reading(api.engine) as reader:
+        found["trainings"] = await public_search.search_trainings(reader, snapshot, on, first, q)
+        found["organisations"] = await public_search.search_organisations(reader, first, q)
+    return found
 
 
 @get("/programmas", include_in_schema=False)
@@ -86,12 +113,12 @@ async def programme_list(request: Request, api: NamedDependency[ApiContext], pag
         "status": choice_field(request, "status", labels.STATUS_ORDER, errors),
     }
 
-    async def search(page: public_search.Page) -> Result:
+    async def search(page: public_search.Page, q: str | None) -> Result:
         searches = await api.search.for_snapshot(await api.index.current())
-        return public_search.search_programmes(searches.programmes, public_read.today(), page, asked["q"] or None, asked["guidance_type"],
+        return public_search.search_programmes(searches.programmes, public_read.today(), page, q, asked["guidance_type"],
                                                asked["format"], asked["mode"], asked["city"] or None, asked["status"])
 
-    return await _results_page(request, pages, "public/programmes.html", "programmes", asked, errors, search)
+    return await _results_page(request, pages, "public/programmes.html", "programmes", asked, errors, search, api)
 
 
 @get("/coaches", include_in_schema=False)
@@ -106,12 +133,11 @@ async def coach_list(request: Request, api: NamedDependency[ApiContext], pages: 
         "status": choice_field(request, "status", labels.STATUS_ORDER, errors),
     }
 
-    async def search(page: public_search.Page) -> Result:
+    async def search(page: public_search.Page, q: str | None) -> Result:
         searches = await api.search.for_snapshot(await api.index.current())
-        return public_search.search_coaches(searches.coaches, public_read.today(), page, asked["q"] or None, asked["city"] or None,
-                                            asked["status"])
+        return public_search.search_coaches(searches.coaches, public_read.today(), page, q, asked["city"] or None, asked["status"])
 
-    return await _results_page(request, pages, "public/coaches.html", "coaches", asked, errors, search)
+    return await _results_page(request, pages, "public/coaches.html", "coaches", asked, errors, search, api)
 
 
 @get("/opleidingen", include_in_schema=False)
@@ -138,11 +164,11 @@ async def _text_search_page(request: Request, api: ApiContext, pages: Renderer, 
     errors = FormErrors()
     asked = {"q": text_field(request, "q", errors)}
 
-    async def search(page: public_search.Page) -> Result:
+    async def search(page: public_search.Page, q: str | None) -> Result:
         async with reading(api.engine) as reader:
-            return await find(reader, page, asked["q"] or None)
+            return await find(reader, page, q)
 
-    return await _results_page(request, pages, template, section, asked, errors, search)
+    return await _results_page(request, pages, template, section, asked, errors, search, api)
 
 
 @get("/open-data", include_in_schema=False)

@@ -19,8 +19,14 @@ class Accreditation(Struct):
     reference: str
 
 
-class PublishedDecision(Struct, tag_field="kind"):
+class PublishedDecision(Struct, tag_field="kind", kw_only=True):
     """A decision as published; which fields it has depends on its kind, written in `kind`."""
+
+    # Listed after each kind's own fields (kw_only): every kind has them.
+    void: Annotated[bool, Meta(description=(
+        "True when a later retraction withdrew this decision as entered in error: it no longer counts, and its reason is "
+        "not published (an empty string)."))] = False
+    retracted_by: Annotated[str | None, Meta(description="The reference of the retraction that made this decision void.")] = None
 
     @property
     def kind(self) -> str:
@@ -46,6 +52,8 @@ class SuspendDecision(PublishedDecision, tag="suspend"):
     until: dt.date | None
     reason: str
     recorded_at: dt.datetime
+    lifted_on: Annotated[dt.date | None, Meta(description="The day a lift ends this suspension (its first day without it).")] = None
+    lifted_by: Annotated[str | None, Meta(description="The reference of the lift that ends this suspension.")] = None
 
 
 class LiftDecision(PublishedDecision, tag="lift"):
@@ -77,6 +85,14 @@ class RetractDecision(PublishedDecision, tag="retract"):
 
 
 PublicDecision = GrantDecision | SuspendDecision | LiftDecision | RevokeDecision | RetractDecision
+
+
+class StatusBasis(Struct):
+    """The decision behind the status today, with the first and last day of that status as far as known."""
+
+    reference: str
+    since: Annotated[dt.date | None, Meta(description="First day of the status (a grant's or suspension's start, a revocation's effect).")]
+    until: Annotated[dt.date | None, Meta(description="Last day of the status as far as known; null for no end (a suspension: until lifted).")]
 
 
 class ChangeSubject(Struct):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 from registry.rules import GuidanceType, ProgrammeFormat, SessionMode, Status
-from registry.schemas.history import Accreditation, PublicDecision
+from registry.schemas.history import Accreditation, PublicDecision, StatusBasis
+
+STATUS_BASIS = Meta(description="The decision behind `status` on `status_on`, with that status's first and last day; null when none.")
 
 
 class NamedCode(Struct):
@@ -18,11 +21,15 @@ class NamedCode(Struct):
 
 
 class ProgrammeProvider(Struct):
-    """The organisation offering a programme."""
+    """The organisation offering a programme, and how to reach it (contact fields null when not stated)."""
 
     code: str
     name: str
     city: str | None
+    address: Annotated[str | None, Meta(description="Street and number.")] = None
+    postcode: str | None = None
+    phone: str | None = None
+    website: Annotated[str | None, Meta(description="An https:// or http:// address.")] = None
 
 
 class ProgrammeDetail(Struct):
@@ -41,6 +48,7 @@ class ProgrammeDetail(Struct):
     status_on: dt.date
     accreditation: Accreditation | None
     history: list[PublicDecision]
+    status_basis: Annotated[StatusBasis | None, STATUS_BASIS] = None
 
 
 class QualificationView(Struct):
@@ -64,6 +72,7 @@ class CoachDetail(Struct):
     accreditation: Accreditation | None
     qualifications: list[QualificationView]
     history: list[PublicDecision]
+    status_basis: Annotated[StatusBasis | None, STATUS_BASIS] = None
 
 
 class Training(Struct):
@@ -83,6 +92,8 @@ class TrainingDetail(Training):
     status_on: dt.date
     accreditation: Accreditation | None
     history: list[PublicDecision]
+    status_basis: Annotated[StatusBasis | None, STATUS_BASIS] = None
+    qualified_coaches: Annotated[int, Meta(description="How many coaches in the register completed this training.")] = 0
 
 
 class OfferedSubject(Struct):
@@ -94,7 +105,7 @@ class OfferedSubject(Struct):
 
 
 class OrganisationDetail(Struct):
-    """An organisation with what it offers."""
+    """An organisation with what it offers and how to reach it (contact fields null when not stated)."""
 
     code: str
     name: str
@@ -103,3 +114,7 @@ class OrganisationDetail(Struct):
     city: str | None
     programmes: list[OfferedSubject]
     trainings: list[OfferedSubject]
+    address: Annotated[str | None, Meta(description="Street and number.")] = None
+    postcode: str | None = None
+    phone: str | None = None
+    website: Annotated[str | None, Meta(description="An https:// or http:// address.")] = None

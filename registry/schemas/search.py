@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from registry.rules import GuidanceType, ProgrammeFormat, SessionMode, Status
 from registry.schemas.history import Accreditation
@@ -69,6 +70,9 @@ class ProgrammePage(Struct):
     total: int
     status_on: dt.date
     links: PageLinks
+    suggestion: Annotated[str | None, Meta(description=(
+        "When nothing matches `q`: the query spelt as the register spells its words (\"utrect\" -> \"utrecht\"), to ask again "
+        "with; null otherwise."))] = None
 
 
 class CoachPage(Struct):
@@ -80,6 +84,9 @@ class CoachPage(Struct):
     total: int
     status_on: dt.date
     links: PageLinks
+    suggestion: Annotated[str | None, Meta(description=(
+        "When nothing matches `q`: the query spelt as the register spells its words (\"utrect\" -> \"utrecht\"), to ask again "
+        "with; null otherwise."))] = None
 
 
 class TrainingPage(Struct):

@@ -14,6 +14,10 @@ CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 EIGHT_DIGITS = re.compile(r"[0-9]{8}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+POSTCODE = re.compile(r"([1-9][0-9]{3}) ?([A-Za-z]{2})")
+PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,18}[0-9]")
+# Only http(s): a website is shown as a link, and any other scheme (javascript:, data:) must never reach an href.
+WEBSITE = re.compile(r"https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[^\s<>\"']*)?", re.ASCII)
 # NUL and the other C0 and C1 control characters, and the bidi embeddings, overrides and isolates that
 # make text read differently from what it holds. Tab, newline and carriage return only in multi-line text.
 CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -208,4 +212,28 @@ def email(value: Any) -> str:
     value = text(254)(value)
     if not EMAIL.fullmatch(value):
         raise Refusal(N_("must be an e-mail address"))
+    return value
+
+
+def postcode(value: Any) -> str:
+    """A Dutch postcode, written '1234 AB'."""
+    found = POSTCODE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not found:
+        raise Refusal(N_("must be a postcode like 1234 AB"))
+    return f"{found.group(1)} {found.group(2).upper()}"
+
+
+def phone(value: Any) -> str:
+    """A phone number of digits, spaces, '-', brackets and a leading '+'."""
+    value = text(20)(value)
+    if not PHONE.fullmatch(value) or sum(char.isdigit() for char in value) < 7:
+        raise Refusal(N_("must be a phone number of digits, for example 030 123 45 67"))
+    return value
+
+
+def website(value: Any) -> str:
+    """A website address starting with https:// or http://."""
+    value = text(200)(value)
+    if not WEBSITE.fullmatch(value):
+        raise Refusal(N_("must be a website address starting with https://"))
     return value

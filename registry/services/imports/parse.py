@@ -27,7 +27,10 @@ from registry.services.values import (  # noqa: F401 - the patterns live in valu
     eight_digits,
     email,
     iso_date,
+    phone,
+    postcode,
     text,
+    website,
 )
 
 # section -> (table, code column, prefix for new codes, fields a new record must have)
@@ -88,6 +91,10 @@ ENTITY_FIELDS: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
         "kvk_number": (eight_digits, True),
         "agb_code": (eight_digits, True),
         "city": (text(CITY_LENGTH), True),
+        "address": (text(200), True),
+        "postcode": (postcode, True),
+        "phone": (phone, True),
+        "website": (website, True),
     },
     "trainings": {
         "code": (code, False),

@@ -86,7 +86,7 @@ CSV_COLUMNS = {
 def _record(section: str, row: dict[str, Any], standing: dict[str, Any] | None) -> dict[str, Any]:
     """A row as published: public fields only."""
     if section == "organisations":
-        return {key: row[key] for key in ("code", "name", "city", "kvk_number", "agb_code")}
+        return {key: row[key] for key in ("code", "name", "city", "kvk_number", "agb_code", "address", "postcode", "phone", "website")}
     if section == "trainings":
         record = {"code": row["code"], "name": row["name"], "institute": row["institute"],
                   "guidance_types": _listed(row["guidance_types"]), "formats": _listed(row["formats"])}
@@ -171,7 +171,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
                     if csv_file and rows_out:
                         csv_file.close()
             counts["qualifications"] = await _write_qualifications(reader, registry_json)
-            counts["decisions"] = await _write_decisions(reader, registry_json, decision_rows)
+            counts["decisions"] = await _write_decisions(reader, registry_json, decision_rows, decisions)
             registry_json.write("}\n")
     for name, path in partial.items():
         os.replace(path, directory / name)
@@ -191,7 +191,10 @@ async def _write_qualifications(reader: Writer, out: Any) -> int:
     return count
 
 
-async def _write_decisions(reader: Writer, out: Any, rows: list[dict[str, Any]]) -> int:
+async def _write_decisions(reader: Writer, out: Any, rows: list[dict[str, Any]],
+                           grouped: dict[tuple[str, int], list[rules.Decision]]) -> int:
+    # Each subject's links (void and lifted decisions) once, as the rules see its decisions now.
+    links = {subject: rules.history(decisions) for subject, decisions in grouped.items()}
     codes: dict[tuple[str, int], str] = {}
     for kind, sql in queries.SUBJECT_CODES:
         codes.update({(kind, row["id"]): row["code"] for row in await reader.fetch_all(sql)})
@@ -201,7 +204,7 @@ async def _write_decisions(reader: Writer, out: Any, rows: list[dict[str, Any]])
     for row in rows:
         references[row["id"]] = row["reference"]
         view = {"subject": {"kind": row["subject_kind"], "code": codes.get((row["subject_kind"], row["subject_id"]))},
-                **decision_view(row, references)}
+                **decision_view(row, references, links[(row["subject_kind"], row["subject_id"])])}
         out.write(("," if count else "") + _JSON.encode(view).decode())
         count += 1
     out.write("]")

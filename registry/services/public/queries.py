@@ -12,7 +12,8 @@ DECISION_COLUMNS = "id, subject_kind, subject_id, kind, starts_on, ends_on, targ
 
 HISTORY = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id = ? ORDER BY id"  # nosec B608 # DECISION_COLUMNS is a constant
 PROGRAMME_BY_CODE = (
-    "SELECT p.*, o.code AS provider_code, o.name AS provider_name, o.city AS provider_city "
+    "SELECT p.*, o.code AS provider_code, o.name AS provider_name, o.city AS provider_city, o.address AS provider_address, "
+    "o.postcode AS provider_postcode, o.phone AS provider_phone, o.website AS provider_website "
     "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation WHERE p.code = ?"
 )
 COACH_BY_NUMBER = "SELECT id, registration_number, initials, prefix, surname, city FROM coach WHERE registration_number = ?"
@@ -24,7 +25,10 @@ TRAINING_BY_CODE = (
     "SELECT t.*, o.code AS institute_code, o.name AS institute_name FROM training t "
     "LEFT JOIN organisation o ON o.id = t.organisation WHERE t.code = ?"
 )
-ORGANISATION_BY_CODE = "SELECT id, code, name, kvk_number, agb_code, city FROM organisation WHERE code = ?"
+ORGANISATION_BY_CODE = (
+    "SELECT id, code, name, kvk_number, agb_code, city, address, postcode, phone, website FROM organisation WHERE code = ?"
+)
+QUALIFIED_COACHES = "SELECT COUNT(DISTINCT coach) AS n FROM qualification WHERE training = ?"
 # What an organisation offers: (subject kind, its table), in the order the record lists them.
 OFFERED = (("programme", "programme"), ("training", "training"))
 OFFERED_TABLES = tuple(table for _kind, table in OFFERED)
@@ -55,20 +59,23 @@ SEARCHES = {
 }
 
 
-def _matching(listing: str, words: int) -> str:
-    # Only lists named in SEARCHES: a list not there raises KeyError rather than reach SQL.
-    return " WHERE " + " AND ".join([SEARCHES[listing][1] + " LIKE ?"] * words) if words else ""
+def _matching(listing: str, groups: tuple[int, ...]) -> str:
+    # Only lists named in SEARCHES: a list not there raises KeyError rather than reach SQL. Each group is one spelling of
+    # the query (a place by another of its names): a row matches when every word of any one group does.
+    like = SEARCHES[listing][1] + " LIKE ?"
+    spelt = ["(" + " AND ".join([like] * words) + ")" for words in groups if words]
+    return " WHERE " + " OR ".join(spelt) if len(spelt) == len(groups) and spelt else ""
 
 
-def search_count(listing: str, words: int) -> str:
-    """How many rows of a list (a key of SEARCHES) match `words` bound search words (each `% word%`)."""
-    return "SELECT COUNT(*) AS n FROM (" + SEARCHES[listing][0] + _matching(listing, words) + ") AS matches"  # nosec B608 # select and conditions from SEARCHES; the words are bound
+def search_count(listing: str, groups: tuple[int, ...]) -> str:
+    """How many rows of a list (a key of SEARCHES) match any group of bound search words (each `% word%`), groups by size."""
+    return "SELECT COUNT(*) AS n FROM (" + SEARCHES[listing][0] + _matching(listing, groups) + ") AS matches"  # nosec B608 # select and conditions from SEARCHES; the words are bound
 
 
-def search_rows(listing: str, words: int, paged: bool) -> str:
-    """A list's rows matching `words` bound search words in its order, then LIMIT and OFFSET parameters if paged."""
+def search_rows(listing: str, groups: tuple[int, ...], paged: bool) -> str:
+    """A list's rows matching any group of bound search words in its order, then LIMIT and OFFSET parameters if paged."""
     select, _column, order = SEARCHES[listing]
-    return select + _matching(listing, words) + " ORDER BY " + order + (" LIMIT ? OFFSET ?" if paged else "")
+    return select + _matching(listing, groups) + " ORDER BY " + order + (" LIMIT ? OFFSET ?" if paged else "")
 
 
 # --- open data ---------------------------------------------------------------------------------------
@@ -77,7 +84,7 @@ LAST_DECISION_ID = "SELECT COALESCE(MAX(id), 0) AS id FROM decision"
 # stream -> a select of rows with an `id`, read a page at a time in id order
 STREAMS = {
     "decisions": f"SELECT {DECISION_COLUMNS} FROM decision",  # nosec B608 # DECISION_COLUMNS is a constant
-    "organisations": "SELECT id, code, name, city, kvk_number, agb_code FROM organisation",
+    "organisations": "SELECT id, code, name, city, kvk_number, agb_code, address, postcode, phone, website FROM organisation",
     "trainings": "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute FROM training t "
                  "LEFT JOIN organisation o ON o.id = t.organisation",
     "programmes": "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.modes, p.sessions, p.contact_minutes, "

@@ -10,12 +10,13 @@ import base64
 import binascii
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import msgspec
 
 from registry import rules
-from registry.schemas.history import Accreditation, Change, ChangeFeed, ChangeSubject, PublicDecision
+from registry.schemas.history import Accreditation, Change, ChangeFeed, ChangeSubject, PublicDecision, StatusBasis
 from registry.schemas.public import (
     CoachDetail,
     NamedCode,
@@ -41,22 +42,37 @@ def today() -> dt.date:
     return rules.amsterdam_date(dt.datetime.now(dt.timezone.utc))
 
 
-def public_decision(row: dict[str, Any], references: dict[int, str]) -> PublicDecision:
-    """One decision as the public sees it: each kind's own field names (rules.DECISION_FIELDS), reasons where they are published."""
+def public_decision(row: dict[str, Any], references: dict[int, str], links: rules.DecisionLinks | None = None) -> PublicDecision:
+    """One decision as the public sees it: each kind's own field names (rules.DECISION_FIELDS), whether it is void or lifted
+    (`links`, the subject's rules.history), reasons only where rules.reason_is_public says so."""
     kind = rules.DecisionKind(row["kind"])
     fields = rules.DECISION_FIELDS[kind]
     published: dict[str, Any] = {"kind": row["kind"], "reference": row["reference"], "recorded_at": utc(row["recorded_at"])}
     for name, value in ((fields.start, row["starts_on"]), (fields.end, row["ends_on"]), (fields.target, references.get(row["target_id"]))):
         if name:
             published[name] = value
-    # Every kind has a public explanation; a reason recorded before the form said so stays unpublished (rules.reason_is_public).
-    published["reason"] = (row["reason"] or "") if rules.reason_is_public(kind, row.get("reason_public")) else ""
+    retraction = links.retracted_by.get(row["id"]) if links else None
+    if retraction is not None:
+        published.update(void=True, retracted_by=retraction.reference)
+    lift = links.lifted_by.get(row["id"]) if links and retraction is None else None
+    if lift is not None:
+        published.update(lifted_on=lift.starts_on, lifted_by=lift.reference)
+    # Every kind has a public explanation; one recorded before the form said so, or of a void decision, is not published
+    # (rules.reason_is_public): the field stays, empty.
+    public = rules.reason_is_public(kind, row.get("reason_public"), void=retraction is not None)
+    published["reason"] = (row["reason"] or "") if public else ""
     return msgspec.convert(published, PublicDecision)
 
 
-def decision_view(row: dict[str, Any], references: dict[int, str]) -> dict[str, Any]:
+def published_history(rows: Sequence[dict[str, Any]], references: dict[int, str]) -> list[PublicDecision]:
+    """A subject's decision rows (all of them, in recording order) as published, void and lifted ones marked."""
+    links = rules.history(to_decision(row) for row in rows)
+    return [public_decision(row, references, links) for row in rows]
+
+
+def decision_view(row: dict[str, Any], references: dict[int, str], links: rules.DecisionLinks | None = None) -> dict[str, Any]:
     """A public decision as JSON values, for documents that add fields of their own (open data, the staff dashboard)."""
-    return msgspec.to_builtins(public_decision(row, references))
+    return msgspec.to_builtins(public_decision(row, references, links))
 
 
 async def _history(reader: Writer, subject_kind: str, subject_id: int) -> tuple[list[PublicDecision], list[rules.Decision]]:
@@ -64,7 +80,7 @@ async def _history(reader: Writer, subject_kind: str, subject_id: int) -> tuple[
         queries.HISTORY, subject_kind, subject_id
     )
     references = {row["id"]: row["reference"] for row in rows}
-    return [public_decision(row, references) for row in rows], [to_decision(row) for row in rows]
+    return published_history(rows, references), [to_decision(row) for row in rows]
 
 
 def published_standing(decisions: Sequence[rules.Decision], on: dt.date) -> tuple[rules.Status, Accreditation | None]:
@@ -73,27 +89,46 @@ def published_standing(decisions: Sequence[rules.Decision], on: dt.date) -> tupl
     return now.status, accreditation(now.accreditation)
 
 
+def status_basis(decisions: Sequence[rules.Decision], on: dt.date) -> StatusBasis | None:
+    """The decision behind the status on a day, with that status's first and last day (rules.status_cause)."""
+    cause = rules.status_cause(decisions, on)
+    return None if cause.decision is None else StatusBasis(cause.decision.reference, cause.since, cause.until)
+
+
 def json_list(value: Any) -> list[Any]:
     """A JSON list column (names or the registry's vocabulary), whether the driver gives it as text or already decoded."""
     return list(json.loads(value) if isinstance(value, str) else value or [])
 
 
-async def _published_subject(reader: Writer, statement: str, kind: str, code: str, on: dt.date) -> tuple[dict[str, Any], list[PublicDecision], rules.Status, Accreditation | None]:
-    """A decided subject's row by code, its public history, and its status and grant on a day; NotFound when the code names none."""
+@dataclass(frozen=True, slots=True)
+class _Published:
+    """A decided subject's row, public history, and status, grant and status basis on a day."""
+
+    row: dict[str, Any]
+    history: list[PublicDecision]
+    status: rules.Status
+    grant: Accreditation | None
+    basis: StatusBasis | None
+
+
+async def _published_subject(reader: Writer, statement: str, kind: str, code: str, on: dt.date) -> _Published:
+    """A decided subject by code with its history and standing on a day; NotFound when the code names none."""
     row = await reader.fetch_one(statement, code.upper())
     if row is None:
         raise NotFound(f"no {kind} {code.upper()}")
     history, decisions = await _history(reader, kind, row["id"])
     status, grant = published_standing(decisions, on)
-    return row, history, status, grant
+    return _Published(row, history, status, grant, status_basis(decisions, on))
 
 
 async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeDetail:
     """A programme: provider, design, status today, current grant, history."""
-    row, history, status, grant = await _published_subject(reader, queries.PROGRAMME_BY_CODE, "programme", code, on)
+    subject = await _published_subject(reader, queries.PROGRAMME_BY_CODE, "programme", code, on)
+    row = subject.row
     provider = None
     if row["provider_code"]:
-        provider = ProgrammeProvider(row["provider_code"], row["provider_name"], row["provider_city"])
+        provider = ProgrammeProvider(row["provider_code"], row["provider_name"], row["provider_city"], address=row["provider_address"],
+                                     postcode=row["provider_postcode"], phone=row["provider_phone"], website=row["provider_website"])
     return ProgrammeDetail(
         code=row["code"],
         name=row["name"],
@@ -104,16 +139,18 @@ async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeD
         sessions=row["sessions"],
         contact_minutes=row["contact_minutes"],
         cities=json_list(row["cities"]),
-        status=status,
+        status=subject.status,
         status_on=on,
-        accreditation=grant,
-        history=history,
+        accreditation=subject.grant,
+        history=subject.history,
+        status_basis=subject.basis,
     )
 
 
 async def coach_detail(reader: Writer, registration_number: str, on: dt.date) -> CoachDetail:
     """A coach: name, city, status today, current registration, qualifications, history."""
-    row, history, status, grant = await _published_subject(reader, queries.COACH_BY_NUMBER, "coach", registration_number, on)
+    subject = await _published_subject(reader, queries.COACH_BY_NUMBER, "coach", registration_number, on)
+    row = subject.row
     qualifications = await reader.fetch_all(
         queries.QUALIFICATIONS_OF_COACH,
         row["id"],
@@ -125,27 +162,32 @@ async def coach_detail(reader: Writer, registration_number: str, on: dt.date) ->
         prefix=row["prefix"],
         surname=row["surname"],
         city=row["city"],
-        status=status,
+        status=subject.status,
         status_on=on,
-        accreditation=grant,
+        accreditation=subject.grant,
         qualifications=[QualificationView(NamedCode(q["code"], q["name"]), q["completed_on"]) for q in qualifications],
-        history=history,
+        history=subject.history,
+        status_basis=subject.basis,
     )
 
 
 async def training_detail(reader: Writer, code: str, on: dt.date) -> TrainingDetail:
     """A training: institute, what it qualifies for, status today, current grant, history."""
-    row, history, status, grant = await _published_subject(reader, queries.TRAINING_BY_CODE, "training", code, on)
+    subject = await _published_subject(reader, queries.TRAINING_BY_CODE, "training", code, on)
+    row = subject.row
+    qualified = await reader.fetch_row(queries.QUALIFIED_COACHES, row["id"])
     return TrainingDetail(
         code=row["code"],
         name=row["name"],
         institute=NamedCode(row["institute_code"], row["institute_name"]) if row["institute_code"] else None,
         guidance_types=json_list(row["guidance_types"]),
         formats=json_list(row["formats"]),
-        status=status,
+        status=subject.status,
         status_on=on,
-        accreditation=grant,
-        history=history,
+        accreditation=subject.grant,
+        history=subject.history,
+        status_basis=subject.basis,
+        qualified_coaches=int(qualified["n"]),
     )
 
 
@@ -174,6 +216,10 @@ async def organisation_detail(reader: Writer, code: str, on: dt.date) -> Organis
         city=row["city"],
         programmes=offered[0],
         trainings=offered[1],
+        address=row["address"],
+        postcode=row["postcode"],
+        phone=row["phone"],
+        website=row["website"],
     )
 
 
@@ -206,18 +252,29 @@ async def codes_and_references(reader: Writer, rows: list[dict[str, Any]]) -> tu
     return codes, references
 
 
+async def subject_links(reader: Writer, rows: list[dict[str, Any]]) -> dict[tuple[str, int], rules.DecisionLinks]:
+    """How the decisions of each subject these rows are about refer to each other now (void, lifted), by (kind, id)."""
+    grouped: dict[tuple[str, int], list[rules.Decision]] = {}
+    for kind in dict.fromkeys(row["subject_kind"] for row in rows):
+        ids = [row["subject_id"] for row in rows if row["subject_kind"] == kind]
+        for decision in sorted(await reader.fetch_in(queries.DECISIONS_OF_SUBJECTS_IN, ids, kind), key=lambda d: d["id"]):
+            grouped.setdefault((kind, decision["subject_id"]), []).append(to_decision(decision))
+    return {subject: rules.history(decisions) for subject, decisions in grouped.items()}
+
+
 async def changes(reader: Writer, after: int, limit: int) -> ChangeFeed:
     """Decisions recorded after a position, in recording order, with the cursor to continue from."""
     rows = await reader.fetch_all(queries.CHANGES_AFTER, after, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     codes, references = await codes_and_references(reader, rows)
+    links = await subject_links(reader, rows)
     items = [
         Change(
             encode_cursor(row["id"]),
             # Subjects are never deleted, so every decision's subject has a code.
             ChangeSubject(row["subject_kind"], codes[(row["subject_kind"], row["subject_id"])]),
-            public_decision(row, references),
+            public_decision(row, references, links[(row["subject_kind"], row["subject_id"])]),
         )
         for row in rows
     ]

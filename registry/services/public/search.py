@@ -22,6 +22,7 @@ from registry.services.public.read import json_list, published_standing
 from registry.services.public.search_index import CoachSearch, ProgrammeSearch
 from registry.services.sql import Writer
 from registry.services.verification.snapshot import Snapshot
+from registry.spelling import query_variants
 
 MAX_PAGE_SIZE = 100
 
@@ -39,20 +40,24 @@ class Page:
         return (self.number - 1) * self.size
 
 
-def _word_params(query: str | None) -> list[Any]:
-    return [f"% {word}%" for word in query_words(query)]
+def _word_params(query: str | None) -> list[list[str]]:
+    """Bound `% word%` patterns per spelling of the query (a place by each of its names); no words: no groups."""
+    groups = [[f"% {word}%" for word in query_words(variant)] for variant in query_variants(query)]
+    return [group for group in groups if group]
 
 
 async def _paged(
-    reader: Writer, listing: str, params: list[Any], page: Page, status: str | None, status_of: Any,
+    reader: Writer, listing: str, groups: list[list[str]], page: Page, status: str | None, status_of: Any,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of a list (a key of queries.SEARCHES) matching the bound words."""
+    """One page of a list (a key of queries.SEARCHES) matching every bound word of any group."""
+    sizes = tuple(len(group) for group in groups)
+    params = [word for group in groups for word in group]
     if status is None:
-        total = (await reader.fetch_row(queries.search_count(listing, len(params)), *params))["n"]
-        rows = await reader.fetch_all(queries.search_rows(listing, len(params), paged=True), *params, page.size, page.offset)
+        total = (await reader.fetch_row(queries.search_count(listing, sizes), *params))["n"]
+        rows = await reader.fetch_all(queries.search_rows(listing, sizes, paged=True), *params, page.size, page.offset)
         return rows, int(total)
     # Status is derived, not stored: filter the matches by it, then take the page.
-    rows = [row for row in await reader.fetch_all(queries.search_rows(listing, len(params), paged=False), *params) if status_of(row) == status]
+    rows = [row for row in await reader.fetch_all(queries.search_rows(listing, sizes, paged=False), *params) if status_of(row) == status]
     return rows[page.offset : page.offset + page.size], len(rows)
 
 

@@ -4,6 +4,8 @@ Coaches: every folded word of every coach in one sorted list of (word, position)
 display order (surname, initials). A typed word is a range of that list found by bisection, so a
 search costs its matches, not the register's size: 100,000 coaches answer in about a millisecond.
 Programmes (a few thousand) are grouped by city and filtered by a scan of the city's few.
+A place typed by another of its names ("den bosch") is searched by each of them (registry.spelling); a search
+that finds nothing can ask the `Vocabulary` of the register's words for the nearest spelling.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from registry.search_text import fold, query_words
 from registry.services.verification.snapshot import CoachEntry, ProgrammeEntry, Snapshot
+from registry.spelling import Vocabulary, place_names, query_variants
 
 log = logging.getLogger(__name__)
 REBUILD_WAIT_SECONDS = 0.1
@@ -56,7 +59,18 @@ class CoachSearch:
         return prefix, start, bisect_left(self.words, prefix + "\U0010ffff", start)
 
     def find(self, query: str | None, city: str | None) -> list[int] | None:
-        """Positions (display order) of coaches whose words start with every typed word, in the city; None: all."""
+        """Positions (display order) of coaches whose words start with every typed word, in the city; None: all.
+
+        A query naming a place by another of its names finds the coaches of either (union of the variants)."""
+        found: set[int] = set()
+        for variant in query_variants(query):
+            positions = self._find_words(variant, city)
+            if positions is None:
+                return None
+            found.update(positions)
+        return sorted(found)
+
+    def _find_words(self, query: str, city: str | None) -> list[int] | None:
         positions: set[int] | None = None
         ranges = sorted((self._range_of(word) for word in query_words(query)), key=lambda found: found[2] - found[1])
         for word, start, end in ranges:  # the fewest matches first: each later word only narrows what is left
@@ -71,7 +85,7 @@ class CoachSearch:
             if not positions:
                 return []
         if city is not None:
-            in_city = self.by_city.get(fold(city), [])
+            in_city = [position for name in place_names(city) for position in self.by_city.get(name, ())]
             positions = set(in_city) if positions is None else positions.intersection(in_city)
         return None if positions is None else sorted(positions)
 
@@ -93,6 +107,13 @@ class ProgrammeSearch:
                 by_city.setdefault(city, []).append(programme)
         return cls(programmes, {city: tuple(entries) for city, entries in by_city.items()})
 
+    def busiest_city(self) -> str | None:
+        """The place where most programmes are offered, as the register writes it (the home page's example)."""
+        if not self.by_city:
+            return None
+        folded = max(self.by_city, key=lambda city: (len(self.by_city[city]), city))
+        return next(city for city in self.by_city[folded][0].cities if fold(city) == folded)
+
     def rebound(self, snapshot: Snapshot) -> "ProgrammeSearch":
         """The same structure over the snapshot's entries: for a snapshot whose programmes search alike (same search_key)."""
         current = snapshot.programmes
@@ -100,34 +121,53 @@ class ProgrammeSearch:
                                {city: tuple(current[programme.code] for programme in entries) for city, entries in self.by_city.items()})
 
     def find(self, query: str | None, guidance_type: str | None, programme_format: str | None, mode: str | None, city: str | None) -> list[ProgrammeEntry]:
-        """Programmes matching every filter, by name then code."""
-        words = [f" {word}" for word in query_words(query)]
-        candidates = self.programmes if not city or not fold(city) else self.by_city.get(fold(city), ())
+        """Programmes matching every filter, by name then code; a place by any of its names, in the query or the city."""
+        variants = [[f" {word}" for word in query_words(variant)] for variant in query_variants(query)]
+        if not city or not fold(city):
+            candidates: tuple[ProgrammeEntry, ...] = self.programmes
+        else:
+            names = place_names(city)
+            in_place = {programme.code for name in names for programme in self.by_city.get(name, ())}
+            candidates = self.by_city.get(names[0], ()) if len(names) == 1 else tuple(
+                programme for programme in self.programmes if programme.code in in_place)
         return [
             programme
             for programme in candidates
             if (not guidance_type or programme.guidance_type == guidance_type)
             and (not programme_format or programme.format == programme_format)
             and (not mode or mode in programme.modes)
-            and all(word in programme.search_text for word in words)
+            and any(all(word in programme.search_text for word in words) for words in variants)
         ]
+
+
+def vocabulary_of(snapshot: Snapshot) -> Vocabulary:
+    """The words of the register's coaches, programmes and providers, for spelling suggestions."""
+    texts = [coach.search_text for coach in snapshot.coaches.values()]
+    texts.extend(programme.search_text for programme in snapshot.programmes.values())
+    texts.extend(fold(programme.provider.name) for programme in snapshot.programmes.values() if programme.provider)
+    return Vocabulary.build(texts)
 
 
 @dataclass(frozen=True, slots=True)
 class Searches:
-    """Both search structures of one snapshot."""
+    """Both search structures of one snapshot, and the words they hold for spelling suggestions."""
 
     coaches: CoachSearch
     programmes: ProgrammeSearch
+    vocabulary: Vocabulary
 
     @classmethod
     def build(cls, snapshot: Snapshot) -> "Searches":
-        """Build both; the caller freezes the result out of the garbage collector's way."""
-        return cls(CoachSearch.build(snapshot), ProgrammeSearch.build(snapshot))
+        """Build all three; the caller freezes the result out of the garbage collector's way."""
+        return cls(CoachSearch.build(snapshot), ProgrammeSearch.build(snapshot), vocabulary_of(snapshot))
 
     def rebound(self, snapshot: Snapshot) -> "Searches":
-        """Both structures over a snapshot with the same search_key: a pass over the entries instead of sorting every word."""
-        return Searches(self.coaches.rebound(snapshot), self.programmes.rebound(snapshot))
+        """The structures over a snapshot with the same search_key: a pass over the entries instead of sorting every word."""
+        return Searches(self.coaches.rebound(snapshot), self.programmes.rebound(snapshot), self.vocabulary)
+
+    def suggest(self, query: str | None) -> str | None:
+        """The query spelt as the register spells its words ("utrect" -> "utrecht"); None when no word is nearer."""
+        return self.vocabulary.suggest(query)
 
 
 class SearchIndex:
