@@ -1,9 +1,12 @@
 """Benchmark of public search against `registry serve` on demo data, from a second process.
 
 Measures, in one run on one server: requests/s and p50/p95/p99 latency of coach search by name,
-programme search with filters (JSON API and the HTML pages), a programme's page, and GET
-/health/live alongside (wrk over loopback); then the time and peak memory of a full open-data
-export. Needs `wrk`.
+programme search with filters (JSON API and the HTML pages), searches with typos and other place
+names (API and the /zoeken page, which then searches again with the suggestion), detail pages of
+programmes, coaches, trainings and organisations (rendered once per register state, language and
+day), and GET /health/live alongside (wrk over loopback); then the time and peak memory of a full
+open-data export. Targets: search p95 < 50 ms, detail pages p95 < 20 ms at 10 connections.
+Needs `wrk`.
 
     .venv/bin/python bench/public.py --database-url sqlite:///data/bench.db --skip-demo
 """
@@ -17,7 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -60,6 +63,42 @@ def programme_queries(count: int, seed: int = 5) -> list[str]:
     return paths
 
 
+def typo(word: str, rng: random.Random) -> str:
+    """A word with one letter dropped, doubled or swapped with its neighbour, as people mistype."""
+    if len(word) < 5:
+        return word
+    at = rng.randrange(1, len(word) - 1)
+    change = rng.choice(("drop", "double", "swap"))
+    if change == "drop":
+        return word[:at] + word[at + 1:]
+    if change == "double":
+        return word[:at] + word[at] + word[at:]
+    return word[:at] + word[at + 1] + word[at] + word[at + 2:]
+
+
+def mistyped_queries(count: int, seed: int = 7) -> list[str]:
+    """Coach surnames and cities with a typo, and places by another name, as the search box gets them."""
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.4:
+            queries.append(typo(rng.choice(NAME_POOL)[1].split()[-1], rng))
+        elif roll < 0.8:
+            queries.append(typo(rng.choice(CITIES), rng))
+        else:
+            queries.append(rng.choice(["den bosch", "Den Bosch", "s-Gravenhage", "the hague"]))
+    return queries
+
+
+def detail_pages(count: int, seed: int = 11) -> list[str]:
+    """Pages of programmes, coaches, trainings and organisations that the demo data holds (codes as it allocates them)."""
+    rng = random.Random(seed)
+    kinds = [("/programmas/P-{:06d}", 2_000), ("/coaches/C-{:06d}", 100_000), ("/opleidingen/T-{:06d}", 500),
+             ("/organisaties/O-{:06d}", 2_000)]
+    return [pattern.format(rng.randint(1, top)) for pattern, top in (rng.choice(kinds) for _ in range(count))]
+
+
 def as_page(api_path: str) -> str:
     """The HTML page that shows the same search as an API path."""
     return api_path.replace("/api/v1/programmes", "/programmas").replace("/api/v1/coaches", "/coaches")
@@ -74,6 +113,11 @@ def main() -> None:
             programmes = programme_queries(300)
             hits = [httpx.get(base + path).json()["total"] for path in coaches[:20]]
             assert all(total > 0 for total in hits), "coach searches should find someone"
+            mistyped = mistyped_queries(300)
+            details = [path for path in detail_pages(600) if httpx.get(base + path).status_code == 200][:300]
+            assert len(details) > 200, "most detail pages should exist in the demo data"
+            suggested = [httpx.get(base + "/api/v1/coaches?" + urlencode({"q": q})).json() for q in mistyped[:40]]
+            found_again = sum(1 for answer in suggested if answer["total"] or answer["suggestion"])
             scripts = {
                 "health": lua_script(workdir / "health.lua", "GET", ["/health/live"]),
                 "coaches": lua_script(workdir / "coaches.lua", "GET", coaches),
@@ -81,6 +125,11 @@ def main() -> None:
                 "coach pages": lua_script(workdir / "coach_pages.lua", "GET", [as_page(path) for path in coaches]),
                 "programme pages": lua_script(workdir / "programme_pages.lua", "GET", [as_page(path) for path in programmes]),
                 "programme page": lua_script(workdir / "programme_page.lua", "GET", [f"/programmas/P-{n:06d}" for n in range(1, 301)]),
+                "typos api": lua_script(workdir / "typos_api.lua", "GET", ["/api/v1/coaches?" + urlencode({"q": q}) for q in mistyped]),
+                "typos page": lua_script(workdir / "typos_page.lua", "GET", ["/zoeken?" + urlencode({"q": q}) for q in mistyped]),
+                "search page": lua_script(workdir / "search_page.lua", "GET",
+                                          ["/zoeken?" + urlencode({"q": parse_qs(urlsplit(path).query)["q"][0]}) for path in coaches]),
+                "detail pages": lua_script(workdir / "detail_pages.lua", "GET", details),
             }
             wrk(f"{base}/health/live", 2, args.connections, scripts["health"])  # warm-up
             results = [
@@ -90,11 +139,17 @@ def main() -> None:
                 ("page /coaches?q=<name prefix>", wrk(base, args.seconds, args.connections, scripts["coach pages"])),
                 ("page /programmas?<filters>", wrk(base, args.seconds, args.connections, scripts["programme pages"])),
                 ("page /programmas/<code>", wrk(base, args.seconds, args.connections, scripts["programme page"])),
+                ("GET /api/v1/coaches?q=<typo or other place name>", wrk(base, args.seconds, args.connections, scripts["typos api"])),
+                ("page /zoeken?q=<name prefix>", wrk(base, args.seconds, args.connections, scripts["search page"])),
+                ("page /zoeken?q=<typo or other place name>", wrk(base, args.seconds, args.connections, scripts["typos page"])),
+                ("page <programme|coach|training|organisation>/<code>",
+                 wrk(base, args.seconds, args.connections, scripts["detail pages"])),
             ]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
     table(f"{engine}, {args.coaches:,} coaches, one uvicorn worker, wrk -t1 -c{args.connections} -d{args.seconds}s", results)
+    print(f"typo searches answered with results or a suggestion: {found_again} of {len(suggested)}")
     seconds, peak_mb, sizes = open_data_export(env)
     print(f"open-data export (registry open-data, its own process): {seconds:.1f} s, peak memory {peak_mb:.0f} MB RSS, "
           + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items()))

@@ -39,7 +39,35 @@ def browser_document() -> dict:
     for code, own in {"O-000012": "O-900012", "O-000020": "O-900020", "T-000003": "T-900003", "P-000045": "P-900045",
                       "C-000123": "C-900123", "87654321": "97654321", "12345678": "92345678", "02345678": "92345679"}.items():
         text = text.replace(code, own)
-    return json.loads(text)
+    document = json.loads(text)
+    for section, records in HISTORY_STORIES.items():
+        document[section] = document.get(section, []) + records
+    return document
+
+
+SECRET_REASON = "wegens ernstig tuchtrechtelijk verwijt"
+# Public history that must read right: a revocation entered in error and withdrawn, a lifted suspension, an open one,
+# a provider with contact fields in a place people call by another name.
+HISTORY_STORIES: dict[str, list[dict]] = {
+    "organisations": [{"code": "O-900030", "name": "Rookvrij Brabant", "city": "'s-Hertogenbosch", "address": "Markt 1",
+                       "postcode": "5211 JV", "phone": "073 123 45 67", "website": "https://rookvrij-brabant.example.nl/"}],
+    "programmes": [{"code": "P-900046", "name": "Stoppen in Brabant", "organisation": "O-900030", "guidance_type": "intensive",
+                    "format": "individual", "modes": ["on_site"], "sessions": 6, "contact_minutes": 300, "cities": ["'s-Hertogenbosch"]}],
+    "coaches": [{"registration_number": "C-900200", "initials": "A.", "surname": "Verbeek", "city": "'s-Hertogenbosch"},
+                {"registration_number": "C-900201", "initials": "B.", "surname": "Oosterhuis", "city": "Utrecht"}],
+    "decisions": [
+        {"subject": "programme", "code": "P-900046", "kind": "grant", "valid_from": "2025-01-01", "reference": "SKZ-2025-9001"},
+        {"subject": "programme", "code": "P-900046", "kind": "revoke", "effective": "2026-03-01", "reference": "SKZ-2026-9002",
+         "reason": SECRET_REASON},
+        {"subject": "programme", "code": "P-900046", "kind": "retract", "target": "SKZ-2026-9002", "reference": "SKZ-2026-9003"},
+        {"subject": "coach", "code": "C-900200", "kind": "grant", "valid_from": "2024-01-01", "reference": "SKZ-2024-9004"},
+        {"subject": "coach", "code": "C-900200", "kind": "suspend", "from": "2026-10-01", "reference": "SKZ-2026-9005", "reason": "Klacht"},
+        {"subject": "coach", "code": "C-900200", "kind": "lift", "date": "2026-10-20", "suspension": "SKZ-2026-9005",
+         "reference": "SKZ-2026-9006"},
+        {"subject": "coach", "code": "C-900201", "kind": "grant", "valid_from": "2024-01-01", "reference": "SKZ-2024-9007"},
+        {"subject": "coach", "code": "C-900201", "kind": "suspend", "from": "2026-11-01", "reference": "SKZ-2026-9008", "reason": "Onderzoek"},
+    ],
+}
 
 
 @pytest.fixture(scope="session")
