@@ -76,5 +76,7 @@ async def test_detail_pages_are_rendered_once_per_register_state(register: ApiSe
     document = {"decisions": [{"subject": "programme", "code": "P-000045", "kind": "suspend", "from": "2026-01-01",
                                "reference": "SKZ-2026-0900", "reason": "Onderzoek"}]}
     await import_document(register.engine, encode(document), OPERATOR)
+    # As an instance does after its own write (another instance's arrives by LISTEN or the data_version watch).
+    await register.recorded()
     changed = main_text((await http.get("/programmas/P-000045", headers=HTML)).text)
     assert "Geschorst sinds 1 januari 2026 (SKZ-2026-0900), tot opheffing." in changed
