@@ -130,14 +130,24 @@ class ProgrammeSearch:
             in_place = {programme.code for name in names for programme in self.by_city.get(name, ())}
             candidates = self.by_city.get(names[0], ()) if len(names) == 1 else tuple(
                 programme for programme in self.programmes if programme.code in in_place)
-        return [
+        kept = [
             programme
             for programme in candidates
             if (not guidance_type or programme.guidance_type == guidance_type)
             and (not programme_format or programme.format == programme_format)
             and (not mode or mode in programme.modes)
-            and any(all(word in programme.search_text for word in words) for words in variants)
         ]
+        if len(variants) == 1:  # the usual case: one spelling
+            return _containing(kept, variants[0])
+        found = {id(programme) for words in variants for programme in _containing(kept, words)}
+        return [programme for programme in kept if id(programme) in found]
+
+
+def _containing(programmes: list[ProgrammeEntry], words: list[str]) -> list[ProgrammeEntry]:
+    """The programmes whose text holds every word: one plain pass per word, each over what the last one left."""
+    for word in words:
+        programmes = [programme for programme in programmes if word in programme.search_text]
+    return programmes
 
 
 def vocabulary_of(snapshot: Snapshot) -> Vocabulary:
