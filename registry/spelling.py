@@ -89,10 +89,12 @@ class Vocabulary:
     counts: Counter[str] = field(default_factory=Counter)
     by_pair: dict[str, list[str]] = field(default_factory=dict)
     sorted_words: list[str] = field(default_factory=list)
+    spelt: dict[str, str] = field(default_factory=dict)  # folded word -> as the register writes it most often ("utrecht" -> "Utrecht")
 
     @classmethod
-    def build(cls, texts: Iterable[str]) -> "Vocabulary":
-        """From folded texts (search_text columns): every word of letters only, at least MIN_LENGTH long."""
+    def build(cls, texts: Iterable[str], originals: Iterable[str] = ()) -> "Vocabulary":
+        """From folded texts (search_text columns): every word of letters only, at least MIN_LENGTH long; `originals`
+        (names and places as written) give each word the spelling a suggestion shows."""
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(word for word in text.split() if len(word) >= MIN_LENGTH and _WORD.fullmatch(word))
@@ -102,7 +104,14 @@ class Vocabulary:
         for word in counts:
             for pair in _pairs(word):
                 by_pair.setdefault(pair, []).append(word)
-        return cls(counts, by_pair, sorted(counts))
+        written: dict[str, Counter[str]] = {}
+        for original in originals:
+            for token in original.split():
+                folded = fold(token)
+                if folded in counts and " " not in folded:
+                    written.setdefault(folded, Counter())[token.strip(".,;:()")] += 1
+        spelt = {word: forms.most_common(1)[0][0] for word, forms in written.items()}
+        return cls(counts, by_pair, sorted(counts), spelt)
 
     def known(self, word: str) -> bool:
         """True when the word starts a word of the register (as search matches it)."""
@@ -133,6 +142,11 @@ class Vocabulary:
 
     def suggest(self, query: str | None) -> str | None:
         """The query with each unknown word replaced by its nearest known word; None when nothing would change."""
+        typed = (query or "").split()
         words = fold(query).split()
-        corrected = [self.nearest(word) or word for word in words]
-        return " ".join(corrected) if corrected != words else None
+        if len(typed) != len(words):  # punctuation split or joined words: correct the folded words as they are
+            typed = words
+        corrected = [self.nearest(word) for word in words]
+        if not any(corrected):
+            return None
+        return " ".join(self.spelt.get(near, near) if near else own for near, own in zip(corrected, typed))

@@ -71,7 +71,7 @@ class ProgrammePage(Struct):
     status_on: dt.date
     links: PageLinks
     suggestion: Annotated[str | None, Meta(description=(
-        "When nothing matches `q`: the query spelt as the register spells its words (\"utrect\" -> \"utrecht\"), to ask again "
+        "When nothing matches `q`: the query spelt as the register spells its words (\"utrect\" -> \"Utrecht\"), to ask again "
         "with; null otherwise."))] = None
 
 
@@ -85,7 +85,7 @@ class CoachPage(Struct):
     status_on: dt.date
     links: PageLinks
     suggestion: Annotated[str | None, Meta(description=(
-        "When nothing matches `q`: the query spelt as the register spells its words (\"utrect\" -> \"utrecht\"), to ask again "
+        "When nothing matches `q`: the query spelt as the register spells its words (\"utrect\" -> \"Utrecht\"), to ask again "
         "with; null otherwise."))] = None
 
 

@@ -8,14 +8,16 @@ from registry.demo import CITIES, NAME_POOL
 from registry.search_text import fold
 from registry.spelling import Vocabulary, distance, place_names, query_variants
 
-VOCABULARY = Vocabulary.build([fold(" ".join(part for part in name if part)) for name in NAME_POOL] + [fold(city) for city in CITIES])
+WRITTEN = [" ".join(part for part in name if part) for name in NAME_POOL] + list(CITIES)
+VOCABULARY = Vocabulary.build([fold(text) for text in WRITTEN], WRITTEN)
 
 
 def test_a_typo_is_spelt_as_the_register_spells_it() -> None:
-    assert VOCABULARY.suggest("Utrect") == "utrecht"
-    assert VOCABULARY.suggest("bakkr") == "bakker"
-    assert VOCABULARY.suggest("Amstredam") == "amsterdam"
-    assert VOCABULARY.suggest("de vris") == "de vries"
+    assert VOCABULARY.suggest("Utrect") == "Utrecht"  # as the register writes it
+    assert VOCABULARY.suggest("bakkr") == "Bakker"
+    assert VOCABULARY.suggest("Amstredam") == "Amsterdam"
+    assert VOCABULARY.suggest("de vris") == "de Vries"  # a known word stays as typed
+    assert Vocabulary.build([fold(text) for text in WRITTEN]).suggest("Utrect") == "utrecht"  # without originals: folded
 
 
 def test_known_words_prefixes_short_words_and_nonsense_get_no_suggestion() -> None:

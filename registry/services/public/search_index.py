@@ -155,7 +155,10 @@ def vocabulary_of(snapshot: Snapshot) -> Vocabulary:
     texts = [coach.search_text for coach in snapshot.coaches.values()]
     texts.extend(programme.search_text for programme in snapshot.programmes.values())
     texts.extend(fold(programme.provider.name) for programme in snapshot.programmes.values() if programme.provider)
-    return Vocabulary.build(texts)
+    originals = [coach.name for coach in snapshot.coaches.values()] + [coach.city for coach in snapshot.coaches.values() if coach.city]
+    for programme in snapshot.programmes.values():
+        originals.extend([programme.name, *programme.cities])
+    return Vocabulary.build(texts, originals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +179,7 @@ class Searches:
         return Searches(self.coaches.rebound(snapshot), self.programmes.rebound(snapshot), self.vocabulary)
 
     def suggest(self, query: str | None) -> str | None:
-        """The query spelt as the register spells its words ("utrect" -> "utrecht"); None when no word is nearer."""
+        """The query spelt as the register spells its words ("utrect" -> "Utrecht"); None when no word is nearer."""
         return self.vocabulary.suggest(query)
 
 
