@@ -149,4 +149,4 @@ class Vocabulary:
         corrected = [self.nearest(word) for word in words]
         if not any(corrected):
             return None
-        return " ".join(self.spelt.get(near, near) if near else own for near, own in zip(corrected, typed))
+        return " ".join(self.spelt.get(near, near) if near else own for near, own in zip(corrected, typed, strict=True))

@@ -40,5 +40,5 @@ def test_a_retracted_revocation_no_longer_causes_anything_and_its_reason_is_not_
     assert cause.status is Status.ACCREDITED and cause.decision is not None and cause.decision.id == 1
     links = rules.history(decisions)
     assert links.retracted_by[2].id == 3
-    assert rules.reason_is_public(DecisionKind.REVOKE, void=False) and not rules.reason_is_public(DecisionKind.REVOKE, void=True)
-    assert not rules.reason_is_public(DecisionKind.GRANT, void=False)
+    assert rules.reason_is_public(DecisionKind.REVOKE, True) and not rules.reason_is_public(DecisionKind.REVOKE, True, void=True)
+    assert rules.reason_is_public(DecisionKind.REVOKE, None) and not rules.reason_is_public(DecisionKind.REVOKE, None, void=True)
