@@ -1,5 +1,9 @@
 """Answers over 1 KB compressed for clients that ask (`Accept-Encoding`: zstd, br or gzip), streamed answers included.
 
+An answer that could be compressed says `Vary: Accept-Encoding` whenever the client asked for a
+coding we have; to a client that asks for none the answer passes untouched (a cache may hand a
+plain answer to anyone, so it needs no Vary; answers that caches keep say it themselves).
+
 Around the whole app, so the plain-ASGI hot route, Litestar's routes, errors and streamed files
 are treated alike. (Litestar's CompressionMiddleware matches `gzip` as a substring, so it
 compresses for `gzip;q=0`, offers no zstd, keeps strong ETags, and runs only around Litestar's
@@ -135,6 +139,9 @@ class CompressionMiddleware:
             elif name == b"range":
                 ranged = True
         coding = None if ranged or scope.get("method") == "HEAD" else choose(accept)
+        if coding is None:  # nothing to do: the answer passes untouched (and the hot path pays nothing)
+            await self.app(scope, receive, send)
+            return
         held: Message | None = None
         compressor: Compressor | None = None
         decided = False
@@ -165,7 +172,7 @@ class CompressionMiddleware:
         await self.app(scope, receive, compressing)
 
     @staticmethod
-    async def _decide(start: Any, first: Any, coding: str | None) -> Compressor | None:
+    async def _decide(start: Any, first: Any, coding: str) -> Compressor | None:
         """Judge the answer by its start and first body: compress it (rewriting both) or let it pass."""
         headers = MutableScopeHeaders.from_message(start)
         if start["status"] in (204, 304) or "content-encoding" in headers or not _compressible(headers):
@@ -173,7 +180,7 @@ class CompressionMiddleware:
         _add_vary(headers)
         body: bytes = first.get("body", b"")
         more: bool = first.get("more_body", False)
-        if coding is None or "no-transform" in headers.get("cache-control", "").lower() or (not more and len(body) < MINIMUM_SIZE):
+        if "no-transform" in headers.get("cache-control", "").lower() or (not more and len(body) < MINIMUM_SIZE):
             return None
         compressor: Compressor = COMPRESSORS[coding](big=len(body) >= BIG_SIZE)
         headers["content-encoding"] = coding

@@ -127,8 +127,9 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
         await _verify_with_key(scope, send, api, caller, claim, key, raw)
         return
     document = _answer(api, caller, claim)
-    await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at)])
-    await _send(send, 200, _JSON.encode(document), "application/json")
+    body = _JSON.encode(document)
+    await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at, body)])
+    await _send(send, 200, body, "application/json")
 
 
 def _answer(api: ApiContext, caller: Caller, claim: VerificationRequest) -> VerificationResult:
@@ -153,7 +154,7 @@ async def _verify_with_key(scope: Scope, send: Send, api: ApiContext, caller: Ca
             return
         document = _answer(api, caller, claim)
         body = _JSON.encode(document)
-        await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at)], outcome.completion(200, "application/json", body))
+        await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at, body)], outcome.completion(200, "application/json", body))
     except BaseException:
         await api.idempotency.release(outcome)
         raise

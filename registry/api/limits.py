@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.services.rate_limits import WINDOW_SECONDS, Decision
@@ -41,9 +40,8 @@ class RateLimitHeadersMiddleware:
             noted: tuple[str, Decision] | None = cast(dict[str, Any], scope).get(SCOPE_KEY)
             if message["type"] == "http.response.start" and noted is not None:
                 policy, limit = header_values(*noted)
-                headers = MutableScopeHeaders.from_message(message)
-                headers["ratelimit-policy"] = policy
-                headers["ratelimit"] = limit
+                # Appended, not set: nobody else writes these, and a set would scan the headers twice.
+                message["headers"] = [*message.get("headers", ()), (b"ratelimit-policy", policy.encode()), (b"ratelimit", limit.encode())]
             await send(message)
 
         await self.app(scope, receive, send_with_limits)

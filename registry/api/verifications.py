@@ -228,9 +228,14 @@ async def _verify_items(api: ApiContext, caller: Caller, items: list[Any], claim
     receipts = [receipt for chunk in await asyncio.gather(*signing) for receipt in chunk]
     for (document, _), signed in zip(answered, receipts, strict=True):
         document.receipt = signed
-    body = _JSON.encode(BatchResult(results, BatchSummary(accredited=accredited, rejected=len(answered) - accredited, invalid=invalid)))
+    # Each answer is encoded once, for its stored row and for the batch's answer (as BatchResult encodes it).
+    encoded = {id(document): _JSON.encode(document) for document, _ in answered}
+    summary = BatchSummary(accredited=accredited, rejected=len(answered) - accredited, invalid=invalid)
+    parts = [encoded[id(item)] if isinstance(item, VerificationResult) else _JSON.encode(item) for item in results]
+    body = b'{"results":[' + b",".join(parts) + b'],"summary":' + _JSON.encode(summary) + b"}"
     completion = claimed.completion(200, "application/json", body) if claimed else None
-    await api.store.store([stored_row(document, claim, caller.client.id, checked_at) for document, claim in answered], completion)
+    rows = [stored_row(document, claim, caller.client.id, checked_at, encoded[id(document)]) for document, claim in answered]
+    await api.store.store(rows, completion)
     return body
 
 

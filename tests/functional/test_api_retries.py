@@ -182,7 +182,7 @@ async def test_every_api_answer_says_the_callers_limit(settings) -> None:
 async def test_answers_over_1_kb_are_compressed_when_asked(session: ApiSession, loaded: dict[str, str], coding: str) -> None:
     big = {"items": [CLAIM] * 50}
     plain = await session.http.post("/api/v1/verifications/batch", json=big, headers={**loaded, "Accept-Encoding": "identity"})
-    assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in plain.headers
     packed = await session.http.post("/api/v1/verifications/batch", json=big, headers={**loaded, "Accept-Encoding": coding})
     assert packed.headers["content-encoding"] == coding and "accept-encoding" in packed.headers["vary"].lower()
     assert int(packed.headers["content-length"]) < len(plain.content) / 3
@@ -203,7 +203,7 @@ async def test_the_client_chooses_the_coding(session: ApiSession, loaded: dict[s
 
 async def test_small_answers_stay_plain_and_streamed_files_are_compressed(session: ApiSession, loaded: dict[str, str]) -> None:
     live = await session.http.get("/health/live", headers={"Accept-Encoding": "gzip"})
-    assert "content-encoding" not in live.headers and live.json() == {"status": "ok"}
+    assert "content-encoding" not in live.headers and live.json() == {"status": "ok"} and live.headers["vary"] == "Accept-Encoding"
     many = [{"registration_number": f"C-X{number}", "initials": "K.", "surname": f"Coach {number}", "city": "Zeist"} for number in range(300)]
     await import_document(session.engine, encode({"coaches": many}), OPERATOR)
     await session.recorded()

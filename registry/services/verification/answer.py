@@ -183,13 +183,14 @@ def answer(claim: VerificationRequest, snapshot: Snapshot, checked_at: dt.dateti
     )
 
 
-def stored_row(document: VerificationResult, claim: VerificationRequest, client_id: int | None, checked_at: dt.datetime) -> dict[str, Any]:
-    """The verification table row for one answer."""
+def stored_row(document: VerificationResult, claim: VerificationRequest, client_id: int | None, checked_at: dt.datetime,
+               encoded: bytes | None = None) -> dict[str, Any]:
+    """The verification table row for one answer (`encoded`: the answer as JSON, when the caller has encoded it already)."""
     return {
         "verification_id": document.verification_id,
         "client": client_id,
         "request": _JSON.encode(claim).decode(),
-        "result": _JSON.encode(document).decode(),
+        "result": (encoded or _JSON.encode(document)).decode(),
         "accredited": document.accredited,
         "data_version": document.data_version,
         "checked_at": checked_at,
