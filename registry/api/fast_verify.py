@@ -14,14 +14,15 @@ from typing import Any
 
 import msgspec
 from litestar import asgi
-from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, Operation, PathItem, RequestBody
+from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, Operation, Parameter, PathItem, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.types import Receive, Scope, Send
 
 from registry.api import idempotency
 from registry.api.context import ApiContext
 from registry.api.openapi import BEARER, PROBLEMS, RETRY_AFTER, add_hand_read_bodies, reference
 from registry.api.problems import PROBLEM_JSON, Refused, problem_body
-from registry.api.verifications import Caller, authenticate_header, rate_refusal, receipt_payload
+from registry.api.verifications import BATCH_PATH, Caller, authenticate_header, rate_refusal, receipt_payload
 from registry.schemas.problems import Problem
 from registry.schemas.verification import VerificationRequest, VerificationResult
 from registry.services.errors import ValidationFailed
@@ -162,9 +163,20 @@ async def _verify_with_key(scope: Scope, send: Send, api: ApiContext, caller: Ca
     await _send(send, 200, body, "application/json")
 
 
+IDEMPOTENCY_KEY = Parameter(
+    name="Idempotency-Key", param_in="header", required=False,
+    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=64, pattern="^[\\x21-\\x7e]+$"),
+    description="Send the same key with a retry of the same request (within 24 hours) to get the first answer again "
+                "instead of a second verification; the same key with another request is 422.",
+)
+
+
 def document_in(document: OpenAPI) -> None:
-    """Add this route, which Litestar leaves out of its document, and the bodies read by hand."""
+    """Add this route, which Litestar leaves out of its document, the bodies read by hand, and the Idempotency-Key header."""
     add_hand_read_bodies(document)
+    batch = (document.paths or {}).get(BATCH_PATH)
+    if batch is not None and batch.post is not None:
+        batch.post.parameters = [*(batch.post.parameters or []), IDEMPOTENCY_KEY]
     problems = {
         str(status): OpenAPIResponse(
             description=PROBLEMS[status], content={PROBLEM_JSON: OpenAPIMediaType(schema=reference(Problem))},
@@ -179,6 +191,7 @@ def document_in(document: OpenAPI) -> None:
         summary="Verify one claim",
         description="Was programme P, delivered by coach C, accredited on the date or over the period?",
         operation_id="ApiV1VerificationsVerifyOne",
+        parameters=[IDEMPOTENCY_KEY],
         request_body=RequestBody(content={"application/json": OpenAPIMediaType(schema=reference(VerificationRequest))}, required=True),
         responses={"200": OpenAPIResponse(description="The verdict, stored, with a signed receipt.", content=answer_json), **problems},
         security=BEARER,

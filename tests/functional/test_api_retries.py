@@ -230,3 +230,12 @@ async def test_receipts_carry_iat_and_a_key_set_cached_before_a_rotation_still_v
     payload = json.loads(receipt.payload)
     checked_at = dt.datetime.fromisoformat(answer["checked_at"].replace("Z", "+00:00"))
     assert payload["iat"] == int(checked_at.timestamp()) and payload["iat"] <= time.time()
+
+
+async def test_the_openapi_document_names_the_idempotency_key(session: ApiSession) -> None:
+    document = (await session.http.get("/schema/openapi.json")).json()
+    for path in ("/api/v1/verifications", "/api/v1/verifications/batch"):
+        operation = document["paths"][path]["post"]
+        [header] = [parameter for parameter in operation["parameters"] if parameter["name"] == "Idempotency-Key"]
+        assert header["in"] == "header" and header["schema"]["maxLength"] == 64
+        assert {"409", "422"} <= set(operation["responses"])
