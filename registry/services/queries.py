@@ -14,12 +14,13 @@ ALL_AUDIT_EVENTS = "SELECT * FROM audit_event ORDER BY id"
 
 # --- rate limits -------------------------------------------------------------------------------------
 
-# Adds this instance's count to the window's shared row and returns what every instance has used.
+# Adds this instance's count to the window's shared row (one statement, many rows)...
 ADD_TO_COUNTER = (
     "INSERT INTO rate_limit_counter (bucket, window_start, used) VALUES (?, ?, ?) "
-    "ON CONFLICT (bucket, window_start) DO UPDATE SET used = rate_limit_counter.used + excluded.used "
-    "RETURNING used"
+    "ON CONFLICT (bucket, window_start) DO UPDATE SET used = rate_limit_counter.used + excluded.used"
 )
+# ... then reads back what every instance has used of those buckets (the window, then the buckets).
+COUNTERS_IN_WINDOW = "SELECT bucket, used FROM rate_limit_counter WHERE window_start = ? AND bucket IN"
 FORGET_COUNTERS_BEFORE = "DELETE FROM rate_limit_counter WHERE window_start < ?"
 
 # --- backups and restores ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Per-client rate limits in fixed one-minute windows, counted in the database across instances.
 
-Each instance counts locally and adds its counts to the shared row every few hundred
-milliseconds, reading back what all instances used. A request is judged against the last shared
+Each instance counts locally and adds its counts to the shared rows every few hundred
+milliseconds, reading back what all instances used, for the buckets that counted something since
+(an idle bucket costs no database work, however many there are). A request is judged against the last shared
 total plus what this instance has not yet shared, so limits hold across instances to within one
 sync interval, without a database write per request.
 """
@@ -19,7 +20,7 @@ from piccolo.engine.base import Engine
 
 from registry.outages import RetryLog
 from registry.services import queries
-from registry.services.sql import writing
+from registry.services.sql import Writer, reading, writing
 
 log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
@@ -41,6 +42,8 @@ class Decision:
 class _Bucket:
     shared: int = 0
     unsynced: int = 0
+    # The limit the bucket was last judged against.
+    limit: int = 0
 
 
 class RateLimiter:
@@ -56,6 +59,8 @@ class RateLimiter:
         # The background loop and an explicit sync() must not both send the same unsynced counts.
         self._sync_lock = asyncio.Lock()
         self._retries = RetryLog(log, "rate limit sharing")
+        # The window whose old counter rows were last cleared away.
+        self._forgotten_for: int | None = None
 
     def window(self) -> int:
         """Start of the current window, in epoch seconds."""
@@ -65,6 +70,7 @@ class RateLimiter:
         """Spend `cost` from the bucket's allowance if it fits."""
         start = self.window()
         counts = self._buckets.setdefault((bucket, start), _Bucket())
+        counts.limit = limit
         used = counts.shared + counts.unsynced
         retry_after = max(1, math.ceil(start + WINDOW_SECONDS - self.clock()))
         if used + cost > limit:
@@ -104,18 +110,27 @@ class RateLimiter:
 
     async def _sync(self) -> None:
         current = self.window()
-        pending = {key: counts.unsynced for key, counts in self._buckets.items() if key[1] >= current - WINDOW_SECONDS}
         self._buckets = {key: counts for key, counts in self._buckets.items() if key[1] >= current - WINDOW_SECONDS}
-        keys = [key for key in self._buckets if key[1] == current]
-        if not keys:
+        # Only buckets that counted something since the last sync are written: an idle bucket costs no write.
+        pending = {key: counts.unsynced for key, counts in self._buckets.items() if counts.unsynced}
+        # An idle bucket past half its limit is read back (not written), so what other instances spend of it
+        # still counts here within one sync; below that, its next request makes it pending and reads it back.
+        watched = [key for key, counts in self._buckets.items()
+                   if not counts.unsynced and key[1] == current and counts.limit and counts.shared * 2 >= counts.limit]
+        forget = current != self._forgotten_for
+        if not pending and not watched and not forget:
             return
-        totals: dict[tuple[str, int], int] = {}
-        async with writing(self.engine, serialise=False) as writer:
-            for (bucket, start) in keys:
-                added = pending.get((bucket, start), 0)
-                row = await writer.fetch_row(queries.ADD_TO_COUNTER, bucket, start, added)
-                totals[(bucket, start)] = int(row["used"])
-            await writer.execute(queries.FORGET_COUNTERS_BEFORE, current - KEEP_WINDOWS * WINDOW_SECONDS)
+        if pending or forget:
+            async with writing(self.engine, serialise=False) as writer:
+                await writer.execute_many(queries.ADD_TO_COUNTER, [(bucket, start, added) for (bucket, start), added in pending.items()])
+                totals = await _read_back(writer, [*pending, *watched])
+                if forget:
+                    # Old windows go once per window, not at every sync.
+                    await writer.execute(queries.FORGET_COUNTERS_BEFORE, current - KEEP_WINDOWS * WINDOW_SECONDS)
+        else:
+            async with reading(self.engine) as reader:
+                totals = await _read_back(reader, watched)
+        self._forgotten_for = current
         for key, total in totals.items():
             counts = self._buckets.get(key)
             if counts is not None:
@@ -130,3 +145,15 @@ class RateLimiter:
         used = counts.shared + counts.unsynced if counts else 0
         retry_after = max(1, math.ceil(start + WINDOW_SECONDS - self.clock()))
         return Decision(used < limit, limit, max(0, limit - used), retry_after)
+
+
+async def _read_back(reader: Writer, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """What every instance has used of these buckets, a window at a time."""
+    by_window: dict[int, list[str]] = {}
+    for bucket, start in keys:
+        by_window.setdefault(start, []).append(bucket)
+    totals = {}
+    for start, buckets in by_window.items():
+        for row in await reader.fetch_in(queries.COUNTERS_IN_WINDOW, buckets, start):
+            totals[(row["bucket"], start)] = int(row["used"])
+    return totals
