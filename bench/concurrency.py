@@ -27,12 +27,13 @@ from registry.services.audit import Actor  # noqa: E402
 from registry.services.imports.plan import import_document  # noqa: E402
 from registry.services.sql import reading  # noqa: E402
 from registry.settings import Settings  # noqa: E402
+from tests.conftest import AUDIT_KEY_FILE  # noqa: E402
 from tests.functional.writers_workload import KINDS, WriterResult, counts, problems, run_writers, seed_document  # noqa: E402
 
 
 async def prepare(database_url: str, writers: int) -> dict[str, int]:
     """Migrate, refuse a database that holds records, seed the writers' records; counts before the run."""
-    engine = db.bind(db.build_engine(Settings(database_url=database_url)))
+    engine = db.bind(db.build_engine(Settings(database_url=database_url, audit_key_file=AUDIT_KEY_FILE)))
     await db.start(engine, pool_size=1)
     try:
         await db.migrate(engine)
@@ -47,7 +48,7 @@ async def prepare(database_url: str, writers: int) -> dict[str, int]:
 
 
 async def check(database_url: str, results: list[WriterResult], before: dict[str, int]) -> list[str]:
-    engine = db.build_engine(Settings(database_url=database_url))
+    engine = db.build_engine(Settings(database_url=database_url, audit_key_file=AUDIT_KEY_FILE))
     await db.start(engine, pool_size=1)
     try:
         return await problems(engine, results, before)

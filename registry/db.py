@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any, AsyncIterator
 from urllib.parse import urlparse
@@ -24,6 +25,9 @@ os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
 # One constant key for PostgreSQL's transaction-level advisory lock that serialises registry writes,
 # so decision ids, recorded_at and the audit chain follow commit order.
 WRITE_LOCK_KEY = 0x534D52
+# The settings each engine was built from: services that keep a file beside the database (the audit
+# chain's key) find it through the engine they write with.
+_SETTINGS_OF: "weakref.WeakKeyDictionary[Engine, Settings]" = weakref.WeakKeyDictionary()
 
 
 class ClosingSQLiteTransaction(SQLiteTransaction):
@@ -71,6 +75,10 @@ class RegistrySQLiteEngine(SQLiteEngine):
                 return await cursor.fetchall()
 
 
+class RegistryPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, as an object the registry can note its settings against (Piccolo's has slots)."""
+
+
 def build_engine(settings: Settings) -> Engine:
     """The engine REGISTRY_DATABASE_URL names."""
     url = settings.database_url
@@ -80,10 +88,21 @@ def build_engine(settings: Settings) -> Engine:
         # Password hashes and private coach fields live here: a new file is the owner's only (SQLite gives
         # its -wal and -shm files the same mode).
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        return RegistrySQLiteEngine(path=path, timeout=settings.sqlite_busy_timeout_seconds)
-    if url.startswith(("postgresql://", "postgres://")):
-        return PostgresEngine(config={"dsn": url})
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path or postgresql://user@host:port/db")
+        engine: Engine = RegistrySQLiteEngine(path=path, timeout=settings.sqlite_busy_timeout_seconds)
+    elif url.startswith(("postgresql://", "postgres://")):
+        engine = RegistryPostgresEngine(config={"dsn": url})
+    else:
+        raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path or postgresql://user@host:port/db")
+    _SETTINGS_OF[engine] = settings
+    return engine
+
+
+def settings_of(engine: Engine) -> Settings:
+    """The settings an engine was built from by `build_engine`."""
+    settings = _SETTINGS_OF.get(engine)
+    if settings is None:
+        raise LookupError("this engine was not built by db.build_engine, so its settings are unknown")
+    return settings
 
 
 def is_sqlite(engine: Engine) -> bool:

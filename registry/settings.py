@@ -32,6 +32,8 @@ class Settings:
     # The registry's public base URL: the issuer of access tokens and the base of their audience.
     public_url: str = "http://127.0.0.1:8000"
     signing_key_file: Path | None = None
+    # The secret that keys the audit chain's hashes; kept outside the database, beside the signing keys.
+    audit_key_file: Path | None = None
     token_lifetime_seconds: int = 3600
     # Retired public keys stay in the JWKS this long, so receipts signed with them stay checkable.
     retired_key_days: int = 400
@@ -80,6 +82,7 @@ class Settings:
             debug=env.get("REGISTRY_DEBUG", "") in {"1", "true", "yes"},
             public_url=env.get("REGISTRY_PUBLIC_URL", defaults.public_url).rstrip("/"),
             signing_key_file=Path(env["REGISTRY_SIGNING_KEY_FILE"]) if env.get("REGISTRY_SIGNING_KEY_FILE") else None,
+            audit_key_file=Path(env["REGISTRY_AUDIT_KEY_FILE"]) if env.get("REGISTRY_AUDIT_KEY_FILE") else None,
             token_lifetime_seconds=int(env.get("REGISTRY_TOKEN_LIFETIME_SECONDS", defaults.token_lifetime_seconds)),
             retired_key_days=int(env.get("REGISTRY_RETIRED_KEY_DAYS", defaults.retired_key_days)),
             api_rate_limit_per_minute=int(env.get("REGISTRY_API_RATE_LIMIT_PER_MINUTE", defaults.api_rate_limit_per_minute)),
@@ -105,6 +108,11 @@ class Settings:
     def key_file(self) -> Path:
         """Where the signing keys live: the configured file, else one in the data directory."""
         return self.signing_key_file or self.data_dir / "signing-keys.json"
+
+    @property
+    def chain_key_file(self) -> Path:
+        """Where the audit chain's key lives: the configured file, else one beside the signing keys."""
+        return self.audit_key_file or self.key_file.with_name("audit-chain-key.json")
 
     @property
     def token_audience(self) -> str:

@@ -219,6 +219,9 @@ class AuditEvent(Table, tablename="audit_event"):
     source = Varchar(length=100, default="")
     previous_hash = Varchar(length=64, default="")
     hash = Varchar(length=64, default="")
+    # The row this event wrote ("decision:12") and the SHA-256 of its content then (migration 0010).
+    row_ref = Varchar(length=48, null=True, default=None)
+    row_digest = Varchar(length=64, null=True, default=None)
 
 
 class Verification(Table, tablename="verification"):

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import AsyncIterator, Iterator
@@ -25,6 +26,9 @@ from registry.settings import Settings
 BACKEND = os.environ.get("REGISTRY_TEST_DATABASE", "sqlite")
 POSTGRES_ADMIN_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
+# One audit chain key for the run, in the environment too, so `registry` commands the tests start (which read
+# REGISTRY_AUDIT_KEY_FILE) chain and check events with the same key as the app under test.
+AUDIT_KEY_FILE = Path(os.environ.setdefault("REGISTRY_AUDIT_KEY_FILE", str(Path(tempfile.gettempdir()) / f"registry-test-audit-key-{RUN_ID}.json")))
 _numbers = itertools.count(1)
 
 
@@ -82,7 +86,7 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for one test's own database and data directory."""
-    return Settings(database_url=database_url, data_dir=tmp_path / "data")
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", audit_key_file=AUDIT_KEY_FILE)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from piccolo.engine.base import Engine
 
 from registry.public.page_cache import PageCache
+from registry.services.audit_anchor import AnchorCache
+from registry.services.audit_key import chain_key_of
 from registry.services.public.search_index import SearchIndex
 from registry.services.rate_limits import RateLimiter
 from registry.services.verification.idempotency import IdempotencyKeys
@@ -35,6 +37,8 @@ class ApiContext:
     open_data_lock: asyncio.Lock | None = None
     # Rendered public detail pages by (register state, language, day): registry/public/page_cache.py.
     page_cache: PageCache = field(default_factory=PageCache)
+    # The signed audit anchor, served at /open-data/audit-anchor.json and written into each open-data snapshot.
+    anchors: AnchorCache | None = None
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> "ApiContext":
@@ -50,11 +54,14 @@ class ApiContext:
             limiter=RateLimiter(engine),
             search=SearchIndex(),
             idempotency=IdempotencyKeys(engine),
+            anchors=AnchorCache(engine, settings.public_url, keys.sign_compact),
         )
 
     async def start(self) -> None:
         """Build the index and start the background tasks."""
         self.open_data_lock = asyncio.Lock()
+        # The audit chain's key exists before the first write, beside the signing keys loaded above.
+        chain_key_of(self.engine)
         await self.index.start()
         await self.search.for_snapshot(self.index.snapshot)
         await self.limiter.start()

@@ -14,6 +14,7 @@ import click
 from registry.cli.base import main, report_errors, run
 from registry.services.audit import Actor
 from registry.services.errors import ValidationFailed
+from registry.settings import Settings
 
 
 @main.command(name="import")
@@ -96,10 +97,13 @@ def verify(as_json: bool, **fields: str | None) -> None:
 @main.command(name="open-data")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def open_data(directory: Path) -> None:
-    """Write the open-data files (registry.json and a CSV per subject kind) into DIRECTORY."""
+    """Write the open-data files (registry.json and a CSV per subject kind, the signed audit anchor in each) into DIRECTORY."""
     from registry.services.public.open_data import export
+    from registry.services.verification.signing import KeyRing
 
+    settings = Settings.from_env()
+    ring = KeyRing.load_or_create(settings.key_file, settings.retired_key_days)
     started = time.perf_counter()
-    manifest = run(lambda engine: export(engine, directory))
+    manifest = run(lambda engine: export(engine, directory, anchor_signer=(settings.public_url, ring.sign_compact)))
     click.echo(json.dumps({**dataclasses.asdict(manifest), "seconds": round(time.perf_counter() - started, 2)}, indent=2))
 

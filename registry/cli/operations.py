@@ -80,18 +80,65 @@ def audit() -> None:
 
 
 @audit.command(name="verify")
-def audit_verify() -> None:
-    """Check the audit trail's hash chain end to end."""
-    from registry.services.audit import verify_chain
+@click.option("--anchor", "anchor_source", metavar="FILE_OR_URL",
+              help="A signed anchor kept earlier (a file, or the URL of /open-data/audit-anchor.json): the chain must still begin with it.")
+def audit_verify(anchor_source: str | None) -> None:
+    """Check the audit chain with its key, every decision and record row against the event that wrote it, and an anchor."""
+    from registry.services.audit_anchor import AnchorError
+    from registry.services.audit_check import check_audit
     from registry.services.sql import reading
 
-    async def check(engine: Any) -> tuple[int, list[int]]:
+    settings = Settings.from_env()
+    try:
+        anchor = _read_anchor(anchor_source, settings) if anchor_source else None
+    except AnchorError as problem:
+        raise click.ClickException(f"anchor {anchor_source}: {problem}") from None
+
+    async def check(engine: Any) -> Any:
         async with reading(engine) as reader:
-            return await verify_chain(reader)
+            return await check_audit(reader, settings.chain_key_file, rows=True, anchor=anchor)
 
-    count, broken = run(check)
-    if broken:
-        click.echo(f"audit chain BROKEN at event ids {broken[:20]} ({len(broken)} of {count} events)", err=True)
+    verdict = run(check)
+    lines = [*verdict.problems]
+    if verdict.broken:
+        lines.append(f"audit chain BROKEN at event ids {verdict.broken[:20]} ({len(verdict.broken)} of {verdict.events} events): "
+                     f"first changed event {verdict.broken[0]}")
+    lines.extend(problem.message() for problem in verdict.row_problems[:20])
+    if len(verdict.row_problems) > 20:
+        lines.append(f"... and {len(verdict.row_problems) - 20} more rows")
+    if lines:
+        for line in lines:
+            click.echo(line, err=True)
+        click.echo(f"audit chain FAILED: {verdict.events} events, {verdict.rows_checked} rows checked", err=True)
         raise SystemExit(1)
-    click.echo(f"audit chain intact: {count} events")
+    anchored = f"; it begins with the anchor of {anchor.issued_at} ({anchor.events} events)" if anchor else ""
+    click.echo(f"audit chain intact: {verdict.events} events ({verdict.keyed_events} keyed), {verdict.rows_checked} rows match their events "
+               f"({verdict.rows_before_keyed_chain} unchanged since before the keyed chain){anchored}")
 
+
+def _read_anchor(source: str, settings: Settings) -> Any:
+    """The claims of the anchor in a file or at a URL, checked with the registry's keys (and the URL's own JWKS)."""
+    import httpx
+    from joserfc.jwk import ECKey
+
+    from registry.services.audit_anchor import AnchorError, read_anchor
+    from registry.services.verification.signing import KeyRing
+
+    keys: dict[str, ECKey] = {}
+    if settings.key_file.exists():
+        ring = KeyRing.load(settings.key_file, settings.retired_key_days)
+        keys.update({key.kid: key.key for key in ring.keys})
+    try:
+        if source.startswith(("http://", "https://")):
+            response = httpx.get(source, timeout=30, follow_redirects=True)
+            response.raise_for_status()
+            text = response.text
+            jwks = httpx.get(str(response.url.copy_with(path="/.well-known/jwks.json", query=None)), timeout=30)
+            if jwks.status_code == 200:
+                for entry in jwks.json().get("keys", []):
+                    keys.setdefault(str(entry.get("kid")), ECKey.import_key(entry))
+        else:
+            text = Path(source).read_text()
+    except (OSError, httpx.HTTPError, ValueError) as problem:
+        raise AnchorError(f"could not be read: {problem}") from None
+    return read_anchor(text, keys.get)

@@ -1,4 +1,4 @@
-"""GET /open-data/registry.json and /open-data/{programmes,coaches,trainings}.csv: files from one snapshot."""
+"""GET /open-data/registry.json, /open-data/{programmes,coaches,trainings}.csv (files from one snapshot) and the audit anchor."""
 
 from __future__ import annotations
 
@@ -28,18 +28,26 @@ async def current_files(api: ApiContext) -> tuple[Path, dict]:
         manifest_path = directory / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         if manifest.get("register_version") != register_version or manifest.get("status_on") != today().isoformat():
-            await open_data.export(api.engine, directory)
+            await open_data.export(api.engine, directory, anchor_signer=(api.settings.public_url, api.keys.sign_compact))
             manifest = json.loads(manifest_path.read_text())
     return directory, manifest
 
 
-async def _serve(request: Request, api: ApiContext, name: str, media_type: str) -> Response | File:
+def _refused(request: Request, api: ApiContext) -> Response | None:
+    """A 429 when this address has used its public allowance for the minute."""
     address = request.client.host if request.client else "unknown"
     allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
     limits.note(request.scope, "public", allowance)
-    if not allowance.allowed:
-        return problem(429, "too many requests from this address; try again later", "rate-limited",
-                       headers={"Retry-After": str(allowance.retry_after)})
+    if allowance.allowed:
+        return None
+    return problem(429, "too many requests from this address; try again later", "rate-limited",
+                   headers={"Retry-After": str(allowance.retry_after)})
+
+
+async def _serve(request: Request, api: ApiContext, name: str, media_type: str) -> Response | File:
+    refused = _refused(request, api)
+    if refused is not None:
+        return refused
     directory, manifest = await current_files(api)
     etag = f'"{manifest["register_version"]}-{manifest["status_on"]}-{manifest["generated_at"]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "X-Data-Version": str(manifest["data_version"])}
@@ -64,4 +72,19 @@ async def subject_csv(request: Request, api: NamedDependency[ApiContext]) -> Res
     return await _serve(request, api, name, "text/csv")
 
 
-ROUTES = [registry_json, subject_csv]
+@get("/open-data/audit-anchor.json", tags=["open data"], summary="The audit chain's signed anchor", include_in_schema=False)
+async def audit_anchor(request: Request, api: NamedDependency[ApiContext]) -> Response:
+    """The audit chain's event count and latest hash, signed (compact JWS in `anchor`, checkable with the JWKS)."""
+    refused = _refused(request, api)
+    if refused is not None:
+        return refused
+    assert api.anchors is not None, "the app has not started"
+    document = await api.anchors.current()
+    # The hash names the chain's state exactly: a cache may keep it briefly and revalidate cheaply.
+    headers = {"ETag": f'"{document["hash"] or "empty"}-{document["events"]}"', "Cache-Control": "public, max-age=60"}
+    if headers["ETag"] in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(document, media_type="application/json", headers=headers)
+
+
+ROUTES = [registry_json, subject_csv, audit_anchor]

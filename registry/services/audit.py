@@ -10,8 +10,10 @@ from typing import Any
 
 import msgspec
 
+from registry.db import settings_of
 from registry.roles import Role
 from registry.services import queries
+from registry.services.audit_key import ChainKey, chain_key_of
 from registry.services.sql import Writer
 
 
@@ -61,13 +63,14 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One change to record."""
+    """One change to record; `row` names the row it wrote (table, id) so the chain seals that row's content."""
 
     action: AuditAction
     subject_kind: str | None = None
     subject_code: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    row: tuple[str, int] | None = None
 
 
 def canonical_json(value: Any) -> str:
@@ -77,13 +80,7 @@ def canonical_json(value: Any) -> str:
 
 _CANONICAL = msgspec.json.Encoder(order="sorted")
 
-
-def event_hash(previous_hash: str, row: dict[str, Any]) -> str:
-    """SHA-256 over the previous event's hash and this event's content."""
-    content = {key: row[key] for key in HASHED_FIELDS}
-    return hashlib.sha256((previous_hash + canonical_json(content)).encode()).hexdigest()
-
-
+# What the hash of an event written before the keyed chain covers (plain SHA-256)...
 HASHED_FIELDS = (
     "occurred_at",
     "actor",
@@ -95,12 +92,52 @@ HASHED_FIELDS = (
     "after_state",
     "source",
 )
+# ... and of a keyed event (HMAC-SHA256 under the chain key), which also seals the row it wrote.
+KEYED_FIELDS = (*HASHED_FIELDS, "row_ref", "row_digest")
+
+
+def event_hash(previous_hash: str, row: dict[str, Any], key: ChainKey | None = None) -> str:
+    """The chain hash over the previous event's hash and this event's content: HMAC under `key`, plain SHA-256 without."""
+    if key is None:
+        content = {field: row[field] for field in HASHED_FIELDS}
+        return hashlib.sha256((previous_hash + canonical_json(content)).encode()).hexdigest()
+    content = {field: row.get(field) for field in KEYED_FIELDS}
+    return key.digest((previous_hash + canonical_json(content)).encode())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def row_digest(table: str, row: dict[str, Any]) -> str:
+    """SHA-256 of a covered row's content (queries.DIGESTED_COLUMNS), as stored."""
+    # Empty (NULL) columns are left out, so a nullable column added to DIGESTED_COLUMNS later leaves older digests true.
+    content = {column: _plain(row[column]) for column in queries.DIGESTED_COLUMNS[table] if row[column] is not None}
+    return hashlib.sha256(canonical_json([table, row["id"], content]).encode()).hexdigest()
+
+
+async def _row_digests(writer: Writer, refs: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The digest of every named row as this transaction sees it."""
+    wanted: dict[str, list[int]] = {}
+    for table, row_id in refs:
+        wanted.setdefault(table, []).append(row_id)
+    digests = {}
+    for table, ids in wanted.items():
+        for row in await writer.fetch_in(queries.DIGESTED_ROWS_IN[table], ids):
+            digests[(table, row["id"])] = row_digest(table, row)
+    return digests
 
 
 async def record_events(writer: Writer, actor: Actor, entries: list[AuditEntry], occurred_at: dt.datetime) -> None:
-    """Append audit events to the hash chain inside the caller's write transaction."""
+    """Append audit events to the keyed hash chain inside the caller's write transaction."""
     if not entries:
         return
+    key = chain_key_of(writer.engine)
+    digests = await _row_digests(writer, [entry.row for entry in entries if entry.row])
     previous = await writer.fetch_one(queries.LAST_AUDIT_HASH)
     previous_hash = previous["hash"] if previous else ""
     rows = []
@@ -115,25 +152,20 @@ async def record_events(writer: Writer, actor: Actor, entries: list[AuditEntry],
             "before_state": None if entry.before is None else canonical_json(entry.before),
             "after_state": None if entry.after is None else canonical_json(entry.after),
             "source": actor.source,
+            "row_ref": f"{entry.row[0]}:{entry.row[1]}" if entry.row else None,
+            # A row this transaction wrote is always there to read back: a KeyError is a bug and undoes the write.
+            "row_digest": digests[entry.row] if entry.row else None,
         }
         row["previous_hash"] = previous_hash
-        row["hash"] = previous_hash = event_hash(previous_hash, row)
+        row["hash"] = previous_hash = event_hash(previous_hash, row, key)
         row["occurred_at"] = occurred_at
         rows.append(row)
     await writer.insert_many("audit_event", rows)
 
 
 async def verify_chain(reader: Writer) -> tuple[int, list[int]]:
-    """Number of events checked and ids of events whose hash does not match the chain."""
-    broken: list[int] = []
-    previous_hash = ""
-    count = 0
-    async for row in reader.stream(queries.ALL_AUDIT_EVENTS):
-        count += 1
-        content = dict(row)
-        occurred = content["occurred_at"]
-        content["occurred_at"] = occurred.isoformat() if isinstance(occurred, dt.datetime) else occurred
-        if row["previous_hash"] != previous_hash or event_hash(previous_hash, content) != row["hash"]:
-            broken.append(row["id"])
-        previous_hash = row["hash"]
-    return count, broken
+    """Number of events checked and ids of events whose hash does not match the keyed chain (rows and anchor: audit_check)."""
+    from registry.services.audit_check import check_audit
+
+    verdict = await check_audit(reader, settings_of(reader.engine).chain_key_file, rows=False)
+    return verdict.events, verdict.broken

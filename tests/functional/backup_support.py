@@ -16,7 +16,7 @@ from registry import db, rules
 from registry.services.sql import reading
 from registry.services.verification.snapshot import to_decision
 from registry.settings import Settings
-from tests.conftest import BACKEND, RUN_ID, _admin, postgres_url
+from tests.conftest import AUDIT_KEY_FILE, BACKEND, RUN_ID, _admin, postgres_url
 from tests.functional.test_cli import REGISTRY
 
 SUBJECT_TABLES = {"coach": ("coach", "registration_number"), "programme": ("programme", "code"), "training": ("training", "code")}
@@ -56,7 +56,7 @@ async def empty_database(directory: Path) -> AsyncIterator[str]:
 @contextlib.asynccontextmanager
 async def open_engine(database_url: str, pool_size: int = 2) -> AsyncIterator[Any]:
     """An engine of its own on a database, as another server process would have."""
-    engine = db.build_engine(Settings(database_url=database_url))
+    engine = db.build_engine(Settings(database_url=database_url, audit_key_file=AUDIT_KEY_FILE))
     await db.start(engine, pool_size=pool_size)
     try:
         yield engine

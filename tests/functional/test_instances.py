@@ -30,7 +30,7 @@ from registry.services.staff.clients import create_client
 from registry.services.staff.users import create_user
 from registry.services.verification.signing import KeyRing
 from registry.settings import Settings
-from tests.conftest import fresh_database
+from tests.conftest import AUDIT_KEY_FILE, fresh_database
 from tests.functional.backup_support import open_engine
 from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, encode
 from tests.support.server import ROOT, RunningRegistry, free_port, registry_environment
@@ -51,7 +51,7 @@ class Instances:
 
 
 async def _seed(database_url: str) -> dict[str, str]:
-    engine = db.build_engine(Settings(database_url=database_url))  # not bound: this process's tables stay as they were
+    engine = db.build_engine(Settings(database_url=database_url, audit_key_file=AUDIT_KEY_FILE))  # not bound: this process's tables stay as they were
     await db.start(engine, pool_size=1)
     try:
         await import_document(engine, encode(BASE_DOCUMENT), OPERATOR)

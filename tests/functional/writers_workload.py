@@ -23,6 +23,7 @@ from registry.services.errors import EditConflict
 from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.settings import Settings
+from tests.conftest import AUDIT_KEY_FILE
 
 SHARED_COACH = "C-900000"
 SHARED_ORGANISATION = "O-900000"
@@ -125,7 +126,7 @@ async def one_writer(engine: Any, index: int, writes: int) -> WriterResult:
 
 async def run_writers(database_url: str, writers: int, writes: int, first: int = 0) -> tuple[list[WriterResult], float]:
     """Writers first..first+writers-1, each on an engine of its own (one connection on PostgreSQL); results and seconds."""
-    engines = [db.build_engine(Settings(database_url=database_url)) for _ in range(writers)]
+    engines = [db.build_engine(Settings(database_url=database_url, audit_key_file=AUDIT_KEY_FILE)) for _ in range(writers)]
     for engine in engines:
         await db.start(engine, pool_size=1)
     try:

@@ -209,12 +209,14 @@ class CrashExperiment:
 
     async def _check(self, number: int, http: int, service: int, server_start: float, recovery: float | None) -> RoundResult:
         """Read back every decision and its audit event from the restarted database."""
+        import os
+
         from registry import db
         from registry.services.audit import verify_chain
         from registry.services.sql import reading
         from registry.settings import Settings
 
-        engine = db.build_engine(Settings(database_url=self.database_url))  # not bound: this process's tables stay as they were
+        engine = db.build_engine(Settings.from_env({**os.environ, "REGISTRY_DATABASE_URL": self.database_url}))  # not bound: this process's tables stay as they were
         await db.start(engine, pool_size=1)
         try:
             async with reading(engine) as reader:

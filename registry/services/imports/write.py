@@ -50,8 +50,8 @@ async def write_plan(
         await _insert_grouped(writer, table, [_row(c, ids[section][c.code], organisation_ids, moment, True) for c in new])
         await _update_grouped(writer, table, [_row(c, ids[section][c.code], organisation_ids, moment, False) for c in changed])
         create_action, update_action, kind = CREATE_ACTIONS[section]
-        audit.extend(AuditEntry(create_action, kind, c.code, None, c.after) for c in new)
-        audit.extend(AuditEntry(update_action, kind, c.code, _before(c), c.after) for c in changed)
+        audit.extend(AuditEntry(create_action, kind, c.code, None, c.after, row=(table, ids[section][c.code])) for c in new)
+        audit.extend(AuditEntry(update_action, kind, c.code, _before(c), c.after, row=(table, ids[section][c.code])) for c in changed)
         created[section], updated[section] = len(new), len(changed)
         unchanged[section] = len(changes) - len(new) - len(changed)
         progress("writing", step, steps)
@@ -140,7 +140,8 @@ async def _write_qualifications(
     new = [c for c in changes if c.existing is None]
     changed = [c for c in changes if c.existing is not None and c.changed]
     inserts = []
-    for change, new_id in zip(new, await writer.allocate_ids("qualification", len(new)), strict=True):
+    new_ids = await writer.allocate_ids("qualification", len(new))
+    for change, new_id in zip(new, new_ids, strict=True):
         coach, training = change.code.split("/", 1)
         inserts.append(
             {
@@ -155,6 +156,7 @@ async def _write_qualifications(
         )
     await writer.insert_many("qualification", inserts)
     versions = [_qualification_version(row["id"], row["completed_on"], row["certificate"], moment, actor) for row in inserts]
+    changed_ids = []
     for change in changed:
         coach, training = change.code.split("/", 1)
         await writer.execute(
@@ -167,10 +169,13 @@ async def _write_qualifications(
         )
         row = await writer.fetch_row(queries.QUALIFICATION_ID, coach_ids[coach], training_ids[training])
         versions.append(_qualification_version(row["id"], change.after["completed_on"], change.after.get("certificate"), moment, actor))
+        changed_ids.append(row["id"])
     # Every state of a qualification is kept as a version, so an answer as known at a past time reads it as it stood then.
     await writer.insert_many("qualification_version", versions)
-    audit.extend(AuditEntry(AuditAction.QUALIFICATION_CREATE, "coach", c.code.split("/", 1)[0], None, c.after) for c in new)
-    audit.extend(AuditEntry(AuditAction.QUALIFICATION_UPDATE, "coach", c.code.split("/", 1)[0], c.existing, c.after) for c in changed)
+    audit.extend(AuditEntry(AuditAction.QUALIFICATION_CREATE, "coach", c.code.split("/", 1)[0], None, c.after, row=("qualification", new_id))
+                 for c, new_id in zip(new, new_ids, strict=True))
+    audit.extend(AuditEntry(AuditAction.QUALIFICATION_UPDATE, "coach", c.code.split("/", 1)[0], c.existing, c.after, row=("qualification", row_id))
+                 for c, row_id in zip(changed, changed_ids, strict=True))
     created["qualifications"], updated["qualifications"] = len(new), len(changed)
     unchanged["qualifications"] = len(changes) - len(new) - len(changed)
 
@@ -208,8 +213,10 @@ async def _write_designs(
                      "contact_minutes": version.contact_minutes, "override_reason": version.override_reason, "recorded_at": moment,
                      "recorded_by": actor.name})
         if planned.audited_apart:
+            # The programme's columns follow its newest design (below): this event seals the row as it ends up.
             audit.append(AuditEntry(AuditAction.PROGRAMME_DESIGN_RECORD, "programme", planned.code, None,
-                                    {key: rows[-1][key] for key in ("effective_from", "sessions", "contact_minutes", "override_reason")}))
+                                    {key: rows[-1][key] for key in ("effective_from", "sessions", "contact_minutes", "override_reason")},
+                                    row=("programme", programme_ids[planned.code])))
     await writer.insert_many("programme_design", rows)
     for code in dict.fromkeys(planned.code for planned in plan.designs.new):
         newest = max(plan.designs.versions[code], key=lambda v: (v.effective_from, v.recorded_at, v.id if v.id > 0 else 10**15 - v.id))

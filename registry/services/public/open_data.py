@@ -15,13 +15,14 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import msgspec
 from piccolo.engine.base import Engine
 
 from registry import rules
 from registry.csv_cells import safe_cell
+from registry.services.audit_anchor import chain_tip, signed_anchor
 from registry.services.public import queries
 from registry.services.public.read import decision_view, today
 from registry.services.sql import Writer, reading
@@ -42,6 +43,8 @@ class Manifest:
     status_on: str
     counts: dict[str, int]
     register_version: int = 0
+    # The audit chain's signed anchor as it stood in the snapshot the files were read from.
+    audit_anchor: dict[str, Any] | None = None
 
 
 def _listed(value: Any) -> list[str]:
@@ -129,8 +132,9 @@ async def _rows(reader: Writer, stream: str) -> AsyncIterator[dict[str, Any]]:
             return
 
 
-async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> Manifest:
-    """Write every open-data file into `directory` from one consistent snapshot."""
+async def export(engine: Engine, directory: Path, on: dt.date | None = None,
+                 anchor_signer: tuple[str, Callable[[bytes], str]] | None = None) -> Manifest:
+    """Write every open-data file into `directory` from one consistent snapshot; with (issuer, sign) the audit anchor too."""
     on = on or today()
     directory.mkdir(parents=True, exist_ok=True)
     partial = {name: directory / f".{name}.partial" for name in FILES}
@@ -140,9 +144,12 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
         data_version = int(last["id"])
         register = await register_version(reader)
         generated_at = rfc3339(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+        anchor = None
+        if anchor_signer is not None:
+            anchor = signed_anchor(await chain_tip(reader), anchor_signer[0], anchor_signer[1])
         with open(partial["registry.json"], "w", encoding="utf-8") as registry_json:
             header = {"licence": LICENCE, "generated_at": generated_at, "data_version": data_version,
-                      "register_version": register, "status_on": on.isoformat()}
+                      "register_version": register, "status_on": on.isoformat(), "audit_anchor": anchor}
             registry_json.write(_JSON.encode(header).decode()[:-1])
             decision_rows, decisions = await _all_decisions(reader)
             for section, kind in SECTIONS.items():
@@ -175,7 +182,7 @@ async def export(engine: Engine, directory: Path, on: dt.date | None = None) -> 
             registry_json.write("}\n")
     for name, path in partial.items():
         os.replace(path, directory / name)
-    manifest = Manifest(generated_at, data_version, on.isoformat(), counts, register)
+    manifest = Manifest(generated_at, data_version, on.isoformat(), counts, register, anchor)
     (directory / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
     return manifest
 

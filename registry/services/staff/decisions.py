@@ -258,7 +258,7 @@ async def write_decisions(
         after = {key: row[key] for key in AUDITED_COLUMNS}
         if proposed_by is not None:
             after["proposed_by"] = proposed_by
-        audit.append(AuditEntry(AuditAction.DECISION_RECORD, planned.subject_kind, planned.code, None, after))
+        audit.append(AuditEntry(AuditAction.DECISION_RECORD, planned.subject_kind, planned.code, None, after, row=("decision", row["id"])))
     await writer.insert_many("decision", rows)
     return audit
 
