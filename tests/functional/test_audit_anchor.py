@@ -33,6 +33,7 @@ from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
 from tests.functional.helpers import document, encode
 from tests.functional.staff import add_staff, sign_in, staff_app
+from tests.functional.test_care_standard_claims import Q_SETUP, VERSION_2
 
 ROOT = Path(__file__).resolve().parents[2]
 MARIEKE = Actor("user:marieke", Role.EDITOR, "192.0.2.44")
@@ -229,3 +230,18 @@ async def test_each_open_data_snapshot_carries_the_anchor_and_the_key_file_is_th
     async with open_session(settings):
         key_file = tmp_path / "elsewhere" / "audit-chain-key.json"
         assert settings.chain_key_file == key_file and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+async def test_design_versions_and_changed_qualifications_keep_their_rows_sealed(settings: Settings, engine: Any) -> None:
+    # A design appended on its own moves the programme's columns: its event seals the programme row as it ends up.
+    await import_document(engine, encode(Q_SETUP), MARIEKE)
+    await import_document(engine, encode(VERSION_2), MARIEKE)
+    await import_document(engine, encode({"qualifications": [{"coach": "C-Q", "training": "T-Q", "completed_on": "2023-06-01"}]}), MARIEKE)
+    code, out, err = await verify(settings)
+    assert code == 0, err
+    async with reading(engine) as reader:
+        programme = await reader.fetch_row("SELECT id, sessions FROM programme WHERE code = 'Q'")
+    assert programme["sessions"] == 8
+    await as_intruder(settings, ("UPDATE programme SET sessions = 12 WHERE id = ?", (programme["id"],)))
+    code, _, err = await verify(settings)
+    assert code == 1 and f"programme row {programme['id']} differs" in err, err
