@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_200_OK
 from piccolo.engine.base import Engine
 
 from registry import db
-from registry.admin import decision_pages, records
+from registry.admin import care_pages, decision_pages, records
 from registry.admin.api_clients import ApiClientsController
 from registry.admin.audit_log import AuditLogController
 from registry.admin.context import APP_CONTEXT, AppContext
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES,
             *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES,
             SignInController, DashboardController, AuditLogController, ApiClientsController, *records.CONTROLLERS, *decision_pages.CONTROLLERS,
+            *care_pages.CONTROLLERS,
             StaffAccountsController, ImportController, ProposalsController,
             create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
                                        include_in_schema=False),

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     DECISIONS_RECORD = "registry:decisions:record"
     IMPORT_APPLY = "registry:import:apply"
     OVERRIDE_CARE_STANDARD = "registry:decisions:override"  # the 2026 transition override
+    CARE_STANDARD_MANAGE = "registry:care_standard:manage"  # the care standard's dates
     STAFF_MANAGE = "auth:staff:manage"
     API_CLIENTS_MANAGE = "auth:api_clients:manage"
 
@@ -31,7 +32,7 @@ _EDITOR = _VIEWER | {Permission.RECORDS_WRITE, Permission.DECISIONS_RECORD, Perm
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(_VIEWER),
     Role.EDITOR: frozenset(_EDITOR),
-    Role.ADMIN: frozenset(_EDITOR | {Permission.OVERRIDE_CARE_STANDARD, Permission.STAFF_MANAGE, Permission.API_CLIENTS_MANAGE}),
+    Role.ADMIN: frozenset(_EDITOR | {Permission.OVERRIDE_CARE_STANDARD, Permission.CARE_STANDARD_MANAGE, Permission.STAFF_MANAGE, Permission.API_CLIENTS_MANAGE}),
 }
 
 

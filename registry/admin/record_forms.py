@@ -30,6 +30,7 @@ class Field:
     hint: str | None = None
     options: tuple[tuple[str, str], ...] = ()
     private: bool = False
+    create_only: bool = False  # given when a record is created; later changes go elsewhere (a design: a new version)
 
 
 GUIDANCE = tuple(GUIDANCE_TYPES.items())
@@ -59,8 +60,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("guidance_type", N_("Guidance type"), widget="choice", required=True, options=GUIDANCE),
         Field("format", N_("Format"), widget="choice", required=True, options=FORMAT_OPTIONS),
         Field("modes", N_("Ways of working"), widget="choices", options=tuple(MODES.items())),
-        Field("sessions", N_("Number of sessions (aftercare excluded)"), widget="number"),
-        Field("contact_minutes", N_("Contact minutes in total (aftercare excluded)"), widget="number"),
+        Field("sessions", N_("Number of sessions (short guidance: every contact moment, aftercare included; intensive: aftercare excluded)"),
+              widget="number", create_only=True),
+        Field("contact_minutes", N_("Contact minutes in total (counted the same way)"), widget="number", create_only=True),
         Field("cities", N_("Cities where it is offered"), widget="cities", hint=N_("One per line, or separated by commas.")),
     ),
     "coach": (
@@ -80,6 +82,38 @@ QUALIFICATION_FIELDS = (
     Field("completed_on", N_("Completed on"), required=True, hint=N_("Day-month-year, for example 17-05-2024.")),
     Field("certificate", N_("Certificate number")),
 )
+
+
+def fields_of(kind: str, creating: bool) -> tuple[Field, ...]:
+    """A record form's fields: a new record's all, an edit's without those given only at creation."""
+    return tuple(field for field in FIELDS[kind] if creating or not field.create_only)
+
+
+DESIGN_FIELDS = (
+    Field("effective_from", N_("First day of care it describes"), required=True, hint=N_("Day-month-year, for example 01-03-2027.")),
+    Field("sessions", N_("Number of sessions (short guidance: every contact moment, aftercare included; intensive: aftercare excluded)"),
+          required=True),
+    Field("contact_minutes", N_("Contact minutes in total (counted the same way)"), required=True),
+)
+
+
+def design_values(form: FormMultiDict, may_override: bool) -> tuple[dict[str, Any], list[FieldError]]:
+    """A new design version from the programme page's form, as an item of the import's `designs`."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    try:
+        values["effective_from"] = parse_date(_text(form, "effective_from"))
+    except Refusal as problem:
+        errors.append(FieldError("effective_from", str(problem), "invalid", problem.template, problem.params))
+    for name in ("sessions", "contact_minutes"):
+        raw = _text(form, name)
+        if not WHOLE_NUMBER.fullmatch(raw):
+            errors.append(FieldError.said(name, N_("must be a whole number")))
+        else:
+            values[name] = int(raw)
+    if may_override and _text(form, OVERRIDE_FIELD):
+        values[OVERRIDE_FIELD] = _text(form, OVERRIDE_FIELD)
+    return values, errors
 
 
 def parse_date(raw: str) -> str:

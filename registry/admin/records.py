@@ -57,7 +57,8 @@ async def record_of(app_context: AppContext, kind: RecordKind, code: str) -> dic
 
 def record_page_context(kind: RecordKind, record: dict[str, Any], **context: Any) -> dict[str, Any]:
     """What a record's page shows, with one of its forms open when `open_form` says so."""
-    return {"section": kind.section, "kind": kind, "fields": record_forms.FIELDS[kind.kind], "record": record, "done": None,
+    return {"section": kind.section, "kind": kind, "fields": record_forms.fields_of(kind.kind, creating=False), "record": record, "done": None,
+            "design_fields": record_forms.DESIGN_FIELDS,
             "qualification_fields": record_forms.QUALIFICATION_FIELDS, "shown_date": record_forms.shown_date, "open_form": None, "recorded_reference": "", "people": record.get("people", {}),
             "errors": {}, "values": {}, **context}
 
@@ -75,8 +76,8 @@ class RecordsController(StaffController):
 
     def _form_context(self, **context: Any) -> dict[str, Any]:
         """What the record's form shows; `values`, `record` and `errors` come from the handler."""
-        return {"section": self.kind.section, "kind": self.kind, "fields": record_forms.FIELDS[self.kind.kind], "conflict": None,
-                "errors": {}, **context}
+        fields = record_forms.fields_of(self.kind.kind, creating=context.get("record") is None)
+        return {"section": self.kind.section, "kind": self.kind, "fields": fields, "conflict": None, "errors": {}, **context}
 
     def _form(self, page: StaffPages, status: int = 200, **context: Any) -> Response[str]:
         return page("admin/record_form.html", status, **self._form_context(**context))
@@ -137,14 +138,14 @@ class RecordsController(StaffController):
         record = await record_of(app_context, self.kind, code)
         if record is None:
             return page.not_found(RECORD_MISSING)
-        return self._form(page, values=record_forms.form_of(record, record_forms.FIELDS[self.kind.kind]), record=record,
+        return self._form(page, values=record_forms.form_of(record, record_forms.fields_of(self.kind.kind, creating=False)), record=record,
                           version=record["version"])
 
     @post("/{code:str}/wijzigen", guards=[requires(Permission.RECORDS_WRITE)])
     async def save(self, code: FromPath[str], app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages],
                    form: NamedDependency[FormMultiDict], actor: NamedDependency[Actor]) -> Response[Any]:
         """Save the changes unless someone else saved first; then show both, losing nothing."""
-        kind, fields = self.kind, record_forms.FIELDS[self.kind.kind]
+        kind, fields = self.kind, record_forms.fields_of(self.kind.kind, creating=False)
         record = await record_of(app_context, kind, code)
         if record is None:
             return page.not_found(RECORD_MISSING)

@@ -27,6 +27,10 @@ def _shortfall(record: ProgrammeDetail) -> rules.Shortfall | None:
     return rules.care_standard_shortfall(record.guidance_type, record.format, record.sessions, record.contact_minutes)
 
 
+def _minimum(record: ProgrammeDetail) -> rules.CareStandardMinimum:
+    return rules.CARE_STANDARD_MINIMUMS[(rules.GuidanceType(record.guidance_type), rules.ProgrammeFormat(record.format))]
+
+
 def _page_route(base: str, load: Loader, template: str, missing: str, section: str, api_base: str, **extra: Any) -> HTTPRouteHandler:
     """GET {base}/{code}: the record `load` reads, on its page; the visitor's language, rate limit and 404 page included."""
 
@@ -56,7 +60,7 @@ def _page_route(base: str, load: Loader, template: str, missing: str, section: s
 
 ROUTES = [
     _page_route("/programmas", public_read.programme_detail, "public/programme.html", N_("The register holds no programme with this code."),
-                "programmes", "/api/v1/programmes", shortfall_of=_shortfall),
+                "programmes", "/api/v1/programmes", shortfall_of=_shortfall, minimum_of=_minimum),
     _page_route("/coaches", public_read.coach_detail, "public/coach.html", N_("The register holds no coach with this registration number."),
                 "coaches", "/api/v1/coaches"),
     _page_route("/opleidingen", public_read.training_detail, "public/training.html", N_("The register holds no training with this code."),

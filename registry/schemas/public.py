@@ -49,6 +49,9 @@ class ProgrammeDetail(Struct):
     accreditation: Accreditation | None
     history: list[PublicDecision]
     status_basis: Annotated[StatusBasis | None, STATUS_BASIS] = None
+    # The first day of care, from today and from the care standard's strict date on, whose design is below the
+    # standard's minimum (care on it is not accredited care); null when the designs recorded meet it.
+    below_care_standard_from: dt.date | None = None
 
 
 class QualificationView(Struct):

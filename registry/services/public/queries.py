@@ -16,6 +16,10 @@ PROGRAMME_BY_CODE = (
     "o.postcode AS provider_postcode, o.phone AS provider_phone, o.website AS provider_website "
     "FROM programme p LEFT JOIN organisation o ON o.id = p.organisation WHERE p.code = ?"
 )
+DESIGNS_OF_PROGRAMME = (
+    "SELECT id, effective_from, sessions, contact_minutes, override_reason, recorded_at FROM programme_design WHERE programme = ? ORDER BY id"
+)
+CARE_STANDARD = "SELECT in_force_from, strict_from, recorded_at FROM care_standard ORDER BY id"
 COACH_BY_NUMBER = "SELECT id, registration_number, initials, prefix, surname, city FROM coach WHERE registration_number = ?"
 QUALIFICATIONS_OF_COACH = (
     "SELECT t.code, t.name, q.completed_on FROM qualification q JOIN training t ON t.id = q.training "

@@ -129,6 +129,15 @@ async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeD
     if row["provider_code"]:
         provider = ProgrammeProvider(row["provider_code"], row["provider_name"], row["provider_city"], address=row["provider_address"],
                                      postcode=row["provider_postcode"], phone=row["provider_phone"], website=row["provider_website"])
+    designs = tuple(
+        rules.DesignVersion(d["effective_from"], d["sessions"], d["contact_minutes"], d["recorded_at"], d["id"])
+        for d in await reader.fetch_all(queries.DESIGNS_OF_PROGRAMME, row["id"])
+    )
+    standard = rules.CareStandard(tuple(rules.CareStandardDates(r["in_force_from"], r["strict_from"], r["recorded_at"])
+                                        for r in await reader.fetch_all(queries.CARE_STANDARD)))
+    today = rules.design_in_force(designs, on)
+    below_from = rules.DesignTimeline(designs, row["guidance_type"], row["format"], None).first_below_day(
+        max(on, standard.as_known_at().strict_from), dt.date.max)
     return ProgrammeDetail(
         code=row["code"],
         name=row["name"],
@@ -136,14 +145,16 @@ async def programme_detail(reader: Writer, code: str, on: dt.date) -> ProgrammeD
         guidance_type=row["guidance_type"],
         format=row["format"],
         modes=json_list(row["modes"]),
-        sessions=row["sessions"],
-        contact_minutes=row["contact_minutes"],
+        # The design in force today (a later version counts from its own first day).
+        sessions=today.sessions if today else row["sessions"],
+        contact_minutes=today.contact_minutes if today else row["contact_minutes"],
         cities=json_list(row["cities"]),
         status=subject.status,
         status_on=on,
         accreditation=subject.grant,
         history=subject.history,
         status_basis=subject.basis,
+        below_care_standard_from=below_from,
     )
 
 

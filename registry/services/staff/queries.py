@@ -184,6 +184,10 @@ DESIGNS_OF_PROGRAMMES_WITH_CODE_IN = (
     "SELECT d.id, p.code, d.effective_from, d.sessions, d.contact_minutes, d.override_reason, d.recorded_at, d.recorded_by "
     "FROM programme_design d JOIN programme p ON p.id = d.programme WHERE p.code IN"
 )
+DESIGNS_OF_PROGRAMME = (
+    "SELECT id, effective_from, sessions, contact_minutes, override_reason, recorded_at, recorded_by FROM programme_design "
+    "WHERE programme = ? ORDER BY id"
+)
 CARE_STANDARD = "SELECT id, in_force_from, strict_from, reason, recorded_at, recorded_by FROM care_standard ORDER BY id"
 
 # --- the dashboard -----------------------------------------------------------------------------------

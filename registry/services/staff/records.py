@@ -129,6 +129,13 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
     if kind.kind == "coach":
         record["name"] = coach_name(row)
         record["qualifications"] = await reader.fetch_all(queries.QUALIFICATIONS_OF_COACH, row["id"])
+    if kind.kind == "programme":
+        # The design history, oldest first, and the version in force today.
+        record["designs"] = await reader.fetch_all(queries.DESIGNS_OF_PROGRAMME, row["id"])
+        versions = [rules.DesignVersion(d["effective_from"], d["sessions"], d["contact_minutes"], d["recorded_at"], d["id"])
+                    for d in record["designs"]]
+        in_force = rules.design_in_force(versions, on)
+        record["design_today"] = next((d for d in record["designs"] if in_force and d["id"] == in_force.id), None)
     if kind.kind == "organisation":
         record["programmes"] = await reader.fetch_all(queries.PROGRAMMES_OF_ORGANISATION, row["id"])
         record["trainings"] = await reader.fetch_all(queries.TRAININGS_OF_ORGANISATION, row["id"])
@@ -182,6 +189,11 @@ async def save_qualification(engine: Engine, actor: Actor, coach: str, values: d
     record = {"coach": coach, **values}
     expected = {("qualifications", f"{coach}/{values.get('training')}"): version} if version is not None else None
     return await import_document(engine, one_record("qualifications", record), actor, expected_versions=expected)
+
+
+async def save_design(engine: Engine, actor: Actor, code: str, values: dict[str, Any]) -> ImportReport:
+    """Add a design version to a programme (never a change in place), through the import's checks and audit."""
+    return await import_document(engine, one_record("programmes", {"code": code, "designs": [values]}), actor)
 
 
 async def record_decision(
