@@ -27,7 +27,9 @@ from registry.public.page_support import (
 )
 from registry.services.public import read as public_read
 from registry.services.public import search as public_search
+from registry.services.public.search_index import Searches
 from registry.services.sql import reading
+from registry.services.verification.snapshot import Snapshot
 from registry.templating import Renderer
 
 PREVIEW = 5
@@ -85,7 +87,7 @@ async def search_everything(request: Request, api: NamedDependency[ApiContext], 
                        suggestion=suggestion, suggestion_link=with_query(request, q=suggestion) if suggestion else None)
 
 
-async def _everything(api: ApiContext, snapshot: Any, searches: Any, q: str) -> dict[str, Result]:
+async def _everything(api: ApiContext, snapshot: Snapshot, searches: Searches, q: str) -> dict[str, Result]:
     """The first few programmes, coaches, trainings and organisations a query finds."""
     on, first = public_read.today(), public_search.Page(1, PREVIEW)
     found: dict[str, Result] = {
