@@ -36,7 +36,10 @@ class Organisation(RecordColumns, Table, tablename="organisation"):
     code = Varchar(length=CODE_LENGTH, unique=True, index=True)
     name = Varchar(length=200)
     kvk_number = Varchar(length=8, null=True, default=None)
-    agb_code = Varchar(length=8, null=True, default=None)
+    agb_code = Varchar(length=8, null=True, default=None)  # the first of agb_codes, as before there were several
+    # Zero or more AGB codes (practice and locations); organisation_agb_code (migration 0013 only) holds one
+    # row per code, so a code identifies at most one organisation and finds it.
+    agb_codes = JSON(default="[]")
     city = Varchar(length=100, null=True, default=None)
     # Public contact fields (migration 0014).
     address = Varchar(length=200, null=True, default=None)

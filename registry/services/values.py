@@ -207,6 +207,18 @@ def city_list(value: Any) -> list[str]:
     return list(dict.fromkeys(places))
 
 
+def agb_codes(value: Any) -> list[str]:
+    """AGB codes of a practice and its locations: a list of 8-digit strings, each once, in the order given."""
+    if not isinstance(value, list):
+        raise Refusal(N_("must be a list of AGB codes (strings of exactly 8 digits)"))
+    if len(value) > MAX_LIST_ITEMS:
+        raise Refusal(N_("must name at most 200 AGB codes"))
+    codes = [item.strip() if isinstance(item, str) else item for item in value]
+    if not all(isinstance(item, str) and EIGHT_DIGITS.fullmatch(item) for item in codes):
+        raise Refusal(N_("must be a list of AGB codes (strings of exactly 8 digits)"))
+    return list(dict.fromkeys(codes))
+
+
 def email(value: Any) -> str:
     """An e-mail address."""
     value = text(254)(value)

@@ -85,9 +85,48 @@ async def resolve_entities(
                                               "unknown_reference", code=organisation))
             if section == "programmes" and existing is not None and "organisation" in record.values and organisation is None:
                 errors.append(FieldError.said(f"{record.path}.organisation", N_("a programme must have a provider"), "required"))
+            if section == "organisations":
+                _agb_code_list(after, existing)
             changes.append(EntityChange(section, record.path, code, existing, after))
         plan.entities[section] = changes
     await _check_coach_agb_codes(writer, plan.entities["coaches"], errors)
+    await _check_organisation_agb_codes(writer, plan.entities["organisations"], errors)
+
+
+def _agb_code_list(after: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    """`agb_codes` is the whole list and `agb_code` its first; `agb_code` alone puts one code first and keeps the others."""
+    stored = list((existing or {}).get("agb_codes") or ())
+    if "agb_codes" in after:
+        codes = list(after["agb_codes"] or ())
+        if after.get("agb_code") and after["agb_code"] not in codes:
+            codes.insert(0, after["agb_code"])
+    elif "agb_code" in after:
+        first, before = after["agb_code"], (existing or {}).get("agb_code")
+        codes = ([first] if first else []) + [c for c in stored if c not in (first, before)]
+    else:
+        return
+    after["agb_codes"] = codes
+    after["agb_code"] = codes[0] if codes else None
+
+
+async def _check_organisation_agb_codes(writer: Writer, organisations: list[EntityChange], errors: list[FieldError]) -> None:
+    """An AGB code identifies at most one organisation, across the file and the registry."""
+    holder: dict[str, EntityChange] = {}
+    final: dict[str, list[str]] = {}
+    for change in organisations:
+        codes = change.after.get("agb_codes", (change.existing or {}).get("agb_codes")) or []
+        final[change.code] = codes
+        for agb in codes:
+            if agb in holder:
+                errors.append(FieldError.said(f"{change.path}.agb_codes", N_("AGB code %(agb)s is also given to %(code)s at %(path)s"), "duplicate",
+                                              agb=agb, code=holder[agb].code, path=holder[agb].path))
+            holder[agb] = change
+    for row in await writer.fetch_in(queries.ORGANISATIONS_WITH_AGB_IN, list(holder)):
+        change = holder[row["agb_code"]]
+        # Taken, unless by this organisation or by one this file gives other codes.
+        if row["code"] != change.code and row["agb_code"] in final.get(row["code"], [row["agb_code"]]):
+            errors.append(FieldError.said(f"{change.path}.agb_codes", N_("AGB code %(agb)s already identifies organisation %(code)s"),
+                                          "agb_code_taken", agb=row["agb_code"], code=row["code"]))
 
 
 async def _organisation_codes(
@@ -110,6 +149,9 @@ async def _natural_match(writer: Writer, section: str, record: Record) -> str | 
                 row = await writer.fetch_one(queries.ORGANISATION_CODE_BY[column], record.get(column))
                 if row:
                     return row["code"]
+        for agb in [record.get("agb_code"), *(record.get("agb_codes") or ())]:
+            if agb and (row := await writer.fetch_one(queries.ORGANISATION_CODE_BY_AGB, agb)):
+                return row["code"]
     elif section == "coaches" and record.get("agb_code"):
         row = await writer.fetch_one(queries.COACH_NUMBER_BY_AGB, record.get("agb_code"))
         return row["registration_number"] if row else None

@@ -19,6 +19,7 @@ from registry.services.values import (  # noqa: F401 - the patterns live in valu
     EMAIL,
     ISO_DATE,
     FieldReader,
+    agb_codes,
     choice,
     choices,
     city_list,
@@ -40,7 +41,7 @@ ENTITY_SECTIONS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "programmes": ("programme", "code", "P-", ("name", "organisation", "guidance_type", "format")),
     "coaches": ("coach", "registration_number", "C-", ("initials", "surname")),
 }
-JSON_LIST_FIELDS = {"guidance_types", "formats", "modes", "cities"}
+JSON_LIST_FIELDS = {"guidance_types", "formats", "modes", "cities", "agb_codes"}
 SUBJECT_SECTION = {"training": "trainings", "programme": "programmes", "coach": "coaches"}
 SECTIONS = ("organisations", "trainings", "programmes", "coaches", "qualifications", "decisions")
 
@@ -90,6 +91,7 @@ ENTITY_FIELDS: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
         "name": (text(200), False),
         "kvk_number": (eight_digits, True),
         "agb_code": (eight_digits, True),
+        "agb_codes": (agb_codes, True),
         "city": (text(CITY_LENGTH), True),
         "address": (text(200), True),
         "postcode": (postcode, True),

@@ -43,6 +43,13 @@ ORGANISATION_IDS_AND_CODES = "SELECT id, code FROM organisation"
 # The columns a code-less organisation is matched on, in order.
 ORGANISATION_NATURAL_KEYS = ("kvk_number", "agb_code")
 ORGANISATION_CODE_BY = {column: f"SELECT code FROM organisation WHERE {column} = ? ORDER BY id" for column in ORGANISATION_NATURAL_KEYS}  # nosec B608 # column from ORGANISATION_NATURAL_KEYS
+# An organisation by any of its AGB codes.
+ORGANISATION_CODE_BY_AGB = (
+    "SELECT o.code FROM organisation_agb_code a JOIN organisation o ON o.id = a.organisation WHERE a.agb_code = ?"
+)
+ORGANISATIONS_WITH_AGB_IN = (
+    "SELECT a.agb_code, o.code FROM organisation_agb_code a JOIN organisation o ON o.id = a.organisation WHERE a.agb_code IN"
+)
 COACH_NUMBER_BY_AGB = "SELECT registration_number FROM coach WHERE agb_code = ?"
 COACHES_WITH_AGB_IN = "SELECT registration_number, agb_code FROM coach WHERE agb_code IN"
 QUALIFICATIONS_OF_COACHES_IN = (
@@ -92,6 +99,9 @@ def ids_with_code_in(section: str) -> str:
     return "SELECT id, " + code_column + ' AS code FROM "' + table + '" WHERE ' + code_column + " IN"  # nosec B608 # table and code column come from ENTITY_SECTIONS, never from input
 
 
+# An organisation's AGB codes, one row each: replaced as a whole when its list changes.
+DELETE_ORGANISATION_AGB_CODES = "DELETE FROM organisation_agb_code WHERE organisation = ?"
+INSERT_ORGANISATION_AGB_CODE = "INSERT INTO organisation_agb_code (agb_code, organisation, position) VALUES (?, ?, ?)"
 COACH_IDS_WITH_NUMBER_IN = "SELECT id, registration_number AS code FROM coach WHERE registration_number IN"
 TRAINING_IDS = "SELECT id, code FROM training"
 UPDATE_QUALIFICATION = (

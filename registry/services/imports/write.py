@@ -23,7 +23,7 @@ CREATE_ACTIONS = {
     "programmes": (AuditAction.PROGRAMME_CREATE, AuditAction.PROGRAMME_UPDATE, "programme"),
     "coaches": (AuditAction.COACH_CREATE, AuditAction.COACH_UPDATE, "coach"),
 }
-JSON_COLUMNS = {"guidance_types", "formats", "modes", "cities"}
+JSON_COLUMNS = {"guidance_types", "formats", "modes", "cities", "agb_codes"}
 
 
 async def write_plan(
@@ -49,6 +49,8 @@ async def write_plan(
         organisation_ids = ids.get("organisations", {})
         await _insert_grouped(writer, table, [_row(c, ids[section][c.code], organisation_ids, moment, True) for c in new])
         await _update_grouped(writer, table, [_row(c, ids[section][c.code], organisation_ids, moment, False) for c in changed])
+        if section == "organisations":
+            await _write_agb_codes(writer, [c for c in new + changed if _agb_codes_changed(c)], ids[section])
         create_action, update_action, kind = CREATE_ACTIONS[section]
         audit.extend(AuditEntry(create_action, kind, c.code, None, c.after, row=(table, ids[section][c.code])) for c in new)
         audit.extend(AuditEntry(update_action, kind, c.code, _before(c), c.after, row=(table, ids[section][c.code])) for c in changed)
@@ -94,6 +96,20 @@ def _row(change: "EntityChange", row_id: int, organisation_ids: dict[str, int], 
     if new:
         row["created_at"] = moment
     return row
+
+
+def _agb_codes_changed(change: "EntityChange") -> bool:
+    return "agb_codes" in change.after and (change.existing is None or change.existing.get("agb_codes") != change.after["agb_codes"])
+
+
+async def _write_agb_codes(writer: Writer, changes: list["EntityChange"], ids: dict[str, int]) -> None:
+    """The lookup rows of organisations whose AGB codes changed: all removed first, so a code may move between them."""
+    if not changes:
+        return
+    await writer.execute_many(queries.DELETE_ORGANISATION_AGB_CODES, [(ids[c.code],) for c in changes])
+    await writer.execute_many(queries.INSERT_ORGANISATION_AGB_CODE, [
+        (agb, ids[c.code], position) for c in changes for position, agb in enumerate(c.after["agb_codes"])
+    ])
 
 
 def _before(change: "EntityChange") -> dict[str, Any]:
