@@ -50,6 +50,9 @@ class Status(StrEnum):
 class ReasonCode(StrEnum):
     """Why a claim is rejected; listed in the order rejected claims report them."""
 
+    PROVIDER_UNKNOWN = "PROVIDER_UNKNOWN"
+    PROVIDER_NO_PROGRAMME = "PROVIDER_NO_PROGRAMME"
+    PROVIDER_NO_ACCREDITED_PROGRAMME = "PROVIDER_NO_ACCREDITED_PROGRAMME"
     PROGRAMME_UNKNOWN = "PROGRAMME_UNKNOWN"
     PROGRAMME_REVOKED = "PROGRAMME_REVOKED"
     PROGRAMME_SUSPENDED = "PROGRAMME_SUSPENDED"
@@ -576,7 +579,7 @@ class Reason:
     """One reason a claim is rejected: the code, whose it is, and the first day it applies."""
 
     code: ReasonCode
-    subject: Literal["programme", "coach"]
+    subject: Literal["provider", "programme", "coach"]
     on: dt.date
 
 
@@ -740,6 +743,96 @@ def verify_claim(
 
 def _outcome(timeline: Timeline | None, day: dt.date) -> Standing | None:
     return None if timeline is None else timeline.standing_on(day)
+
+
+# --- declaration lines: a provider's AGB code instead of a programme code --------------------------
+
+PROVIDER_REASONS = frozenset({ReasonCode.PROVIDER_UNKNOWN, ReasonCode.PROVIDER_NO_PROGRAMME, ReasonCode.PROVIDER_NO_ACCREDITED_PROGRAMME})
+COACH_STATUS_REASONS = frozenset(COACH_REASON.values()) | {ReasonCode.COACH_UNKNOWN}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One of the provider's programmes, judged as if the claim had named it."""
+
+    code: str
+    facts: ProgrammeFacts
+    verdict: Verdict
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Why this programme does not fit: its programme reason and COACH_NOT_QUALIFIED (the coach's own status aside)."""
+        return tuple(reason for reason in self.verdict.reasons if reason.code not in COACH_STATUS_REASONS)
+
+    @property
+    def free(self) -> bool:
+        """True when the programme has no programme reason on the claim's days."""
+        return all(reason.subject != "programme" for reason in self.verdict.reasons)
+
+    @property
+    def fits(self) -> bool:
+        """Free of programme reasons, and the coach is qualified for it on the first day."""
+        return self.free and self.verdict.qualified is True
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationVerdict:
+    """The answer to a claim naming a provider: the verdict, every candidate, and the first that fits."""
+
+    accredited: bool
+    reasons: tuple[Reason, ...]
+    provider_known: bool
+    candidates: tuple[Candidate, ...]
+    chosen: Candidate | None
+    programme: SubjectOutcome | None  # the chosen candidate's standing on the reported day
+    coach: SubjectOutcome | None
+    qualified: bool | None  # for the chosen candidate; False: for none of the free ones; None: none is free
+    reported_day: dt.date
+
+
+def verify_declaration_line(
+    programmes: Sequence[tuple[str, ProgrammeFacts]] | None,
+    coach: CoachFacts | None,
+    first: dt.date,
+    last: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+    guidance_type: str | None = None,
+) -> DeclarationVerdict:
+    """Verdict on 'a programme of this provider delivered by coach on first..last'; `programmes` None: no organisation holds the AGB code."""
+    last = first if last is None else last
+    candidates = tuple(
+        Candidate(code, facts, verify_claim(facts, coach, first, last, known_at))
+        for code, facts in sorted(programmes or (), key=lambda item: item[0])
+        if guidance_type is None or facts.guidance_type == guidance_type
+    )
+    # The coach's own reasons do not depend on the programme: judge them once, with no programme.
+    alone = verify_claim(None, coach, first, last, known_at)
+    reasons = [reason for reason in alone.reasons if reason.code is not ReasonCode.PROGRAMME_UNKNOWN]
+    chosen = next((candidate for candidate in candidates if candidate.fits), None)
+    if programmes is None:
+        reasons.append(Reason(ReasonCode.PROVIDER_UNKNOWN, "provider", first))
+    elif not candidates:
+        reasons.append(Reason(ReasonCode.PROVIDER_NO_PROGRAMME, "provider", first))
+    elif not any(candidate.free for candidate in candidates):
+        # The first day on which one of them failed.
+        failed_on = min(reason.on for candidate in candidates for reason in candidate.verdict.reasons if reason.subject == "programme")
+        reasons.append(Reason(ReasonCode.PROVIDER_NO_ACCREDITED_PROGRAMME, "provider", failed_on))
+    elif chosen is None and coach is not None:
+        reasons.append(Reason(ReasonCode.COACH_NOT_QUALIFIED, "coach", first))
+    reasons = sorted_reasons(reasons)
+    reported_day = min((reason.on for reason in reasons), default=first)
+    coach_timeline = None if coach is None else timeline_of(coach.decisions, known_at)
+    return DeclarationVerdict(
+        accredited=not reasons,
+        reasons=tuple(reasons),
+        provider_known=programmes is not None,
+        candidates=candidates,
+        chosen=chosen,
+        programme=None if chosen is None else timeline_of(chosen.facts.decisions, known_at).standing_on(reported_day),
+        coach=_outcome(coach_timeline, reported_day),
+        qualified=True if chosen is not None else (False if coach is not None and any(c.free for c in candidates) else None),
+        reported_day=reported_day,
+    )
 
 
 # --- care standard (Zorgstandaard Tabaksverslaving 2025) -------------------------------------

@@ -14,6 +14,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
+from msgspec import UNSET
 
 from registry.api import idempotency, limits
 from registry.api.context import ApiContext
@@ -146,8 +147,17 @@ def receipt_payload(api: ApiContext, document: VerificationResult, claim: Verifi
             checked_at=document.checked_at,
             data_version=document.data_version,
             client_id=client.client_id,
+            **_matched(document),
         )
     )
+
+
+def _matched(document: VerificationResult) -> dict[str, str | None]:
+    """For a claim by provider AGB code: the organisation it named and the programme it matched (nothing for one by programme code)."""
+    if document.provider is UNSET:
+        return {}
+    return {"provider": document.provider.code if document.provider else None,
+            "programme": document.programme.code if document.programme else None}
 
 
 def _sign_all(api: ApiContext, payloads: list[bytes]) -> list[str]:

@@ -64,7 +64,9 @@ def demo(coaches: int, seed: int) -> None:
 
 
 @main.command()
-@click.option("--programme", "programme_code", required=True, help="Programme code, e.g. P-000045.")
+@click.option("--programme", "programme_code", help="Programme code, e.g. P-000045 (or --provider-agb).")
+@click.option("--provider-agb", "provider_agb_code", help="The provider's AGB code from a declaration line (8 digits), instead of --programme.")
+@click.option("--guidance-type", "guidance_type", type=click.Choice(["short", "intensive"]), help="With --provider-agb: only programmes of this guidance type.")
 @click.option("--coach", "coach_registration_number", help="Coach registration number.")
 @click.option("--coach-agb", "coach_agb_code", help="Coach AGB code (8 digits).")
 @click.option("--date", "service_date", required=True, help="Service date YYYY-MM-DD.")
@@ -72,7 +74,7 @@ def demo(coaches: int, seed: int) -> None:
 @click.option("--as-known-at", "as_known_at", help="RFC 3339 time: answer as the registry knew it then.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict object.")
 def verify(as_json: bool, **fields: str | None) -> None:
-    """Verify a claim: was programme P, delivered by coach C, accredited on a date or period?"""
+    """Verify a claim: was programme P (or a programme of the provider with this AGB code), delivered by coach C, accredited on a date or period?"""
     from registry.services.verification.answer import parse_claim
     from registry.services.verification.answer import verify as verify_claim
 
@@ -88,9 +90,17 @@ def verify(as_json: bool, **fields: str | None) -> None:
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     verdict = "ACCREDITED" if document["accredited"] else "REJECTED"
-    click.echo(f"{verdict}: programme {claim.programme_code}, coach {raw.get('coach_registration_number') or raw.get('coach_agb_code')}")
+    coach = raw.get('coach_registration_number') or raw.get('coach_agb_code')
+    if claim.programme_code:
+        click.echo(f"{verdict}: programme {claim.programme_code}, coach {coach}")
+    else:
+        matched = (document.get("programme") or {}).get("code", "none")
+        click.echo(f"{verdict}: provider AGB {raw['provider_agb_code']} (programme {matched}), coach {coach}")
     for reason in document["reasons"]:
         click.echo(f"  {reason['code']} on {reason['on']}")
+    for candidate in document.get("candidates", ()):
+        fits = "fits" if candidate["fits"] else "does not fit: " + ", ".join(reason["code"] for reason in candidate["reasons"])
+        click.echo(f"  candidate {candidate['code']} ({candidate['guidance_type']}, {candidate['format']}) {fits}")
 
 
 

@@ -20,8 +20,9 @@ from registry.services.values import CODE_PATTERN, EIGHT_DIGITS, accepted_day
 from registry.services.verification import answer as verification
 from registry.templating import Renderer
 
-FIELDS = ("programme_code", "coach_registration_number", "coach_agb_code", "service_date", "service_end_date")
+FIELDS = ("programme_code", "provider_agb_code", "guidance_type", "coach_registration_number", "coach_agb_code", "service_date", "service_end_date")
 DUTCH_DATE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
+GUIDANCE_TYPES = ("short", "intensive")
 OUT_OF_RANGE = N_("Enter a date between 01-01-1900 and 31-12-2199.")
 
 
@@ -40,10 +41,19 @@ def check_form(asked: dict[str, str]) -> tuple[dict[str, Any] | None, FormErrors
     """The claim for the rules, or every field's problem in words a visitor understands."""
     errors = FormErrors()
     programme, number, agb = asked["programme_code"].upper(), asked["coach_registration_number"].upper(), asked["coach_agb_code"]
-    if not programme:
-        errors["programme_code"] = N_("Enter the programme's code, for example P-000045.")
-    elif not CODE_PATTERN.fullmatch(programme):
+    provider, guidance = asked["provider_agb_code"], asked["guidance_type"]
+    if not programme and not provider:
+        errors["programme_code"] = N_("Enter the programme's code, for example P-000045, or the provider's AGB code.")
+    elif programme and provider:
+        errors["programme_code"] = N_("Enter the programme's code or the provider's AGB code, not both.")
+    elif programme and not CODE_PATTERN.fullmatch(programme):
         errors["programme_code"] = N_("A code has only letters, digits and hyphens, for example P-000045.")
+    elif provider and not EIGHT_DIGITS.fullmatch(provider):
+        errors["provider_agb_code"] = N_("An AGB code is exactly 8 digits.")
+    if guidance and guidance not in GUIDANCE_TYPES:
+        errors["guidance_type"] = N_("Choose short or intensive guidance, or leave it empty.")
+    elif guidance and programme and "programme_code" not in errors:
+        errors["guidance_type"] = N_("The guidance type narrows a provider's programmes; a programme code needs none.")
     if not number and not agb:
         errors["coach_registration_number"] = N_("Enter the coach's registration number or AGB code.")
     elif number and agb:
@@ -70,7 +80,10 @@ def check_form(asked: dict[str, str]) -> tuple[dict[str, Any] | None, FormErrors
             errors["service_end_date"] = N_("A period may span at most 366 days.")
     if errors or first is None:  # a missing first date has already added an error
         return None, errors
-    claim = {"programme_code": programme, "service_date": first.isoformat()}
+    claim: dict[str, Any] = {"service_date": first.isoformat()}
+    claim |= {"programme_code": programme} if programme else {"provider_agb_code": provider}
+    if guidance:
+        claim["guidance_type"] = guidance
     claim |= {"coach_registration_number": number} if number else {"coach_agb_code": agb}
     if last:
         claim["service_end_date"] = last.isoformat()

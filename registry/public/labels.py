@@ -147,6 +147,11 @@ DECISION_WORDING = {
 
 # Each reason of a refused check in plain words; %(date)s is the first day it applied.
 REASONS = {
+    ReasonCode.PROVIDER_UNKNOWN: N_("No organisation in the register holds this AGB code."),
+    ReasonCode.PROVIDER_NO_PROGRAMME: N_("The provider with this AGB code has no programme in the register (of the guidance type asked about)."),
+    ReasonCode.PROVIDER_NO_ACCREDITED_PROGRAMME: N_(
+        "None of the provider's programmes was accredited on every day of the care (the first fell short on %(date)s)."
+    ),
     ReasonCode.PROGRAMME_UNKNOWN: N_("The programme is not in the register."),
     ReasonCode.PROGRAMME_REVOKED: N_("The programme's accreditation was revoked on %(date)s."),
     ReasonCode.PROGRAMME_SUSPENDED: N_("The programme was suspended on %(date)s."),

@@ -16,9 +16,15 @@ EightDigits = Annotated[str, Meta(pattern="^[0-9]{8}$", description="8 digits; l
 
 
 class VerificationRequest(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A claim: programme P delivered by coach C on a date or over a period, as known at a time; exactly one coach field."""
+    """A claim: programme P (or a programme of the provider with this AGB code) delivered by coach C on a date or over a period,
+    as known at a time; exactly one of programme_code and provider_agb_code, exactly one coach field."""
 
-    programme_code: Code
+    programme_code: Code | None = None
+    # Unset, not None, when absent: a claim by programme code is stored and signed exactly as before.
+    provider_agb_code: Annotated[str, Meta(pattern="^[0-9]{8}$", description="The provider's AGB code (practice or location), "
+                                           "from a declaration line; instead of programme_code.")] | UnsetType = UNSET
+    guidance_type: Annotated[Literal["short", "intensive"], Meta(description="Only with provider_agb_code: consider only the provider's "
+                                                "programmes of this guidance type.")] | UnsetType = UNSET
     coach_registration_number: Code | None = None
     coach_agb_code: EightDigits | None = None
     service_date: dt.date
@@ -41,7 +47,7 @@ class Reason(Struct):
     """One reason a claim is rejected, and the first day it applies."""
 
     code: ReasonCode
-    subject: Literal["programme", "coach"]
+    subject: Literal["provider", "programme", "coach"]
     on: dt.date
 
 
@@ -75,6 +81,17 @@ class CoachOutcome(Struct):
     qualified: Annotated[bool | None, Meta(description="Null when the programme is unknown: qualified for what cannot be said.")]
 
 
+class Candidate(Struct):
+    """One of the provider's programmes, and whether the claim fits it (and why not)."""
+
+    code: str
+    name: str
+    guidance_type: GuidanceType
+    format: ProgrammeFormat
+    fits: bool
+    reasons: list[Reason]
+
+
 class VerificationResult(Struct):
     """The registry's answer to one claim, with a signed receipt."""
 
@@ -91,6 +108,12 @@ class VerificationResult(Struct):
     reference: str | None
     # Unset only where no receipt is given: the public check page and the command line.
     receipt: Annotated[str, Meta(description="Compact JWS (ES256) over the answer; verify with /.well-known/jwks.json.")] | UnsetType = UNSET
+    # Only in answers to a claim by provider_agb_code.
+    provider: Annotated[Provider | None, Meta(description="The organisation holding the claim's provider_agb_code; "
+                                              "null when none does. Only for a claim by provider_agb_code.")] | UnsetType = UNSET
+    candidates: Annotated[list[Candidate], Meta(description="The provider's programmes (of the guidance type, if given), in code "
+                                                "order, each with whether it fits; `programme` is the first that fits. "
+                                                "Only for a claim by provider_agb_code.")] | UnsetType = UNSET
 
 
 class BatchItemError(Struct):
@@ -128,3 +151,6 @@ class Receipt(Struct):
     checked_at: dt.datetime
     data_version: int
     client_id: str
+    # A claim by provider_agb_code: the organisation it named and the programme it matched (null: none fits).
+    provider: str | None | UnsetType = UNSET
+    programme: str | None | UnsetType = UNSET

@@ -9,17 +9,27 @@ import time
 from typing import Any
 
 import msgspec
+from msgspec import UNSET
 from piccolo.engine.base import Engine
 
 from registry import rules
 from registry.schemas.history import Accreditation
-from registry.schemas.verification import CoachOutcome, ProgrammeOutcome, Reason, VerificationRequest, VerificationResult
+from registry.schemas.verification import (
+    Candidate,
+    CoachOutcome,
+    ProgrammeOutcome,
+    Provider,
+    Reason,
+    VerificationRequest,
+    VerificationResult,
+)
 from registry.services.errors import FieldError, Refusal, ValidationFailed
 from registry.services.sql import reading, writing
 from registry.services.values import CODE_PATTERN, EIGHT_DIGITS, in_range, iso_date, refuse_unsafe
-from registry.services.verification.snapshot import Snapshot, load_subjects
+from registry.services.verification.snapshot import ProgrammeEntry, Snapshot, load_subjects
 
 MAX_PERIOD_DAYS = 366
+GUIDANCE_TYPES = rules.names(rules.GuidanceType)
 CLAIM_FIELDS = VerificationRequest.__struct_fields__
 RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 
@@ -46,11 +56,18 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> V
     for name in raw:
         if name not in CLAIM_FIELDS:
             fail(name, "unknown field", "unknown_field")
-    programme = raw.get("programme_code")
-    if programme is None:
-        fail("programme_code", "is required", "required")
-    elif not isinstance(programme, str) or not CODE_PATTERN.fullmatch(programme.upper()):
+    programme, provider, guidance = raw.get("programme_code"), raw.get("provider_agb_code"), raw.get("guidance_type")
+    if (programme is None) == (provider is None):
+        fail("programme_code", "give exactly one of programme_code or provider_agb_code", "required")
+    if programme is not None and (not isinstance(programme, str) or not CODE_PATTERN.fullmatch(programme.upper())):
         fail("programme_code", "must be a programme code (letters, digits and '-')")
+    if provider is not None and (not isinstance(provider, str) or not EIGHT_DIGITS.fullmatch(provider)):
+        fail("provider_agb_code", "must be a string of exactly 8 digits")
+    if guidance is not None:
+        if guidance not in GUIDANCE_TYPES:
+            fail("guidance_type", "must be one of: " + ", ".join(GUIDANCE_TYPES))
+        elif provider is None:
+            fail("guidance_type", "may be given only with provider_agb_code (a programme has its own guidance type)")
     number, agb = raw.get("coach_registration_number"), raw.get("coach_agb_code")
     if (number is None) == (agb is None):
         fail("coach_registration_number", "give exactly one of coach_registration_number or coach_agb_code", "required")
@@ -85,10 +102,12 @@ def parse_claim(raw: Any, now: dt.datetime | None = None, prefix: str = "") -> V
         fail("reference", "must be a string of at most 64 characters")
     elif reference is not None:
         _check(lambda: refuse_unsafe(reference), "reference", fail)
-    if errors or programme is None or first is None:  # either missing has already added an error
+    if errors or first is None:  # a missing date has already added an error
         raise ValidationFailed(errors)
     return VerificationRequest(
-        programme_code=programme.upper(),
+        programme_code=programme.upper() if programme is not None else None,
+        provider_agb_code=provider if provider is not None else UNSET,
+        guidance_type=guidance if guidance is not None else UNSET,
         coach_registration_number=number.upper() if number is not None else None,
         coach_agb_code=agb,
         service_date=first,
@@ -148,7 +167,9 @@ def accreditation(grant: rules.Decision | None) -> Accreditation | None:
 
 def answer(claim: VerificationRequest, snapshot: Snapshot, checked_at: dt.datetime, verification_id: str) -> VerificationResult:
     """The answer of POST /api/v1/verifications, without its receipt."""
-    programme = snapshot.programmes.get(claim.programme_code)
+    if claim.provider_agb_code is not UNSET:
+        return _declaration_answer(claim, claim.provider_agb_code, snapshot, checked_at, verification_id)
+    programme = snapshot.programmes.get(claim.programme_code or "")
     coach = snapshot.find_coach(claim.coach_registration_number, claim.coach_agb_code)
     verdict = rules.verify_claim(
         programme.facts() if programme else None,
@@ -183,6 +204,57 @@ def answer(claim: VerificationRequest, snapshot: Snapshot, checked_at: dt.dateti
     )
 
 
+def _declaration_answer(
+    claim: VerificationRequest, agb_code: str, snapshot: Snapshot, checked_at: dt.datetime, verification_id: str
+) -> VerificationResult:
+    """The answer to a claim naming the provider by AGB code: every candidate programme, the first that fits."""
+    organisation, programmes = snapshot.provider_programmes(agb_code)
+    coach = snapshot.find_coach(claim.coach_registration_number, claim.coach_agb_code)
+    entries = {programme.code: programme for programme in programmes}
+    verdict = rules.verify_declaration_line(
+        None if organisation is None else [(programme.code, programme.facts()) for programme in programmes],
+        snapshot.coach_facts(coach) if coach else None,
+        claim.service_date,
+        claim.service_end_date,
+        claim.as_known_at,
+        guidance_type=None if claim.guidance_type is UNSET else claim.guidance_type,
+    )
+    programme_part = coach_part = None
+    if verdict.chosen is not None and verdict.programme is not None:
+        chosen = entries[verdict.chosen.code]
+        programme_part = ProgrammeOutcome(
+            chosen.code, chosen.name, chosen.provider, chosen.guidance_type, chosen.format,
+            verdict.programme.status, accreditation(verdict.programme.accreditation),
+        )
+    if coach is not None and verdict.coach is not None:
+        coach_part = CoachOutcome(
+            coach.registration_number, coach.name, verdict.coach.status, accreditation(verdict.coach.accreditation), verdict.qualified
+        )
+    return VerificationResult(
+        verification_id=verification_id,
+        accredited=verdict.accredited,
+        reasons=_reasons(verdict.reasons),
+        programme=programme_part,
+        coach=coach_part,
+        service_date=claim.service_date,
+        service_end_date=claim.service_end_date,
+        as_known_at=claim.as_known_at,
+        checked_at=utc(checked_at),
+        data_version=snapshot.data_version,
+        reference=claim.reference,
+        provider=None if organisation is None else Provider(organisation.code, organisation.name, agb_code),
+        candidates=[_candidate(entries[candidate.code], candidate) for candidate in verdict.candidates],
+    )
+
+
+def _reasons(reasons: tuple[rules.Reason, ...]) -> list[Reason]:
+    return [Reason(reason.code, reason.subject, reason.on) for reason in reasons]
+
+
+def _candidate(programme: ProgrammeEntry, candidate: rules.Candidate) -> Candidate:
+    return Candidate(programme.code, programme.name, programme.guidance_type, programme.format, candidate.fits, _reasons(candidate.reasons))
+
+
 def stored_row(document: VerificationResult, claim: VerificationRequest, client_id: int | None, checked_at: dt.datetime,
                encoded: bytes | None = None) -> dict[str, Any]:
     """The verification table row for one answer (`encoded`: the answer as JSON, when the caller has encoded it already)."""
@@ -205,7 +277,9 @@ async def verify(engine: Engine, claim: VerificationRequest, client_id: int | No
     async with reading(engine) as reader:
         numbers = {claim.coach_registration_number} if claim.coach_registration_number else set()
         agb = {claim.coach_agb_code} if claim.coach_agb_code else set()
-        snapshot = await load_subjects(reader, {claim.programme_code}, numbers, set(), agb)
+        programmes = {claim.programme_code} if claim.programme_code else set()
+        providers = set() if claim.provider_agb_code is UNSET else {claim.provider_agb_code}
+        snapshot = await load_subjects(reader, programmes, numbers, set(), agb, provider_agb_codes=providers)
     checked_at = dt.datetime.now(dt.timezone.utc)
     document = answer(claim, snapshot, checked_at, uuid7())
     if store:

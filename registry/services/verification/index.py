@@ -44,6 +44,23 @@ def _search_changed(old: dict[str, Any], changed: dict[str, Any]) -> bool:
     return False
 
 
+def _programmes_of(old: Snapshot, part: Snapshot) -> dict[int, tuple[str, ...]]:
+    """Organisation id -> programme codes after `part`'s programmes replace old ones: only their organisations' lists change."""
+    if not part.programmes:
+        return old.programmes_of
+    lists: dict[int, set[str]] = {}
+    for code, entry in part.programmes.items():
+        before = old.programmes.get(code)
+        for organisation in (before.organisation_id if before else None, entry.organisation_id):
+            if organisation is not None:
+                lists.setdefault(organisation, set(old.programmes_of.get(organisation, ())))
+        if before is not None and before.organisation_id is not None:
+            lists[before.organisation_id].discard(code)
+        if entry.organisation_id is not None:
+            lists[entry.organisation_id].add(code)
+    return {**old.programmes_of, **{organisation: tuple(sorted(codes)) for organisation, codes in lists.items()}}
+
+
 # --- the live index ---------------------------------------------------------------------------------
 
 
@@ -209,11 +226,11 @@ class VerificationIndex:
                 if changed["training"]:
                     rows = await reader.fetch_in(queries.COACHES_QUALIFIED_IN_TRAININGS_IN, sorted(changed["training"]))
                     coaches |= {row["registration_number"] for row in rows}
-                part = await load_subjects(reader, programmes, coaches, changed["training"])
+                part = await load_subjects(reader, programmes, coaches, changed["training"], organisation_codes=changed["organisation"])
                 clients = await load_clients(reader) if changed["api_client"] else None
-            self._merge(part, clients)
+            self._merge(part, clients, changed["organisation"])
 
-    def _merge(self, part: Snapshot, clients: dict[str, ClientRecord] | None) -> None:
+    def _merge(self, part: Snapshot, clients: dict[str, ClientRecord] | None, organisation_codes: set[str] | frozenset[str] = frozenset()) -> None:
         # A new Snapshot object, so a request already holding the old one sees a consistent view.
         old = self.snapshot
         merged = Snapshot(
@@ -222,6 +239,9 @@ class VerificationIndex:
             coach_by_agb=old.coach_by_agb,
             trainings={**old.trainings, **part.trainings},
             clients=clients if clients is not None else old.clients,
+            organisations=old.organisations,
+            provider_by_agb=old.provider_by_agb,
+            programmes_of=_programmes_of(old, part),
             data_version=part.data_version,
             register_version=part.register_version,
             audit_seen=part.audit_seen,
@@ -232,6 +252,16 @@ class VerificationIndex:
             merged.search_key = old.search_key
         if any(coach.agb_code != getattr(old.coaches.get(number), "agb_code", None) for number, coach in part.coaches.items()):
             merged.coach_by_agb = {coach.agb_code: number for number, coach in merged.coaches.items() if coach.agb_code}
+        if organisation_codes:
+            merged.organisations, merged.provider_by_agb = dict(old.organisations), dict(old.provider_by_agb)
+            for code in organisation_codes:
+                gone = merged.organisations.pop(code, None)
+                for agb in gone.agb_codes if gone else ():
+                    if merged.provider_by_agb.get(agb) is gone:
+                        del merged.provider_by_agb[agb]
+            for entry in part.organisations.values():
+                merged.organisations[entry.code] = entry
+                merged.provider_by_agb.update(dict.fromkeys(entry.agb_codes, entry))
         self.snapshot = merged
 
     def _start_rebuild(self, rewound: bool = False) -> None:

@@ -30,10 +30,18 @@ PROGRAMME_SCOPES_OF_PROGRAMMES_IN = "SELECT id, programme, guidance_type, format
 TRAINING_SCOPES = "SELECT id, training, guidance_types, formats, recorded_at FROM training_scope ORDER BY id"
 TRAINING_SCOPES_OF_TRAININGS_IN = "SELECT id, training, guidance_types, formats, recorded_at FROM training_scope WHERE training IN"
 CARE_STANDARD = "SELECT id, in_force_from, strict_from, reason, recorded_at, recorded_by FROM care_standard ORDER BY id"
+# Organisations by their AGB codes (a declaration line names its provider by one), a row per code.
+ORGANISATION_AGB_CODES = (
+    "SELECT a.agb_code, a.position, o.id, o.code, o.name FROM organisation_agb_code a JOIN organisation o ON o.id = a.organisation"
+)
 
 ALL_DECISIONS = f"SELECT {DECISION_COLUMNS} FROM decision ORDER BY id"  # nosec B608 # DECISION_COLUMNS is a constant
 DECISIONS_OF_SUBJECTS_IN = f"SELECT {DECISION_COLUMNS} FROM decision WHERE subject_kind = ? AND subject_id IN"  # nosec B608 # DECISION_COLUMNS is a constant
 PROGRAMMES_WITH_CODE_IN = f"{PROGRAMMES} WHERE p.code IN"
+PROGRAMMES_OF_ORGANISATION_IDS_IN = f"{PROGRAMMES} WHERE p.organisation IN"
+ORGANISATION_AGB_CODES_OF_CODES_IN = f"{ORGANISATION_AGB_CODES} WHERE o.code IN"
+ORGANISATION_AGB_CODES_OF_IDS_IN = f"{ORGANISATION_AGB_CODES} WHERE o.id IN"
+ORGANISATION_IDS_WITH_AGB_CODE_IN = "SELECT organisation AS id FROM organisation_agb_code WHERE agb_code IN"
 COACHES_WITH_NUMBER_IN = f"{COACHES} WHERE registration_number IN"
 COACHES_WITH_AGB_CODE_IN = f"{COACHES} WHERE agb_code IN"
 QUALIFICATIONS_OF_COACHES_IN = f"{QUALIFICATIONS} WHERE q.coach IN"

@@ -70,6 +70,16 @@ class CoachEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class OrganisationEntry:
+    """An organisation that holds AGB codes, as a declaration line's provider."""
+
+    id: int
+    code: str
+    name: str
+    agb_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TrainingEntry:
     """A training as the qualification rule sees it."""
 
@@ -87,6 +97,10 @@ class Snapshot:
     coach_by_agb: dict[str, str] = field(default_factory=dict)
     trainings: dict[int, TrainingEntry] = field(default_factory=dict)
     clients: dict[str, ClientRecord] = field(default_factory=dict)
+    # Declaration lines: an AGB code -> its organisation, and an organisation id -> its programmes' codes in code order.
+    organisations: dict[str, OrganisationEntry] = field(default_factory=dict)  # by organisation code; those with AGB codes
+    provider_by_agb: dict[str, OrganisationEntry] = field(default_factory=dict)
+    programmes_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
     data_version: int = 0
     register_version: int = 0  # the last audit event that changed the register: what open data is made from
     audit_seen: int = 0
@@ -102,6 +116,26 @@ class Snapshot:
         if registration_number is None and agb_code is not None:
             registration_number = self.coach_by_agb.get(agb_code)
         return self.coaches.get(registration_number) if registration_number else None
+
+    def provider_programmes(self, agb_code: str) -> tuple[OrganisationEntry | None, list[ProgrammeEntry]]:
+        """The organisation holding an AGB code and its programmes in code order: two dictionary lookups, no scan."""
+        organisation = self.provider_by_agb.get(agb_code)
+        if organisation is None:
+            return None, []
+        return organisation, [self.programmes[code] for code in self.programmes_of.get(organisation.id, ()) if code in self.programmes]
+
+    def add_organisations(self, rows: list[dict[str, Any]]) -> None:
+        """Organisations from ORGANISATION_AGB_CODES rows (a row per code), with their codes in their order."""
+        codes: dict[int, list[tuple[int, str]]] = {}
+        names: dict[int, tuple[str, str]] = {}
+        for row in rows:
+            codes.setdefault(row["id"], []).append((row["position"], row["agb_code"]))
+            names[row["id"]] = (row["code"], row["name"])
+        for organisation_id, held in codes.items():
+            entry = OrganisationEntry(organisation_id, *names[organisation_id], tuple(agb for _, agb in sorted(held)))
+            self.organisations[entry.code] = entry
+            for agb in entry.agb_codes:
+                self.provider_by_agb[agb] = entry
 
     def coach_facts(self, coach: CoachEntry) -> rules.CoachFacts:
         """What the rules need of a coach, with each qualification's training (remembered per snapshot)."""
@@ -254,6 +288,8 @@ async def build_snapshot(reader: Writer) -> Snapshot:
     versions = _programme_versions(await reader.fetch_all(queries.DESIGNS), await reader.fetch_all(queries.PROGRAMME_SCOPES))
     for row in await reader.fetch_all(queries.PROGRAMMES):
         snapshot.programmes[row["code"]] = _programme(row, tuple(decisions.get(("programme", row["id"]), ())), versions.get(row["id"], ((), ())))
+    snapshot.programmes_of = programmes_by_organisation(snapshot.programmes.values())
+    snapshot.add_organisations(await reader.fetch_all(queries.ORGANISATION_AGB_CODES))
     qualifications = _qualifications(await reader.fetch_all(queries.QUALIFICATIONS))
     for row in await reader.fetch_all(queries.COACHES):
         coach = _coach(row, tuple(decisions.get(("coach", row["id"]), ())), qualifications.get(row["id"], []))
@@ -264,13 +300,33 @@ async def build_snapshot(reader: Writer) -> Snapshot:
     return snapshot
 
 
+def programmes_by_organisation(programmes: Any) -> dict[int, tuple[str, ...]]:
+    """Organisation id -> the codes of its programmes, in code order."""
+    grouped: dict[int, list[str]] = {}
+    for programme in programmes:
+        if programme.organisation_id is not None:
+            grouped.setdefault(programme.organisation_id, []).append(programme.code)
+    return {organisation: tuple(sorted(codes)) for organisation, codes in grouped.items()}
+
+
 async def load_subjects(
-    reader: Writer, programme_codes: set[str], coach_numbers: set[str], training_codes: set[str], agb_codes: set[str] | frozenset[str] = frozenset()
+    reader: Writer, programme_codes: set[str], coach_numbers: set[str], training_codes: set[str], agb_codes: set[str] | frozenset[str] = frozenset(),
+    organisation_codes: set[str] | frozenset[str] = frozenset(), provider_agb_codes: set[str] | frozenset[str] = frozenset(),
 ) -> Snapshot:
-    """Only the named subjects (and the trainings their qualifications need), in one transaction."""
+    """Only the named subjects (and the trainings their qualifications need), in one transaction.
+
+    `organisation_codes`: organisations whose AGB codes changed; `provider_agb_codes`: the organisations holding these
+    codes, with all their programmes (a declaration line's claim from the command line).
+    """
     part = Snapshot()
     await _versions(reader, part)
     programmes = await reader.fetch_in(queries.PROGRAMMES_WITH_CODE_IN, sorted(programme_codes))
+    if organisation_codes:
+        part.add_organisations(await reader.fetch_in(queries.ORGANISATION_AGB_CODES_OF_CODES_IN, sorted(organisation_codes)))
+    if provider_agb_codes:
+        ids = sorted({row["id"] for row in await reader.fetch_in(queries.ORGANISATION_IDS_WITH_AGB_CODE_IN, sorted(provider_agb_codes))})
+        part.add_organisations(await reader.fetch_in(queries.ORGANISATION_AGB_CODES_OF_IDS_IN, ids))
+        programmes += await reader.fetch_in(queries.PROGRAMMES_OF_ORGANISATION_IDS_IN, ids)
     coaches = await reader.fetch_in(queries.COACHES_WITH_NUMBER_IN, sorted(coach_numbers))
     coaches += await reader.fetch_in(queries.COACHES_WITH_AGB_CODE_IN, sorted(agb_codes))
     coach_ids = sorted({row["id"] for row in coaches})
@@ -290,6 +346,7 @@ async def load_subjects(
         part.trainings[row["id"]] = _training(row, tuple(training_decisions.get(row["id"], ())), training_scopes.get(row["id"], ()))
     for row in programmes:
         part.programmes[row["code"]] = _programme(row, tuple(programme_decisions.get(row["id"], ())), versions.get(row["id"], ((), ())))
+    part.programmes_of = programmes_by_organisation(part.programmes.values())
     for row in coaches:
         coach = _coach(row, tuple(coach_decisions.get(row["id"], ())), qualifications.get(row["id"], []))
         part.coaches[coach.registration_number] = coach
