@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -16,7 +17,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
 from msgspec import UNSET
 
-from registry.api import idempotency, limits
+from registry.api import csv_batch, idempotency, limits
 from registry.api.context import ApiContext
 from registry.api.openapi import BEARER, ApiOperation, problems, reads_body
 from registry.api.problems import Refused, problem_body
@@ -177,41 +178,60 @@ NO_STORE = CacheControlHeader(no_store=True)
     status_code=200,
     cache_control=NO_STORE,
     security=BEARER,
-    responses={200: ResponseSpec(BatchResult, description="One result or item error per item, in order, with a summary.",
-                                 generate_examples=False),
+    responses={200: ResponseSpec(BatchResult, description="One result or item error per item, in order, with a summary "
+                                 "(as CSV for a CSV body).", generate_examples=False),
                **problems(400, 401, 403, 409, 413, 422, 429)},
-    operation_class=reads_body(BatchRequest),
+    operation_class=reads_body(BatchRequest, csv=True),
 )
 async def verify_batch(request: Request, api: NamedDependency[ApiContext]) -> Response[bytes]:
-    """Every claim in the batch answered on its own; invalid items get their own error."""
+    """Every claim in the batch answered on its own; invalid items get their own error. A CSV body gets a CSV answer."""
     caller = await authenticate(request, api)
     key = idempotency.read_key(request.headers.get(idempotency.HEADER))
-    raw = await _json_body(request)
-    items = _batch_items(raw)
+    encode: BatchEncoder
+    if csv_batch.is_csv(request.headers.get("content-type", "")):
+        body = await request.body()
+        read = csv_batch.read_claims(body, MAX_BATCH_ITEMS)
+        # A JSON batch always has "items", so this stand-in for the file's bytes never equals a JSON body.
+        items, fingerprint, encode = read.claims, {"text/csv": hashlib.sha256(body).hexdigest()}, read.answer_file
+    else:
+        raw = await _json_body(request)
+        items, fingerprint, encode = _batch_items(raw), raw, _json_answer
     if key is None:
         charge(api, caller.client, len(items), request.scope)
-        return _answer(await _verify_items(api, caller, items))
-    outcome = await api.idempotency.claim(caller.client.id, key, idempotency.request_hash(BATCH_PATH, raw))
+        return _answer(*await _verify_items(api, caller, items, encode))
+    outcome = await api.idempotency.claim(caller.client.id, key, idempotency.request_hash(BATCH_PATH, fingerprint))
     if isinstance(outcome, Replay):
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type, headers={idempotency.REPLAYED: "true"})
     if not isinstance(outcome, Claimed):
         raise idempotency.refusal(outcome)
     try:
         charge(api, caller.client, len(items), request.scope)
-        result = await _verify_items(api, caller, items, outcome)
+        result = await _verify_items(api, caller, items, encode, outcome)
     except BaseException:
         await api.idempotency.release(outcome)
         raise
     api.idempotency.answered(outcome)
-    return _answer(result)
+    return _answer(*result)
 
 
-def _answer(body: bytes) -> Response[bytes]:
-    return Response(body, media_type="application/json")
+def _answer(body: bytes, media_type: str) -> Response[bytes]:
+    return Response(body, media_type=media_type)
 
 
-async def _verify_items(api: ApiContext, caller: Caller, items: list[Any], claimed: Claimed | None = None) -> bytes:
-    """The batch's answer, encoded, once it is stored (under the idempotency key when one was claimed)."""
+# What a batch's answer is made of: the results in order, the summary, and each answer's own JSON by id().
+BatchEncoder = Callable[[list[VerificationResult | BatchItemError], BatchSummary, dict[int, bytes]], tuple[bytes, str]]
+
+
+def _json_answer(results: list[VerificationResult | BatchItemError], summary: BatchSummary, encoded: dict[int, bytes]) -> tuple[bytes, str]:
+    """The batch's JSON answer, as BatchResult encodes it, joined from the answers' own bytes."""
+    parts = [encoded[id(item)] if isinstance(item, VerificationResult) else _JSON.encode(item) for item in results]
+    return b'{"results":[' + b",".join(parts) + b'],"summary":' + _JSON.encode(summary) + b"}", "application/json"
+
+
+async def _verify_items(
+    api: ApiContext, caller: Caller, items: list[Any], encode: BatchEncoder, claimed: Claimed | None = None
+) -> tuple[bytes, str]:
+    """The batch's answer, encoded (JSON or CSV), once it is stored (under the idempotency key when one was claimed)."""
     checked_at = dt.datetime.now(dt.timezone.utc)
     loop = asyncio.get_running_loop()
     results: list[VerificationResult | BatchItemError] = []
@@ -241,12 +261,11 @@ async def _verify_items(api: ApiContext, caller: Caller, items: list[Any], claim
     # Each answer is encoded once, for its stored row and for the batch's answer (as BatchResult encodes it).
     encoded = {id(document): _JSON.encode(document) for document, _ in answered}
     summary = BatchSummary(accredited=accredited, rejected=len(answered) - accredited, invalid=invalid)
-    parts = [encoded[id(item)] if isinstance(item, VerificationResult) else _JSON.encode(item) for item in results]
-    body = b'{"results":[' + b",".join(parts) + b'],"summary":' + _JSON.encode(summary) + b"}"
-    completion = claimed.completion(200, "application/json", body) if claimed else None
+    body, media_type = encode(results, summary, encoded)
+    completion = claimed.completion(200, media_type, body) if claimed else None
     rows = [stored_row(document, claim, caller.client.id, checked_at, encoded[id(document)]) for document, claim in answered]
     await api.store.store(rows, completion)
-    return body
+    return body, media_type
 
 
 def _batch_items(raw: Any) -> list[Any]:

@@ -31,7 +31,7 @@ from registry.rules import CARE_STANDARD_FROM, DECISION_FIELDS, DecisionKind, ca
 
 def build_demo_document(coaches: int = 400, seed: int = 2026, today: dt.date | None = None) -> dict:
     """An import document (api.md "Bulk import") with `coaches` coaches; the same arguments give the same document."""
-    return _DemoBuilder(coaches, random.Random(seed), today or DEFAULT_TODAY).document()
+    return _DemoBuilder(coaches, random.Random(seed), today or DEFAULT_TODAY, seed).document()
 
 
 def _ascii_slug(text: str) -> str:
@@ -42,7 +42,7 @@ def _ascii_slug(text: str) -> str:
 class _DemoBuilder:
     """One demo document; days are ordinals so that the loops over 100,000 coaches avoid date objects."""
 
-    def __init__(self, coaches: int, rng: random.Random, today: dt.date):
+    def __init__(self, coaches: int, rng: random.Random, today: dt.date, seed: int = 2026):
         self.rng, self.random, self.today = rng, rng.random, today.toordinal()
         self.shift = self.today - DEFAULT_TODAY.toordinal()
         self.coach_count, self.training_count = coaches, max(len(TRAINING_STORIES), coaches // 200)
@@ -58,8 +58,18 @@ class _DemoBuilder:
         self.decisions: list[dict] = []
         organisation_count = self.institute_count + self.provider_count
         # One draw for all AGB codes keeps them unique across coaches and organisations.
-        self.agb_codes = iter([f"{code:08d}" for code in rng.sample(range(10**8), coaches + organisation_count)])
+        drawn = rng.sample(range(10**8), coaches + organisation_count)
+        self.agb_codes = iter([f"{code:08d}" for code in drawn])
+        # Providers' further codes (a second location, or a code for one that had none) come from a generator of
+        # their own, so that every other value of the document stays as it was before providers had several.
+        self.location_rng, self.taken_agb = random.Random(f"locations-{seed}"), set(drawn)
         self.kvk_numbers = iter([f"{code:08d}" for code in rng.sample(range(10**8), organisation_count)])
+
+    def _location_agb(self) -> str:
+        while (code := self.location_rng.randrange(10**8)) in self.taken_agb:
+            pass
+        self.taken_agb.add(code)
+        return f"{code:08d}"
 
     def between(self, low: int, high: int) -> int:
         """A whole number in low..high-1; cheaper than rng.randrange in the loops over every coach."""
@@ -96,8 +106,12 @@ class _DemoBuilder:
                     name = f"{name}, locatie {self.pick(DISTRICTS)}"
             used_names.add(name)
             organisation = {"code": f"O-{number:06d}", "name": name, "kvk_number": next(self.kvk_numbers), "city": city}
-            if not is_institute and self.random() < 0.9:
-                organisation["agb_code"] = next(self.agb_codes)
+            if not is_institute:
+                # Every provider holds one or two AGB codes (practice, and a location for about a third).
+                codes = [next(self.agb_codes) if self.random() < 0.9 else self._location_agb()]
+                if self.location_rng.random() < 0.35:
+                    codes.append(self._location_agb())
+                organisation["agb_codes"] = codes
             organisations.append(organisation)
         self.institutes, self.providers = organisations[: self.institute_count], organisations[self.institute_count:]
         return organisations

@@ -40,3 +40,25 @@ def test_every_reason_code_is_explained() -> None:
     text = DOC.read_text()
     positions = [text.index(f"| `{code}` |") for code in ReasonCode]
     assert positions == sorted(positions), "reason codes are listed in the order answers give them"
+
+
+def test_the_csv_example_answers_as_written(database_url: str, tmp_path: Path) -> None:
+    """The declaration file of docs/api.md, sent to a registry holding the demo data of `make run`, answers as the page says."""
+    import csv
+    import io
+
+    import httpx
+
+    text = DOC.read_text()
+    [body] = re.findall(r"cat > declaraties.csv <<'CSV'\n(.*?)CSV\n", text, re.DOTALL)
+    [answer] = re.findall(r"```text\n(provider_agb_code;.*?)```", text, re.DOTALL)
+    expected = [row[5:8] for row in csv.reader(io.StringIO(answer), delimiter=";")]
+    with running_registry(database_url, tmp_path / "data", demo_coaches=400) as registry:
+        credentials = registry.new_client("docs csv example")
+        token = httpx.post(f"{registry.base_url}/oauth/token", data={"grant_type": "client_credentials"},
+                           auth=(credentials["client_id"], credentials["client_secret"])).json()["access_token"]
+        response = httpx.post(f"{registry.base_url}/api/v1/verifications/batch", content=body.encode(),
+                              headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+    assert response.status_code == 200, response.text
+    answered = [row[5:8] for row in csv.reader(io.StringIO(response.text), delimiter=";")]
+    assert answered == expected

@@ -259,3 +259,12 @@ def test_some_bulk_coaches_are_unqualified(large: dict) -> None:
     not_counting = [code for code in coaches if code in counting and not counting[code]]
     assert 0.01 * len(coaches) < len(without) < 0.05 * len(coaches)
     assert 0.003 * len(coaches) < len(not_counting) < 0.03 * len(coaches)
+
+
+def test_every_provider_with_programmes_holds_one_or_two_agb_codes_unique_across_the_register(any_document: dict) -> None:
+    providers = {programme["organisation"] for programme in any_document["programmes"]}
+    held = {item["code"]: item.get("agb_codes", []) for item in any_document["organisations"]}
+    assert providers and all(1 <= len(held[code]) <= 2 for code in providers)
+    assert any(len(held[code]) == 2 for code in providers)
+    every = [code for codes in held.values() for code in codes] + [c["agb_code"] for c in any_document["coaches"] if "agb_code" in c]
+    assert len(set(every)) == len(every) and all(EIGHT_DIGITS.match(code) for code in every)
