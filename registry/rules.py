@@ -747,7 +747,6 @@ def _outcome(timeline: Timeline | None, day: dt.date) -> Standing | None:
 
 # --- declaration lines: a provider's AGB code instead of a programme code --------------------------
 
-PROVIDER_REASONS = frozenset({ReasonCode.PROVIDER_UNKNOWN, ReasonCode.PROVIDER_NO_PROGRAMME, ReasonCode.PROVIDER_NO_ACCREDITED_PROGRAMME})
 COACH_STATUS_REASONS = frozenset(COACH_REASON.values()) | {ReasonCode.COACH_UNKNOWN}
 
 
@@ -797,13 +796,15 @@ def verify_declaration_line(
     last: dt.date | None = None,
     known_at: dt.datetime | None = None,
     guidance_type: str | None = None,
+    care_standard: CareStandard = DEFAULT_CARE_STANDARD,
 ) -> DeclarationVerdict:
     """Verdict on 'a programme of this provider delivered by coach on first..last'; `programmes` None: no organisation holds the AGB code."""
     last = first if last is None else last
+    # Each candidate through the very verdict a claim by its programme code gets, guidance type as known at T.
     candidates = tuple(
-        Candidate(code, facts, verify_claim(facts, coach, first, last, known_at))
+        Candidate(code, facts, verify_claim(facts, coach, first, last, known_at, care_standard))
         for code, facts in sorted(programmes or (), key=lambda item: item[0])
-        if guidance_type is None or facts.guidance_type == guidance_type
+        if guidance_type is None or facts.scope_at(known_at)[0] == guidance_type
     )
     # The coach's own reasons do not depend on the programme: judge them once, with no programme.
     alone = verify_claim(None, coach, first, last, known_at)
