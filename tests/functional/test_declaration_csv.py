@@ -151,3 +151,15 @@ async def test_not_utf8_and_too_many_rows_are_refused(session: ApiSession, loade
     [error] = response.json()["errors"]
     assert error["field"] == "row 10002" and "at most 10,000 claims" in error["message"]
     assert await stored_count(session) == 0
+
+
+async def test_an_idempotency_key_gives_the_same_answer_file_again(session: ApiSession, loaded: dict[str, str]) -> None:
+    body = csv_text(all_claims(), ";")
+    keyed = {**loaded, "Idempotency-Key": "declaraties-2026-03"}
+    first = await post_csv(session, keyed, body)
+    again = await post_csv(session, keyed, body)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content and again.headers["content-type"].startswith("text/csv")
+    assert await stored_count(session) == len(all_claims())
+    other = await post_csv(session, keyed, body.replace("decl", "other", 1) + f"{PROVIDER};;;C-DECL;{DAY};x\r\n")
+    assert other.status_code == 422
