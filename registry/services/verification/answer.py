@@ -218,6 +218,7 @@ def _declaration_answer(
         claim.service_end_date,
         claim.as_known_at,
         guidance_type=None if claim.guidance_type is UNSET else claim.guidance_type,
+        care_standard=snapshot.care_standard,
     )
     programme_part = coach_part = None
     if verdict.chosen is not None and verdict.programme is not None:
