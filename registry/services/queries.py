@@ -22,7 +22,7 @@ AUDIT_EVENTS_SINCE = "SELECT COUNT(*) AS n FROM audit_event WHERE id > ? AND id 
 # (search_text and places are derived from them, not facts of their own).
 _RECORD = ("created_at", "updated_at", "version")
 DIGESTED_COLUMNS = {
-    "organisation": ("code", "name", "kvk_number", "agb_code", "city", "address", "postcode", "phone", "website", *_RECORD),
+    "organisation": ("code", "name", "kvk_number", "agb_code", "agb_codes", "city", "address", "postcode", "phone", "website", *_RECORD),
     "training": ("code", "name", "organisation", "guidance_types", "formats", *_RECORD),
     "programme": ("code", "name", "organisation", "guidance_type", "format", "modes", "sessions", "contact_minutes", "cities", *_RECORD),
     "coach": ("registration_number", "initials", "prefix", "surname", "agb_code", "big_number", "email", "phone", "city",
