@@ -4,9 +4,11 @@ place), refusals naming the shortfall, the admin page for the standard's dates, 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 from registry.services.imports.plan import import_document
 from registry.services.sql import reading
+from registry.services.staff.clients import create_client
 from registry.settings import Settings
 from tests.functional.helpers import OPERATOR, encode
 from tests.functional.staff import add_staff, browser, csrf_of, sign_in, staff_app
@@ -93,3 +95,26 @@ async def test_the_public_page_shows_todays_design_and_says_from_when_it_falls_s
         later = (await visitor.get("/api/v1/programmes/Q")).json()
         # Today's design is still version 1; from strict enforcement until version 2 starts it falls short.
         assert later["below_care_standard_from"] == "2027-01-01" and later["sessions"] == 6
+
+
+async def test_new_dates_change_the_answers_from_then_on_and_not_as_known_before(settings: Settings) -> None:
+    async with staff_app(settings) as (app, admin):
+        await add_staff(app)
+        await import_document(app.state.api.engine, encode(Q_SETUP), OPERATOR)
+        await sign_in(admin, "admin")
+        claim = {"programme_code": "Q", "coach_registration_number": "C-Q", "service_date": "2027-03-01"}
+        credentials = await create_client(app.state.api.engine, OPERATOR, "Verzekeraar")
+        token = await admin.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": credentials.client_id,
+                                                       "client_secret": credentials.client_secret})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        before = (await admin.post("/api/v1/verifications", json=claim, headers=headers)).json()
+        assert [r["code"] for r in before["reasons"]] == ["PROGRAMME_BELOW_CARE_STANDARD"]
+        moment = dt.datetime.now(dt.timezone.utc)
+        page = await admin.get("/admin/zorgstandaard")
+        saved = await admin.post("/admin/zorgstandaard", data={"csrf_token": csrf_of(page.text), "in_force_from": "01-01-2026",
+                                                               "strict_from": "01-07-2027", "reason": "Uitstel strikte handhaving"})
+        assert saved.status_code == 303
+        after = (await admin.post("/api/v1/verifications", json=claim, headers=headers)).json()
+        assert after["accredited"] is True
+        then = (await admin.post("/api/v1/verifications", json={**claim, "as_known_at": moment.isoformat()}, headers=headers)).json()
+        assert [r["code"] for r in then["reasons"]] == ["PROGRAMME_BELOW_CARE_STANDARD"]
