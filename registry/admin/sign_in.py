@@ -26,7 +26,7 @@ from registry.auth.sessions import COOKIE, clear_session_cookie, form_token, iss
 from registry.log_text import logged
 from registry.messages import N_
 from registry.outages import RETRY_AFTER_SECONDS
-from registry.public.page_support import local_path, public_allowance, render_page
+from registry.public.page_support import local_path, plain_refusal, public_allowance, render_page
 from registry.roles import Role
 from registry.services.audit import Actor, AuditAction, AuditEntry
 from registry.services.staff import users
@@ -153,7 +153,8 @@ class SignInController(StaffController):
             return Redirect(_return_path(request.query_params.get("terug")), status_code=303)
         allowance = public_allowance(request, app_context.api)
         if not allowance.allowed:
-            return visitor.refused(TOO_MANY, allowance.retry_after)
+            # A flood of this page from one address is answered without rendering anything.
+            return plain_refusal(request, allowance.retry_after, TOO_MANY)
         return visitor.page()
 
     @post("/inloggen", status_code=303, dependencies={"form": Provide(checked_sign_in_post)})

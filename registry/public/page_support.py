@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import html
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -10,7 +12,7 @@ from litestar import Request, Response
 
 from registry.api import limits
 from registry.api.context import ApiContext
-from registry.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language
+from registry.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, translations
 from registry.messages import N_
 from registry.services.public import read as public_read
 from registry.services.rate_limits import Decision
@@ -73,15 +75,32 @@ def public_allowance(request: Request, api: ApiContext) -> Decision:
     return allowance
 
 
-def too_many(request: Request, api: ApiContext, pages: Renderer) -> Response[str] | None:
-    """The refusal page when this address asked too often, else None."""
+TOO_MANY_PAGES = N_("You asked for many pages in a short time. Please wait a minute and try again.")
+
+
+@functools.cache
+def _refusal_html(language: str, explanation: str) -> bytes:
+    """A small complete page saying why: made once per language and message, no template, no database."""
+    gettext = translations(language).gettext
+    heading, text = html.escape(gettext(N_("Too many requests"))), html.escape(gettext(explanation))
+    return (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{heading}</title></head><body><main><h1>{heading}</h1><p>{text}</p></main></body></html>").encode()
+
+
+def plain_refusal(request: Request, retry_after: int, explanation: str = TOO_MANY_PAGES) -> Response[bytes]:
+    """429 for an address over its limit, as cheap as an answer can be: a flood of refused requests costs no rendering."""
+    language = language_of(request)
+    return Response(_refusal_html(language, explanation), status_code=429, media_type=HTML,
+                    headers={**PAGE_HEADERS, "Content-Language": language, "Retry-After": str(retry_after)})
+
+
+def too_many(request: Request, api: ApiContext, pages: Renderer) -> Response[Any] | None:
+    """The refusal when this address asked too often, else None."""
     allowance = public_allowance(request, api)
     if allowance.allowed:
         return None
-    response = render_page(request, pages, "errors/error.html", 429, heading=N_("Too many requests"),
-                           explanation=N_("You asked for many pages in a short time. Please wait a minute and try again."))
-    response.headers["Retry-After"] = str(allowance.retry_after)
-    return response
+    return plain_refusal(request, allowance.retry_after)
 
 
 def not_found(request: Request, pages: Renderer, what: str) -> Response[str]:

@@ -19,7 +19,7 @@ from registry.schemas.search import CoachSummary, OrganisationSummary, Programme
 from registry.search_text import fold, query_words
 from registry.services.public import queries
 from registry.services.public.read import json_list, published_standing
-from registry.services.public.search_index import CoachSearch, ProgrammeSearch
+from registry.services.public.search_index import STANDINGS, CoachSearch, ProgrammeSearch
 from registry.services.sql import Writer
 from registry.services.verification.snapshot import Snapshot
 from registry.spelling import query_variants
@@ -64,6 +64,8 @@ async def _paged(
 Standing = tuple[Any, rules.Status, Accreditation | None]
 
 
+
+
 def _page_of(matches: list[Any], page: Page, status: str | None, on: dt.date) -> tuple[list[Standing], int]:
     """The page's entries with their status today and current grant; status filters before paging."""
     if status is None:
@@ -71,7 +73,7 @@ def _page_of(matches: list[Any], page: Page, status: str | None, on: dt.date) ->
         return [(entry, *published_standing(entry.decisions, on)) for entry in chosen], len(matches)
     kept = []
     for entry in matches:
-        entry_standing = published_standing(entry.decisions, on)
+        entry_standing = STANDINGS.of(entry.decisions, on)
         if entry_standing[0] == status:
             kept.append((entry, *entry_standing))
     return kept[page.offset : page.offset + page.size], len(kept)
@@ -113,6 +115,11 @@ def search_coaches(
             search.coaches[position] for position in found[page.offset : page.offset + page.size]
         ]
         rows = [(entry, *published_standing(entry.decisions, on)) for entry in chosen]
+    elif (statuses := STANDINGS.statuses(search, on)) is not None:
+        # Statuses worked out ahead by position: the filter is a pass over small integers, not the rules per coach.
+        kept = [position for position in (range(len(search.coaches)) if found is None else found) if statuses[position] == status]
+        total = len(kept)
+        rows = [(entry, *STANDINGS.of(entry.decisions, on)) for entry in (search.coaches[p] for p in kept[page.offset : page.offset + page.size])]
     else:
         matches = list(search.coaches) if found is None else [search.coaches[position] for position in found]
         rows, total = _page_of(matches, page, status, on)

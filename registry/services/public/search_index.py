@@ -12,18 +12,60 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import logging
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from registry import rules
+from registry.schemas.history import Accreditation
 from registry.search_text import fold, query_words
+from registry.services.public.read import published_standing, today
 from registry.services.verification.snapshot import CoachEntry, ProgrammeEntry, Snapshot
 from registry.spelling import Vocabulary, place_names, query_variants
 
 log = logging.getLogger(__name__)
 REBUILD_WAIT_SECONDS = 0.1
 SMALL_REGISTER_COACHES = 5_000  # rebuilt in about 30 ms on a quiet machine (100,000: about 1 s)
+
+
+class _Standings:
+    """Status on a day per set of decisions, worked out once: a status-filtered search over 100,000 coaches
+    would otherwise run the rules for every one of them on every request (seconds on the event loop)."""
+
+    # Past this many remembered sets (old snapshots' decisions) start afresh.
+    LIMIT = 400_000
+
+    def __init__(self) -> None:
+        self.day: dt.date | None = None
+        self._statuses: tuple[CoachSearch, dt.date, list[rules.Status]] | None = None
+        self._known: dict[int, tuple[tuple[rules.Decision, ...], tuple[rules.Status, Accreditation | None]]] = {}
+
+    def of(self, decisions: tuple[rules.Decision, ...], on: dt.date) -> tuple[rules.Status, Accreditation | None]:
+        """published_standing(decisions, on), remembered for this (immutable) tuple of decisions and day."""
+        if on != self.day or len(self._known) > self.LIMIT:
+            self._known, self.day = {}, on
+        # Keyed by identity, with the tuple kept beside the answer: an id is never reused while it is held here.
+        hit = self._known.get(id(decisions))
+        if hit is not None and hit[0] is decisions:
+            return hit[1]
+        value = published_standing(decisions, on)
+        self._known[id(decisions)] = (decisions, value)
+        return value
+
+    def warm(self, search: "CoachSearch", on: dt.date) -> None:
+        """Every coach's status for the day, by position in `search`, ahead of filtered searches (on a worker thread)."""
+        statuses = [self.of(entry.decisions, on)[0] for entry in search.coaches]
+        self._statuses = (search, on, statuses)
+
+    def statuses(self, search: "CoachSearch", on: dt.date) -> list[rules.Status] | None:
+        """Each coach's status on the day by position in `search`, if worked out already for exactly this search."""
+        held = self._statuses
+        return held[2] if held is not None and held[0] is search and held[1] == on else None
+
+
+STANDINGS = _Standings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +232,7 @@ class SearchIndex:
         self._snapshot: Snapshot | None = None
         self._searches: Searches | None = None
         self._building: asyncio.Task[None] | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     async def for_snapshot(self, snapshot: Snapshot) -> Searches:
         """The searches of this snapshot, or of the previous one while a rebuild runs."""
@@ -204,6 +247,11 @@ class SearchIndex:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._building), wait)
         assert self._searches is not None
+        searches = self._searches
+        if STANDINGS.statuses(searches.coaches, today()) is None and (self._warming is None or self._warming.done()):
+            # A new build or day: every coach's status for status-filtered searches is worked out off the event loop
+            # (after a change only the changed coaches' rules run again; the rest are remembered).
+            self._warming = asyncio.create_task(asyncio.to_thread(STANDINGS.warm, searches.coaches, today()))
         return self._searches
 
     async def _build(self, snapshot: Snapshot) -> None:
@@ -220,6 +268,8 @@ class SearchIndex:
         log.info("search index built: %s coaches, %s programmes", len(built.coaches.coaches), len(built.programmes.programmes))
 
     async def stop(self) -> None:
-        """Wait for a rebuild in progress."""
+        """Wait for a rebuild, and statuses being worked out, in progress."""
         if self._building is not None and not self._building.done():
             await self._building
+        if self._warming is not None and not self._warming.done():
+            await self._warming
