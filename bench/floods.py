@@ -111,7 +111,9 @@ def main() -> None:
                     rows += [(f"{shape} flood (c{args.flood_connections}): {what}"[:43], flood),
                              (f"  during {shape}: POST /api/v1/verifications", flooded), (f"  during {shape}: GET /health/live", flooded_health)]
                     ratio = flooded["p99_ms"] / quiet["p99_ms"]
-                    held = "holds" if ratio <= 2 and flooded_health["p99_ms"] < 50 else "FAILS"
+                    # No answer at all during the run (a stalled server) is a failure, not a p99 of 0.
+                    answered = flooded["requests_per_second"] > 0 and flooded_health["requests_per_second"] > 0
+                    held = "holds" if answered and ratio <= 2 and flooded_health["p99_ms"] < 50 else "FAILS"
                     verdicts.append(f"{shape}: verification p99 {quiet['p99_ms']:.1f} -> {flooded['p99_ms']:.1f} ms ({ratio:.2f}x), "
                                     f"/health/live p99 {flooded_health['p99_ms']:.1f} ms; flood {flood['requests_per_second']:,.0f} req/s, "
                                     f"{flood['non_2xx']:,} not 2xx (refused): {held}")
