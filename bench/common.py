@@ -66,13 +66,26 @@ def prepare(parser: argparse.ArgumentParser) -> Setup:
     workdir = Path(tempfile.mkdtemp(prefix="registry-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'registry.db'}"
     port = free_port()
-    env = environment(database_url, workdir / "data", port)
+    env = environment(database_url, data_directory(args.database_url, workdir), port)
     registry(env, "migrate")
     if not args.skip_demo:
         started = time.perf_counter()
         registry(env, "demo", "--coaches", str(args.coaches))
         print(f"demo data with {args.coaches:,} coaches loaded in {time.perf_counter() - started:.1f} s")
     return Setup(args, workdir, database_url, port, env)
+
+
+def data_directory(database_url: str | None, workdir: Path) -> Path:
+    """Where the server keeps its key files: for an existing database, one that outlives the run.
+
+    The audit chain's key must be the same for every process that ever writes to a database: a
+    scratch directory per run would leave events chained with a key deleted afterwards.
+    """
+    if os.environ.get("REGISTRY_DATA_DIR"):
+        return Path(os.environ["REGISTRY_DATA_DIR"])
+    if database_url and database_url.startswith("sqlite:///"):
+        return Path(database_url[len("sqlite:///"):]).parent / "data"
+    return workdir / "data"
 
 
 def free_port() -> int:

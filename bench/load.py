@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import environment, free_port, registry, serving  # noqa: E402
+from common import data_directory, environment, free_port, registry, serving  # noqa: E402
 
 # Share of each kind of request; billing traffic dominates, as it will in production.
 MIX = {"verify": 50, "batch of 100": 5, "public search": 25, "public page": 10, "staff decision": 5, "staff edit": 5}
@@ -168,7 +168,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="registry-load-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'registry.db'}"
     port = free_port()
-    env = environment(database_url, workdir / "data", port)
+    env = environment(database_url, data_directory(args.database_url, workdir), port)
     try:
         registry(env, "migrate")
         if not args.database_url:
