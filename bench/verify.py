@@ -5,7 +5,9 @@ POST /api/v1/verifications repeating one claim, and of varied claims (random pro
 and dates) at the same concurrency (wrk over loopback), both ratios to /health/live; and the
 client-side time of 10,000-item batches of varied claims, without and with periods, answer
 included (uncompressed, and as a client asking for zstd gets it), with a sample of receipts
-verified against the JWKS. Needs `wrk` (Debian package `wrk`).
+verified against the JWKS; and next to them 10,000 claims from declaration lines (a provider's AGB
+code instead of a programme code, a third narrowed by guidance type, a few unknown providers), as
+JSON and as a CSV file. Needs `wrk` (Debian package `wrk`).
 
     .venv/bin/python bench/verify.py                       # SQLite, 100,000 demo coaches
     .venv/bin/python bench/verify.py --database-url postgresql://postgres@127.0.0.1:5432/bench
@@ -46,6 +48,45 @@ def claims(count: int, coaches: int, programmes: int, seed: int = 7, periods: fl
             claim["service_end_date"] = (day + dt.timedelta(days=rng.randint(1, 120))).isoformat()
         result.append(claim)
     return result
+
+
+def provider_agb_codes(coaches: int) -> list[str]:
+    """The AGB codes the demo of this size gives its providers (the demo document is deterministic)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from registry.demo import build_demo_document
+
+    return [code for organisation in build_demo_document(coaches=coaches)["organisations"] for code in organisation.get("agb_codes", ())]
+
+
+def declaration_claims(count: int, providers: list[str], coaches: int, seed: int = 17) -> list[dict[str, str]]:
+    """Claims as declaration lines hold them: provider AGB code, coach, date; a third by guidance type, 2% unknown providers."""
+    rng = random.Random(seed)
+    result = []
+    for _ in range(count):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 3 * 365))
+        provider = rng.choice(providers) if rng.random() >= 0.02 else f"{rng.randint(0, 10**8 - 1):08d}"
+        claim = {"provider_agb_code": provider, "coach_registration_number": f"C-{rng.randint(1, coaches):06d}",
+                 "service_date": day.isoformat()}
+        if rng.random() < 1 / 3:
+            claim["guidance_type"] = rng.choice(("short", "intensive"))
+        result.append(claim)
+    return result
+
+
+def csv_times(http: httpx.Client, headers: dict[str, str], items: list[dict[str, str]], rounds: int, pid: int) -> tuple[list[float], list[float], str]:
+    """Client-side seconds of each round of one batch sent and answered as a `;`-separated CSV file, server CPU seconds, the last answer."""
+    columns = ["provider_agb_code", "guidance_type", "coach_registration_number", "service_date"]
+    body = ("\r\n".join([";".join(columns), *(";".join(item.get(name, "") for name in columns) for item in items)]) + "\r\n").encode()
+    times, cpu, answer = [], [], ""
+    for _ in range(rounds):
+        before = cpu_seconds(pid)
+        started = time.perf_counter()
+        response = http.post("/api/v1/verifications/batch", content=body, headers={**headers, "Content-Type": "text/csv"})
+        answer = response.text
+        times.append(time.perf_counter() - started)
+        cpu.append(cpu_seconds(pid) - before)
+        assert response.status_code == 200, response.text[:500]
+    return times, cpu, answer
 
 
 def cpu_seconds(pid: int) -> float:
@@ -121,6 +162,12 @@ def main() -> None:
             periods = batch_times(http, headers, with_periods, args.batches, "identity", server.pid)
             checked += check_receipts(http, periods[2])
             packed = batch_times(http, headers, dates_only, args.batches, "zstd", server.pid)
+            declarations = declaration_claims(10_000, provider_agb_codes(args.coaches), args.coaches)
+            by_provider = batch_times(http, headers, declarations, args.batches, "identity", server.pid)
+            as_csv = csv_times(http, headers, declarations, args.batches, server.pid)
+            csv_verdicts = [line.split(";")[4:6] for line in as_csv[2].splitlines()[1:]]
+            json_verdicts = [[str(r["accredited"]).lower(), "|".join(x["code"] for x in r["reasons"])] for r in by_provider[2]["results"]]
+            assert csv_verdicts == json_verdicts, "CSV and JSON answers differ"
             memory_kb = int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{server.pid}/status").read_text()).group(1))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -133,11 +180,15 @@ def main() -> None:
         print(f"verification / health throughput ratio, {name}: {result['requests_per_second'] / live['requests_per_second']:.2f} "
               f"(p99 {result['p99_ms']:.1f} ms); server CPU per request {result['cpu_us']:.0f} µs against {live['cpu_us']:.0f} µs, "
               f"ratio {live['cpu_us'] / result['cpu_us']:.2f}")
-    for name, (times, cpu, _) in (("dates", plain), ("periods", periods), ("dates, zstd", packed)):
+    batches = (("dates", plain), ("periods", periods), ("dates, zstd", packed), ("declaration lines by provider AGB code", by_provider),
+               ("declaration lines as a CSV file", as_csv))
+    for name, (times, cpu, _) in batches:
         median = statistics.median(times)
         print(f"10,000 varied claims in one batch ({name}; client-side, answer included): median {median:.3f} s "
               f"({median / 10_000 * 1e6:.0f} µs per item), best {min(times):.3f} s; server CPU median {statistics.median(cpu):.3f} s")
     print(f"summary of the batch of dates: {summary}; {checked} receipts verified against the JWKS, each against its own item")
+    print(f"declaration lines against programme codes, median time ratio: {statistics.median(by_provider[0]) / statistics.median(plain[0]):.2f}; "
+          f"their summary: {by_provider[2]['summary']}; the CSV file's verdicts equal the JSON batch's")
     print(f"server memory after the run: {memory_kb / 1024:.0f} MB RSS")
 
 

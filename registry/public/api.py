@@ -21,7 +21,7 @@ from registry.public.page_support import public_allowance
 from registry.rules import GuidanceType, ProgrammeFormat, SessionMode, Status, names
 from registry.schemas.history import ChangeFeed
 from registry.schemas.public import CoachDetail, OrganisationDetail, ProgrammeDetail, TrainingDetail
-from registry.schemas.search import CoachPage, PageLinks, ProgrammePage, TrainingPage
+from registry.schemas.search import CoachPage, OrganisationPage, PageLinks, ProgrammePage, TrainingPage
 from registry.services.public import read as public_read
 from registry.services.public import search as public_search
 from registry.services.sql import Writer, reading
@@ -149,6 +149,15 @@ async def programmes(
     return Cached(ProgrammePage(items, paging.number, paging.size, total, on, _links(request, total, paging), suggestion))
 
 
+AgbCode = Annotated[str | None, QueryParameter(pattern="^[0-9]{8}$", description="An AGB code (8 digits): only who holds it, "
+                                                "as a declaration line names them; not combined with the other filters.")]
+
+
+def _only_agb_code(agb_code: str | None, *others: Any) -> None:
+    if agb_code is not None and any(other is not None for other in others):
+        raise Refused(400, "agb_code finds one record by itself: leave out q, city and status", "bad-request")
+
+
 @get("/api/v1/coaches", summary="Search coaches", response_description="Coaches matching the filters, by surname.", **LIST)
 async def coaches(
     request: Request,
@@ -156,13 +165,20 @@ async def coaches(
     q: Text = None,
     city: Annotated[str | None, QueryParameter(max_length=100, description="The coach's city.")] = None,
     status: StatusFilter = None,
+    agb_code: AgbCode = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Cached[CoachPage]:
-    """Coaches by name or registration number, city and status today."""
+    """Coaches by name or registration number, city and status today; or the coach holding an AGB code."""
     _allow(request, api)
+    _only_agb_code(agb_code, q, city, status)
     on, paging = public_read.today(), public_search.Page(page, page_size)
-    searches = await api.search.for_snapshot(await api.index.current())
+    snapshot = await api.index.current()
+    if agb_code is not None:
+        found = public_search.coach_by_agb_code(snapshot, on, agb_code)
+        return Cached(CoachPage(found[paging.offset: paging.offset + paging.size], paging.number, paging.size, len(found), on,
+                                _links(request, len(found), paging)))
+    searches = await api.search.for_snapshot(snapshot)
     items, total = public_search.search_coaches(searches.coaches, on, paging, q, city, status)
     suggestion = searches.suggest(q) if q and not total else None
     return Cached(CoachPage(items, paging.number, paging.size, total, on, _links(request, total, paging), suggestion))
@@ -183,4 +199,25 @@ async def trainings(
     return await _from_database(request, api, load)
 
 
-ROUTES = [programmes, coaches, trainings, *RECORD_ROUTES, changes]
+@get("/api/v1/organisations", summary="Search organisations", response_description="Organisations by name, or the one holding an AGB code.",
+     **LIST)
+async def organisations(
+    request: Request, api: NamedDependency[ApiContext], q: Text = None, agb_code: AgbCode = None, page: PageNumber = 1,
+    page_size: PageSize = 20,
+) -> Cached[OrganisationPage]:
+    """Organisations by name words, code or city; or the organisation holding an AGB code (a practice or one of its locations)."""
+    _only_agb_code(agb_code, q)
+    paging = public_search.Page(page, page_size)
+
+    async def load(reader: Writer) -> OrganisationPage:
+        if agb_code is not None:
+            found = await public_search.organisation_by_agb_code(reader, agb_code)
+            items, total = found[paging.offset: paging.offset + paging.size], len(found)
+        else:
+            items, total = await public_search.search_organisations(reader, paging, q)
+        return OrganisationPage(items, paging.number, paging.size, total, _links(request, total, paging))
+
+    return await _from_database(request, api, load)
+
+
+ROUTES = [programmes, coaches, trainings, organisations, *RECORD_ROUTES, changes]

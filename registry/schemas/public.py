@@ -76,6 +76,7 @@ class CoachDetail(Struct):
     qualifications: list[QualificationView]
     history: list[PublicDecision]
     status_basis: Annotated[StatusBasis | None, STATUS_BASIS] = None
+    agb_code: Annotated[str | None, Meta(description="The coach's AGB code (as declarations name the practitioner), when known.")] = None
 
 
 class Training(Struct):
@@ -121,3 +122,4 @@ class OrganisationDetail(Struct):
     postcode: str | None = None
     phone: str | None = None
     website: Annotated[str | None, Meta(description="An https:// or http:// address.")] = None
+    agb_codes: Annotated[list[str], Meta(description="Every AGB code of the organisation (practice and locations); agb_code is the first.")] = []

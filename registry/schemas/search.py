@@ -44,11 +44,22 @@ class TrainingSummary(Training):
 
 
 class OrganisationSummary(Struct):
-    """An organisation in a list (the pages only; the API reads one organisation at a time)."""
+    """An organisation in a list, with its AGB codes (practice and locations)."""
 
     code: str
     name: str
     city: str | None
+    agb_codes: list[str] = []
+
+
+class OrganisationPage(Struct):
+    """One page of organisations."""
+
+    items: list[OrganisationSummary]
+    page: int
+    page_size: int
+    total: int
+    links: PageLinks
 
 
 class PageLinks(Struct):

@@ -15,6 +15,7 @@ from tests.functional.api_client import ApiSession
 from tests.functional.declaration_story import (
     ACCEPTED,
     COACH,
+    COACH_AGB,
     DAY,
     EXAMPLES,
     LOCATION,
@@ -205,3 +206,50 @@ async def test_the_check_page_names_each_bad_declaration_field(session: ApiSessi
     response = await session.http.get("/controleren", params={"coach_registration_number": COACH, "service_date": DAY, **asked}, headers=HTML)
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.text and message in response.text
+
+
+async def test_the_public_api_and_pages_find_and_show_agb_codes(session: ApiSession, loaded: dict[str, str]) -> None:
+    http = session.http
+    found = (await http.get("/api/v1/organisations", params={"agb_code": LOCATION})).json()
+    assert found["total"] == 1 and found["items"] == [{"code": "O-DECL", "name": "Huisartsenpraktijk De Linde", "city": "Utrecht",
+                                                        "agb_codes": [PROVIDER, LOCATION]}]
+    assert (await http.get("/api/v1/organisations", params={"agb_code": "99999999"})).json()["total"] == 0
+    listed = (await http.get("/api/v1/organisations", params={"q": "linde"})).json()
+    assert [item["code"] for item in listed["items"]] == ["O-DECL"]
+    coach = (await http.get("/api/v1/coaches", params={"agb_code": COACH_AGB})).json()
+    assert [item["registration_number"] for item in coach["items"]] == [COACH]
+    assert (await http.get("/api/v1/coaches", params={"agb_code": "99999999"})).json()["total"] == 0
+    for path, params in (("/api/v1/organisations", {"agb_code": "1234"}), ("/api/v1/coaches", {"agb_code": COACH_AGB, "q": "declarant"}),
+                         ("/api/v1/organisations", {"agb_code": PROVIDER, "q": "linde"})):
+        refused = await http.get(path, params=params)
+        assert refused.status_code == 400 and refused.headers["content-type"].startswith("application/problem+json"), (path, params)
+    detail = (await http.get("/api/v1/organisations/O-DECL")).json()
+    assert detail["agb_code"] == PROVIDER and detail["agb_codes"] == [PROVIDER, LOCATION]
+    assert (await http.get(f"/api/v1/coaches/{COACH}")).json()["agb_code"] == COACH_AGB
+    page = main_text((await http.get("/organisaties/O-DECL", headers=HTML)).text)
+    assert f"AGB-codes {PROVIDER}, {LOCATION}" in page
+    assert f"AGB-code {COACH_AGB}" in main_text((await http.get(f"/coaches/{COACH}", headers=HTML)).text)
+
+
+async def test_an_agb_code_identifies_one_organisation(session: ApiSession, loaded: dict[str, str]) -> None:
+    from registry.services.errors import ValidationFailed
+
+    taken = {"organisations": [{"code": "O-NEW", "name": "Tweede praktijk", "agb_codes": ["77777777", LOCATION]}]}
+    with pytest.raises(ValidationFailed) as refused:
+        await import_document(session.engine, encode(taken), OPERATOR)
+    [error] = refused.value.errors
+    assert error.field == "organisations[0].agb_codes" and error.code == "agb_code_taken" and "O-DECL" in error.message
+    twice = {"organisations": [{"code": "O-A", "name": "A", "agb_code": "66666666"}, {"code": "O-B", "name": "B", "agb_codes": ["66666666"]}]}
+    with pytest.raises(ValidationFailed) as refused:
+        await import_document(session.engine, encode(twice), OPERATOR)
+    assert [error.field for error in refused.value.errors] == ["organisations[1].agb_codes"]
+    # Moving the location to a new organisation in one file is fine, and the old one keeps its practice code.
+    moved = {"organisations": [{"code": "O-DECL", "agb_codes": [PROVIDER]},
+                               {"code": "O-NEW", "name": "Vestiging Oost", "agb_codes": [LOCATION]}]}
+    await import_document(session.engine, encode(moved), OPERATOR)
+    await session.recorded()
+    answer = (await session.http.post("/api/v1/verifications", json=claim({"provider_agb_code": LOCATION}), headers=loaded)).json()
+    assert answer["provider"]["code"] == "O-NEW" and codes(answer) == ["PROVIDER_NO_PROGRAMME"]
+    # Re-importing the old one-code form changes nothing.
+    report = await import_document(session.engine, encode({"organisations": [{"code": "O-DECL", "agb_code": PROVIDER}]}), OPERATOR)
+    assert report.updated["organisations"] == 0

@@ -20,7 +20,7 @@ DESIGNS_OF_PROGRAMME = (
     "SELECT id, effective_from, sessions, contact_minutes, override_reason, recorded_at FROM programme_design WHERE programme = ? ORDER BY id"
 )
 CARE_STANDARD = "SELECT in_force_from, strict_from, recorded_at FROM care_standard ORDER BY id"
-COACH_BY_NUMBER = "SELECT id, registration_number, initials, prefix, surname, city FROM coach WHERE registration_number = ?"
+COACH_BY_NUMBER = "SELECT id, registration_number, initials, prefix, surname, city, agb_code FROM coach WHERE registration_number = ?"
 QUALIFICATIONS_OF_COACH = (
     "SELECT t.code, t.name, q.completed_on FROM qualification q JOIN training t ON t.id = q.training "
     "WHERE q.coach = ? ORDER BY q.completed_on, t.code"
@@ -30,7 +30,11 @@ TRAINING_BY_CODE = (
     "LEFT JOIN organisation o ON o.id = t.organisation WHERE t.code = ?"
 )
 ORGANISATION_BY_CODE = (
-    "SELECT id, code, name, kvk_number, agb_code, city, address, postcode, phone, website FROM organisation WHERE code = ?"
+    "SELECT id, code, name, kvk_number, agb_code, agb_codes, city, address, postcode, phone, website FROM organisation WHERE code = ?"
+)
+# The organisation holding an AGB code (organisation_agb_code keeps a code to one organisation).
+ORGANISATION_BY_AGB_CODE = (
+    "SELECT o.code, o.name, o.city, o.agb_codes FROM organisation_agb_code a JOIN organisation o ON o.id = a.organisation WHERE a.agb_code = ?"
 )
 QUALIFIED_COACHES = "SELECT COUNT(DISTINCT coach) AS n FROM qualification WHERE training = ?"
 # What an organisation offers: (subject kind, its table), in the order the record lists them.
@@ -55,7 +59,7 @@ TRAININGS = (
     "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute_code, o.name AS institute_name "
     "FROM training t LEFT JOIN organisation o ON o.id = t.organisation"
 )
-ORGANISATIONS = "SELECT code, name, city FROM organisation"
+ORGANISATIONS = "SELECT code, name, city, agb_codes FROM organisation"
 # list -> (its select, the column search words are looked up in, ORDER BY)
 SEARCHES = {
     "trainings": (TRAININGS, "t.search_text", "t.name, t.code"),
@@ -88,7 +92,7 @@ LAST_DECISION_ID = "SELECT COALESCE(MAX(id), 0) AS id FROM decision"
 # stream -> a select of rows with an `id`, read a page at a time in id order
 STREAMS = {
     "decisions": f"SELECT {DECISION_COLUMNS} FROM decision",  # nosec B608 # DECISION_COLUMNS is a constant
-    "organisations": "SELECT id, code, name, city, kvk_number, agb_code, address, postcode, phone, website FROM organisation",
+    "organisations": "SELECT id, code, name, city, kvk_number, agb_code, agb_codes, address, postcode, phone, website FROM organisation",
     "trainings": "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute FROM training t "
                  "LEFT JOIN organisation o ON o.id = t.organisation",
     "programmes": "SELECT p.id, p.code, p.name, p.guidance_type, p.format, p.modes, p.sessions, p.contact_minutes, "

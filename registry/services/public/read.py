@@ -179,6 +179,7 @@ async def coach_detail(reader: Writer, registration_number: str, on: dt.date) ->
         qualifications=[QualificationView(NamedCode(q["code"], q["name"]), q["completed_on"]) for q in qualifications],
         history=subject.history,
         status_basis=subject.basis,
+        agb_code=row["agb_code"],
     )
 
 
@@ -231,6 +232,7 @@ async def organisation_detail(reader: Writer, code: str, on: dt.date) -> Organis
         postcode=row["postcode"],
         phone=row["phone"],
         website=row["website"],
+        agb_codes=json_list(row["agb_codes"]),
     )
 
 

@@ -149,4 +149,19 @@ async def search_trainings(reader: Writer, snapshot: Snapshot, on: dt.date, page
 async def search_organisations(reader: Writer, page: Page, q: str | None = None) -> tuple[list[OrganisationSummary], int]:
     """Organisations (providers and training institutes) by name words, code or city."""
     rows, total = await _paged(reader, "organisations", _word_params(q), page, None, None)
-    return [OrganisationSummary(row["code"], row["name"], row["city"]) for row in rows], total
+    return [OrganisationSummary(row["code"], row["name"], row["city"], json_list(row["agb_codes"])) for row in rows], total
+
+
+async def organisation_by_agb_code(reader: Writer, agb_code: str) -> list[OrganisationSummary]:
+    """The organisation holding an AGB code, if any (a code identifies at most one)."""
+    row = await reader.fetch_one(queries.ORGANISATION_BY_AGB_CODE, agb_code)
+    return [] if row is None else [OrganisationSummary(row["code"], row["name"], row["city"], json_list(row["agb_codes"]))]
+
+
+def coach_by_agb_code(snapshot: Snapshot, on: dt.date, agb_code: str) -> list[CoachSummary]:
+    """The coach holding an AGB code, if any: one lookup in the verification index."""
+    entry = snapshot.find_coach(None, agb_code)
+    if entry is None:
+        return []
+    item_status, grant = published_standing(entry.decisions, on)
+    return [CoachSummary(entry.registration_number, entry.name, entry.city, item_status, grant)]
