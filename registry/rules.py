@@ -806,9 +806,10 @@ def verify_declaration_line(
         for code, facts in sorted(programmes or (), key=lambda item: item[0])
         if guidance_type is None or facts.scope_at(known_at)[0] == guidance_type
     )
-    # The coach's own reasons do not depend on the programme: judge them once, with no programme.
-    alone = verify_claim(None, coach, first, last, known_at)
-    reasons = [reason for reason in alone.reasons if reason.code is not ReasonCode.PROGRAMME_UNKNOWN]
+    # The coach's own reasons do not depend on the programme: take them from the first candidate's verdict, or
+    # judge them once with no programme when there is none.
+    source = candidates[0].verdict if candidates else verify_claim(None, coach, first, last, known_at, care_standard)
+    reasons = [reason for reason in source.reasons if reason.code in COACH_STATUS_REASONS]
     chosen = next((candidate for candidate in candidates if candidate.fits), None)
     if programmes is None:
         reasons.append(Reason(ReasonCode.PROVIDER_UNKNOWN, "provider", first))
