@@ -25,7 +25,7 @@ class Field:
 
     name: str
     label: str
-    widget: str = "text"  # text, textarea, number, choice, choices, cities, organisation
+    widget: str = "text"  # text, textarea, number, choice, choices, cities, codes (a list like cities), organisation
     required: bool = False
     hint: str | None = None
     options: tuple[tuple[str, str], ...] = ()
@@ -41,7 +41,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "organisation": (
         Field("name", N_("Name"), required=True),
         Field("kvk_number", N_("KvK number"), hint=EIGHT_DIGITS_HINT),
-        Field("agb_code", N_("AGB code"), hint=EIGHT_DIGITS_HINT),
+        Field("agb_codes", N_("AGB codes"), widget="codes",
+              hint=N_("8 digits each: the practice first, then its locations; one per line, or separated by commas.")),
         Field("address", N_("Street and number"), hint=N_("Shown on the public pages, as are postcode, city, telephone and website.")),
         Field("postcode", N_("Postcode"), hint=N_("For example 3511 AB.")),
         Field("city", N_("City")),
@@ -151,7 +152,7 @@ def record_values(form: FormMultiDict, fields: tuple[Field, ...], creating: bool
         raw = _text(form, field.name)
         if field.widget == "choices":
             values[field.name] = [value for value in form.getall(field.name, []) if isinstance(value, str)]
-        elif field.widget == "cities":
+        elif field.widget in ("cities", "codes"):
             values[field.name] = [city.strip() for city in re.split(r"[,\n]", raw) if city.strip()]
         elif field.widget == "number":
             if raw and not WHOLE_NUMBER.fullmatch(raw):
@@ -225,7 +226,7 @@ def form_of(record: dict[str, Any], fields: tuple[Field, ...]) -> dict[str, Any]
         value = record.get(field.name)
         if field.widget == "organisation":
             value = record.get("organisation_code") or ""
-        elif field.widget == "cities":
+        elif field.widget in ("cities", "codes"):
             value = "\n".join(value or [])
         elif field.widget == "choices":
             value = list(value or [])

@@ -13,7 +13,7 @@ from registry.services.sql import reading
 from registry.settings import Settings
 from tests.functional.staff import add_staff, browser, csrf_of, sign_in, staff_app
 
-ORGANISATION = {"name": "Rookvrij Utrecht", "kvk_number": "12345678", "agb_code": "", "city": "Utrecht"}
+ORGANISATION = {"name": "Rookvrij Utrecht", "kvk_number": "12345678", "agb_codes": "", "city": "Utrecht"}
 COACH = {"initials": "J.", "prefix": "de", "surname": "Vries", "agb_code": "87654321", "big_number": "19012345601",
          "email": "j.devries@example.nl", "phone": "06-12345678", "city": "Zeist", "internal_note": "Belt liever niet op vrijdag."}
 
@@ -159,3 +159,26 @@ async def test_lists_search_filter_sort_page_and_export_csv(settings: Settings) 
         assert rows[0][:2] == ["code", "name"] and len(rows) == 1 + 11
         everything = list(csv.reader(io.StringIO((await viewer.get("/admin/organisaties/export.csv")).content.decode("utf-8-sig"))))
         assert ["'=HYPERLINK(\"http://x\")"] == [row[1] for row in everything if "HYPERLINK" in row[1]]
+
+
+async def test_staff_give_an_organisation_several_agb_codes_each_held_by_one_organisation(settings: Settings) -> None:
+    async with staff_app(settings) as (app, editor):
+        await add_staff(app)
+        await sign_in(editor, "editor")
+        code = await create(editor, "organisaties", {**ORGANISATION, "agb_codes": "12345678\n12345679, 12345680"})
+        page = await editor.get(f"/admin/organisaties/{code}")
+        assert "12345678, 12345679, 12345680" in page.text
+        form = await editor.get(f"/admin/organisaties/{code}/wijzigen")
+        assert "12345678\n12345679\n12345680" in form.text
+        changed = await editor.post(f"/admin/organisaties/{code}/wijzigen", data={
+            "csrf_token": csrf_of(form.text), "version": version_on(form.text), **ORGANISATION, "agb_codes": "12345679"})
+        assert changed.status_code == 303
+        public = await browser(app).get(f"/api/v1/organisations/{code}")
+        assert public.json()["agb_codes"] == ["12345679"] and public.json()["agb_code"] == "12345679"
+        refused = await post_form(editor, "/admin/organisaties/nieuw", "/admin/organisaties/nieuw",
+                                  {**ORGANISATION, "name": "Andere praktijk", "kvk_number": "87654321", "agb_codes": "12345679"})
+        assert refused.status_code == 400 and 'id="agb_codes-error"' in refused.text
+        assert f"AGB-code 12345679 hoort al bij organisatie {code}" in refused.text
+        bad = await post_form(editor, "/admin/organisaties/nieuw", "/admin/organisaties/nieuw",
+                              {**ORGANISATION, "name": "Derde praktijk", "kvk_number": "11223344", "agb_codes": "1234"})
+        assert bad.status_code == 400 and "AGB-codes" in bad.text and 'id="agb_codes-error"' in bad.text

@@ -89,7 +89,8 @@ CSV_COLUMNS = {
 def _record(section: str, row: dict[str, Any], standing: dict[str, Any] | None) -> dict[str, Any]:
     """A row as published: public fields only."""
     if section == "organisations":
-        return {key: row[key] for key in ("code", "name", "city", "kvk_number", "agb_code", "address", "postcode", "phone", "website")}
+        record = {key: row[key] for key in ("code", "name", "city", "kvk_number", "agb_code", "address", "postcode", "phone", "website")}
+        return {**record, "agb_codes": _listed(row["agb_codes"])}
     if section == "trainings":
         record = {"code": row["code"], "name": row["name"], "institute": row["institute"],
                   "guidance_types": _listed(row["guidance_types"]), "formats": _listed(row["formats"])}

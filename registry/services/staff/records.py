@@ -61,7 +61,7 @@ KINDS: dict[str, RecordKind] = {
                                N_("Organisation"),
                                (("name", N_("Name")), ("code", N_("Code")), ("changed", N_("Last changed")))),
 }
-JSON_LISTS = ("guidance_types", "formats", "modes", "cities")
+JSON_LISTS = ("guidance_types", "formats", "modes", "cities", "agb_codes")
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
