@@ -26,6 +26,7 @@ from registry.services.errors import FieldError
 from registry.services.public import read as public_read
 from registry.services.sql import reading
 from registry.services.staff import audit_read
+from registry.services.staff.users import staff_names
 from registry.services.values import accepted_day
 
 TEXT_LIMIT = 200
@@ -78,6 +79,21 @@ SUBJECT_KIND_WORDS = {
 # Records with a staff page of their own; the others are shown by code only.
 SUBJECT_PATHS = {"programme": "/admin/programmas/", "coach": "/admin/coaches/", "training": "/admin/opleidingen/",
                  "organisation": "/admin/organisaties/"}
+# The stored fields of events in words; a key not listed is shown as it is stored.
+FIELD_WORDS = {
+    "name": N_("Name"), "code": N_("Code"), "city": N_("City"), "cities": N_("Places"), "organisation": N_("Organisation"),
+    "guidance_type": N_("Guidance type"), "guidance_types": N_("Guidance types"), "format": N_("Format"), "formats": N_("Formats"),
+    "modes": N_("Delivery modes"), "sessions": N_("Sessions"), "contact_minutes": N_("Contact minutes"),
+    "registration_number": N_("Registration number"), "initials": N_("Initials"), "prefix": N_("Prefix"), "surname": N_("Surname"),
+    "agb_code": N_("AGB code"), "big_number": N_("BIG number"), "kvk_number": N_("KvK number"), "email": N_("E-mail"),
+    "phone": N_("Phone"), "internal_note": N_("Internal note"), "training": N_("Training"), "coach": N_("Coach"),
+    "completed_on": N_("Completed on"), "certificate": N_("Certificate number"), "id": N_("Number"), "kind": N_("Decision"),
+    "starts_on": N_("From"), "ends_on": N_("Up to and including"), "target_id": N_("Names decision number"),
+    "reference": N_("Decision reference"), "reason": N_("Public explanation"), "override_reason": N_("Care standard override"),
+    "proposed_by": N_("Proposed by"), "proposal": N_("Proposal"), "decision": N_("Decision number"),
+    "rejection_reason": N_("Reason for rejecting"), "role": N_("Role"), "active": N_("Active"), "username": N_("Username"),
+    "display_name": N_("Name"), "client_id": N_("Client id"), "version": N_("Version"),
+}
 LABELS = {
     "persoon": N_("Person"),
     "soort": N_("Kind of record"),
@@ -123,12 +139,12 @@ def _link(path: str, asked: dict[str, str], **cursor: int) -> str:
 
 
 def _log_page(request: Request, page: StaffPages, asked: dict[str, str], errors: list[FieldError],
-              found: audit_read.AuditPage | None) -> Response[str]:
+              found: audit_read.AuditPage | None, people: dict[str, str]) -> Response[str]:
     gettext = translations(language_of(request)).gettext
     return page(
         "admin/audit_log.html", 400 if errors else 200, section="audit",
         asked=asked, errors=page.messages(errors), labels={name: gettext(text) for name, text in LABELS.items()},
-        found=found, action_words=ACTION_WORDS, subject_kinds=SUBJECT_KIND_WORDS, subject_paths=SUBJECT_PATHS,
+        found=found, action_words=ACTION_WORDS, field_words=FIELD_WORDS, people=people, subject_kinds=SUBJECT_KIND_WORDS, subject_paths=SUBJECT_PATHS,
         kind_options=list(SUBJECT_KIND_WORDS.items()), action_options=[(str(action), word) for action, word in ACTION_WORDS.items()],
         older=_link("/admin/audit", asked, voor=found.older_than) if found and found.older_than else None,
         newer=_link("/admin/audit", asked, na=found.newer_than) if found and found.newer_than else None,
@@ -157,18 +173,19 @@ class AuditLogController(StaffController):
     async def audit_log(self, request: Request, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[str]:
         """Events newest first, 50 a page, narrowed by person, record, kind of event and period."""
         chosen, asked, errors = read_filter(request)
-        found = None
-        if not errors:
-            async with reading(app_context.engine) as reader:
+        found, people = None, {}
+        async with reading(app_context.engine) as reader:
+            people = await staff_names(reader)
+            if not errors:
                 found = await audit_read.page(reader, chosen, _cursor(request, "voor"), _cursor(request, "na"))
-        return _log_page(request, page, asked, errors, found)
+        return _log_page(request, page, asked, errors, found, people)
 
     @get("/audit.csv", guards=[requires(Permission.AUDIT_READ)])
     async def audit_csv(self, request: Request, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages]) -> Response[Any]:
         """The same events as CSV, newest first, at most 100,000 events, streamed a batch at a time."""
         chosen, asked, errors = read_filter(request)
         if errors:
-            return _log_page(request, page, asked, errors, None)
+            return _log_page(request, page, asked, errors, None, {})
         gettext = translations(language_of(request)).gettext
 
         def describe(action: str) -> str:

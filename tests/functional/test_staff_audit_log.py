@@ -65,7 +65,11 @@ async def test_each_filter_narrows_the_log_to_what_it_names(settings: Settings) 
 
         by_person = await viewer.get("/admin/audit", params={"persoon": "MARIE"})
         assert event_ids(by_person.text) == await ids_where(app, "actor = ?", "user:marieke") != []
-        assert all("user:marieke" in row and "redacteur" in row and "192.0.2.44" in row for row in rows_of(by_person.text))
+        # People by name (marieke has no account here, so her username), what was done in words, raw fields behind a toggle.
+        assert all("marieke" in row and "user:marieke" not in row and "redacteur" in row and "192.0.2.44" in row
+                   for row in rows_of(by_person.text))
+        decided = next(row for row in rows_of(everything.text) if "Besluit vastgelegd" in row)
+        assert "<details>" in decided and "Kenmerk van het besluit" in decided
         assert event_ids((await viewer.get("/admin/audit", params={"persoon": "%"})).text) == []  # a wildcard is only a character
 
         by_subject = await viewer.get("/admin/audit", params={"soort": "programme", "code": "p-000045"})

@@ -92,6 +92,8 @@ class AuditRow:
     subject_code: str | None
     source: str
     changes: list[Change] = field(default_factory=list)
+    # What a sentence about the event names: a decision's kind and reference, a proposal's number, who proposed it.
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -131,10 +133,15 @@ def changes_of(before: Any, after: Any, limit: int | None = VALUE_LIMIT) -> list
     ]
 
 
+FACT_KEYS = ("kind", "reference", "proposal", "proposed_by", "decision")
+
+
 def _row(record: dict[str, Any]) -> AuditRow:
+    after = _state(record["after_state"]) or {}
+    facts = {key: after[key] for key in FACT_KEYS if isinstance(after.get(key), (str, int)) and not isinstance(after.get(key), bool)}
     return AuditRow(record["id"], record["occurred_at"], record["actor"], record["actor_role"], record["action"],
                     record["subject_kind"], record["subject_code"], record["source"],
-                    changes_of(record["before_state"], record["after_state"]))
+                    changes_of(record["before_state"], record["after_state"]), facts)
 
 
 async def _select(reader: Writer, conditions: list[str], params: list[Any], order: str, limit: int) -> list[dict[str, Any]]:
