@@ -20,15 +20,50 @@ from registry.settings import Settings
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
-def import_command(file: Path, dry_run: bool) -> None:
-    """Import a JSON document all-or-nothing (see docs/import.md)."""
+@click.option("--section", default=None, help="For a CSV file: the section it holds (organisations, trainings, programmes, coaches, "
+                                               "qualifications or decisions).")
+def import_command(file: Path, dry_run: bool, section: str | None) -> None:
+    """Import a JSON document, an XLSX workbook or a CSV file all-or-nothing (see docs/import.md)."""
+    from registry.services.imports import spreadsheet
+
     content = file.read_bytes()
+    sheet = None
+    if file.suffix.lower() == ".xlsx" or spreadsheet.is_xlsx(content):
+        sheet = spreadsheet.read_xlsx(content)
+    elif file.suffix.lower() == ".csv" or section is not None:
+        if section is None:
+            raise click.UsageError("a CSV file holds one section: name it with --section")
+        sheet = spreadsheet.read_csv(content, section)
+    if sheet is not None:
+        content = sheet.content()
+        if sheet.errors:
+            # The layout's problems (a sheet not named after a section) with every problem of the rest, in one round.
+            from registry.services.imports.plan import import_document
+
+            layout_actor = Actor(name=f"import:{file.name}", role=Actor.operator("import").role, source="cli")
+            more: list[Any] = []
+            try:
+                run(lambda engine: import_document(engine, content, layout_actor, apply=False))
+            except ValidationFailed as failure:
+                more = failure.errors
+            errors = [*sheet.errors, *more]
+            click.echo(f"{file.name} refused, nothing was written ({len(errors)} problems):", err=True)
+            _report_placed(errors, sheet)
+            raise SystemExit(1)
     actor = Actor(name=f"import:{file.name}", role=Actor.operator("import").role, source="cli")
-    report = _import_with_progress(content, actor, apply=not dry_run, label=file.name)
+    report = _import_with_progress(content, actor, apply=not dry_run, label=file.name, sheet=sheet)
     click.echo(json.dumps(report, indent=2))
 
 
-def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str) -> dict[str, Any]:
+def _report_placed(errors: list[Any], sheet: Any) -> None:
+    """Every problem on stderr, with its sheet, row and column."""
+    for error in errors:
+        place = sheet.place_of(error.field)
+        where = error.field if place is None else sheet.describe(place)
+        click.echo(f"  {where}: {error.message}", err=True)
+
+
+def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str, sheet: Any = None) -> dict[str, Any]:
     from rich.progress import Progress
 
     from registry.services.imports.plan import import_document
@@ -44,7 +79,10 @@ def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str)
         except ValidationFailed as failure:
             bar.stop()
             click.echo(f"{label} refused, nothing was written ({len(failure.errors)} problems):", err=True)
-            report_errors(failure)
+            if sheet is not None:
+                _report_placed(failure.errors, sheet)
+            else:
+                report_errors(failure)
             raise SystemExit(1) from None
     return report.as_dict()
 

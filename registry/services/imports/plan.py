@@ -107,7 +107,7 @@ async def import_document(
     progress = progress or (lambda stage, done, total: None)
     parsed = parse_document(content)
     if parsed.errors:
-        raise ValidationFailed(parsed.errors)
+        raise ValidationFailed(await _with_plan_errors(engine, parsed, actor, allow_identical_decisions, now, always_new))
     report: ImportReport | None = None
     try:
         async with writing(engine) as writer:
@@ -125,6 +125,26 @@ async def import_document(
         pass
     assert report is not None
     return report
+
+
+async def _with_plan_errors(engine: Engine, parsed: ParsedDocument, actor: Actor, allow_identical: bool, now: dt.datetime | None,
+                            always_new: bool) -> list[FieldError]:
+    """The field problems and, checked against the register, the problems of what was readable: every error at once, not in rounds.
+
+    A field refused on its own is left out of the check against the register, so it is not reported twice.
+    """
+    errors = list(parsed.errors)
+    if any(error.field == "$" for error in errors):
+        return errors
+    reported = {error.field for error in errors}
+    try:
+        async with writing(engine) as writer:
+            _plan_found, more = await _plan(writer, parsed, actor, allow_identical, lambda stage, done, total: None, now, always_new)
+            errors.extend(error for error in more if error.field not in reported)
+            raise _DryRun()
+    except _DryRun:
+        pass
+    return errors
 
 
 async def _check_versions(writer: Writer, expected: dict[tuple[str, str], int]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from piccolo.engine.base import Engine
 
@@ -10,6 +11,9 @@ from registry.services.audit import Actor
 from registry.services.imports.parse import parse_document
 from registry.services.imports.plan import EntityChange, _plan
 from registry.services.sql import reading
+
+# Columns the import keeps itself (search words, ids), not fields of the file.
+HIDDEN_IN_PREVIEW = {"search_text", "places", "id", "version", "organisation_id", "coach_id", "training_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +24,8 @@ class RecordChange:
     code: str
     new: bool
     fields: tuple[str, ...]
+    # (field, stored value, value after the import) for each changed field, as text; a new record's fields have no stored value.
+    differences: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +47,21 @@ class PlannedChanges:
     decisions: list[DecisionToRecord] = field(default_factory=list)
 
 
+def shown(value: Any) -> str:
+    """A stored or imported value as the preview writes it: lists joined, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 def _record_change(change: EntityChange) -> RecordChange:
     existing = change.existing or {}
     changed = () if change.existing is None else tuple(key for key, value in change.after.items() if existing.get(key) != value)
-    return RecordChange(change.path, change.code, change.existing is None, changed)
+    shown_fields = changed if change.existing is not None else tuple(key for key, value in change.after.items() if value not in (None, "", []))
+    differences = tuple((key, shown(existing.get(key)), shown(change.after.get(key))) for key in shown_fields if key not in HIDDEN_IN_PREVIEW)
+    return RecordChange(change.path, change.code, change.existing is None, changed, differences)
 
 
 async def planned_changes(engine: Engine, content: bytes | str, actor: Actor) -> PlannedChanges | None:
