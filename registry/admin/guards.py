@@ -28,6 +28,10 @@ class SignInRequired(Exception):
         self.return_to = return_to
 
 
+class PasswordChangeRequired(Exception):
+    """Signed in with a one-time password: it must be replaced before anything else."""
+
+
 class NotPermitted(Exception):
     """Signed in, but the role does not allow this."""
 
@@ -48,14 +52,17 @@ async def session_of(connection: ASGIConnection) -> StaffSession | None:
     return connection.scope["state"]["staff_session"]
 
 
-def requires(permission: Permission):
-    """A guard: signed in, with a role that holds the permission."""
+def requires(permission: Permission, during_password_change: bool = False):
+    """A guard: signed in, with a role that holds the permission; after a one-time password, only routes marked
+    `during_password_change` (the password page) until it is replaced."""
 
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         session = await session_of(connection)
         if session is None or not session.signed_in:
             target = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
             raise SignInRequired(target if isinstance(connection, Request) and connection.method == "GET" else "/admin")
+        if session.must_change_password and not during_password_change:
+            raise PasswordChangeRequired()
         if not allows(session.role, permission):
             raise NotPermitted()
 
@@ -94,6 +101,11 @@ def handle_sign_in_required(request: Request, exception: SignInRequired) -> Resp
     return Redirect(f"/admin/inloggen?{urlencode({'terug': exception.return_to})}", status_code=303)
 
 
+def handle_password_change_required(request: Request, exception: PasswordChangeRequired) -> Response[Any]:
+    """To the page where a one-time password is replaced."""
+    return Redirect("/admin/wachtwoord", status_code=303)
+
+
 def handle_not_permitted(request: Request, exception: NotPermitted) -> Response[Any]:
     """A page saying the role does not allow this."""
     return render_page(request, context_of(request).pages, "errors/error.html", 403, heading=N_("Not allowed"),
@@ -109,5 +121,6 @@ def handle_csrf_refused(request: Request, exception: CsrfRefused) -> Response[An
 EXCEPTION_HANDLERS = {
     SignInRequired: handle_sign_in_required,
     NotPermitted: handle_not_permitted,
+    PasswordChangeRequired: handle_password_change_required,
     CsrfRefused: handle_csrf_refused,
 }

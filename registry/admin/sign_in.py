@@ -170,7 +170,9 @@ class SignInController(StaffController):
         if member is None:
             await users.record_refused_sign_in(app_context.engine, username, _address(request))
             return visitor.page(400, N_("The username or password is not right."), username)
-        return await visitor.signed_in(member, "password", form_fields.get("return_to", "/admin"))
+        # A one-time password chosen by an administrator is replaced first.
+        return_to = "/admin/wachtwoord" if member.get("must_change_password") else form_fields.get("return_to", "/admin")
+        return await visitor.signed_in(member, "password", return_to)
 
     @get("/inloggen/oidc")
     async def sign_in_oidc(self, request: Request, app_context: NamedDependency[AppContext], visitor: NamedDependency[Visitor]) -> Response[Any]:

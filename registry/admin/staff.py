@@ -108,3 +108,39 @@ class StaffAccountsController(StaffController):
         if changed:
             await app_context.sessions.end_all_of(user_id)
         return Redirect(f"/admin/medewerkers/{user_id}?gelukt={'gewijzigd' if changed else 'ongewijzigd'}", status_code=303)
+
+
+PASSWORD_LABELS = {
+    "current_password": N_("Current password"),
+    "new_password": N_("New password"),
+    "new_password_repeat": N_("New password again"),
+}
+
+
+class OwnPasswordController(StaffController):
+    """/admin/wachtwoord: every staff member with a local account sets their own password (a one-time password first of all)."""
+
+    path = "/admin/wachtwoord"
+
+    def _form(self, page: StaffPages, status: int = 200, errors: dict[str, str] | None = None, done: bool = False) -> Response[str]:
+        return page("admin/own_password.html", status, section="password", errors=errors or {}, labels=PASSWORD_LABELS, done=done,
+                    first=page.session.must_change_password, min_password=users.MIN_PASSWORD_LENGTH)
+
+    @get("/", guards=[requires(Permission.REGISTRY_READ, during_password_change=True)])
+    async def password_form(self, request: Request, page: NamedDependency[StaffPages]) -> Response[str]:
+        """The form: current password, new password twice."""
+        return self._form(page, done=request.query_params.get("gelukt") == "1")
+
+    @post("/", guards=[requires(Permission.REGISTRY_READ, during_password_change=True)])
+    async def change_password(self, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages],
+                              form_fields: NamedDependency[dict[str, str]], actor: NamedDependency[Actor]) -> Response[Any]:
+        """Check the current password and set the new one; the staff member's other sessions end."""
+        user_id = page.session.staff_user
+        assert user_id is not None  # the guard lets only a signed-in staff member through
+        try:
+            await users.change_own_password(app_context.engine, actor, user_id, form_fields.get("current_password", ""),
+                                            form_fields.get("new_password", ""), form_fields.get("new_password_repeat", ""))
+        except ValidationFailed as failure:
+            return self._form(page, 400, page.messages(failure.errors))
+        await app_context.sessions.end_all_of(user_id, keep=page.session.token)
+        return Redirect("/admin/wachtwoord?gelukt=1", status_code=303)

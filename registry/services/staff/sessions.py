@@ -43,6 +43,7 @@ class StaffSession:
     display_name: str | None = None
     role: str | None = None
     pending: dict[str, Any] = field(default_factory=dict)
+    must_change_password: bool = False  # signed in with a one-time password: only the password page until it is changed
 
     @property
     def signed_in(self) -> bool:
@@ -106,6 +107,7 @@ class SessionStore:
                 await self.end(token)  # a disabled account's sessions end at once
                 return None
             session.username, session.display_name, session.role = row["username"], row["display_name"], row["role"]
+            session.must_change_password = bool(row["must_change_password"])
         if now - row["last_seen_at"] >= TOUCH_AFTER_SECONDS:
             try:
                 async with writing(self.engine, serialise=False) as writer:
@@ -128,7 +130,10 @@ class SessionStore:
                 await record_events(writer, audit[0], [audit[1]], utc_now())
             await writer.execute(queries.DELETE_SESSION, _hash(token))
 
-    async def end_all_of(self, staff_user: int) -> None:
-        """Every session of one staff member (account disabled or role taken away)."""
+    async def end_all_of(self, staff_user: int, keep: str | None = None) -> None:
+        """Every session of one staff member (account disabled or role taken away), but the one `keep` names (a new password)."""
         async with writing(self.engine, serialise=False) as writer:
-            await writer.execute(queries.DELETE_SESSIONS_OF_USER, staff_user)
+            if keep is None:
+                await writer.execute(queries.DELETE_SESSIONS_OF_USER, staff_user)
+            else:
+                await writer.execute(queries.DELETE_OTHER_SESSIONS_OF_USER, staff_user, _hash(keep))

@@ -38,9 +38,10 @@ def _account_errors(username: str, password: str, role: str) -> list[FieldError]
 
 
 async def create_user(
-    engine: Engine, actor: Actor, username: str, password: str, role: str, display_name: str = "", email: str | None = None
+    engine: Engine, actor: Actor, username: str, password: str, role: str, display_name: str = "", email: str | None = None,
+    one_time: bool = False,
 ) -> int:
-    """Create a local staff account; returns its id."""
+    """Create a local staff account; returns its id. A `one_time` password must be replaced at the first sign-in."""
     username = username.strip().lower()
     errors = _account_errors(username, password, role)
     if errors:
@@ -64,10 +65,13 @@ async def create_user(
                     "password_hash": password_hash,
                     "active": True,
                     "created_at": moment,
+                    "must_change_password": one_time,
                 }
             ],
         )
         after = {"username": username, "display_name": display_name or username, "email": email, "role": role}
+        if one_time:
+            after["must_change_password"] = True
         await record_events(writer, actor, [AuditEntry(AuditAction.STAFF_USER_CREATE, "staff_user", username, None, after)], moment)
     return user_id
 
@@ -175,7 +179,39 @@ async def create_local_account(
         errors.append(FieldError.said("password_repeat", N_("is not the same as the password")))
     if errors:
         raise ValidationFailed(errors)
-    return await create_user(engine, actor, username, password, role, display_name.strip(), email.strip() or None)
+    # An administrator chose this password: its holder replaces it at the first sign-in, so only they know theirs.
+    return await create_user(engine, actor, username, password, role, display_name.strip(), email.strip() or None, one_time=True)
+
+
+async def change_own_password(engine: Engine, actor: Actor, user_id: int, current: str, new: str, repeated: str) -> None:
+    """A staff member sets their own password: the current one first, then a new one (not the same) typed twice."""
+    async with reading(engine) as reader:
+        row = await reader.fetch_one(queries.PASSWORD_OF_USER, user_id)
+    if row is None:
+        raise NotFound(f"no staff user {user_id}")
+    errors: list[FieldError] = []
+    try:
+        # In a thread: argon2 is slow on purpose.
+        await asyncio.to_thread(password_hasher.verify, row["password_hash"] or _UNKNOWN_USER_HASH, current)
+        known = bool(row["password_hash"])
+    except (VerifyMismatchError, InvalidHashError, VerificationError):
+        known = False
+    if not known:
+        errors.append(FieldError.said("current_password", N_("is not your current password")))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError.said("new_password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
+    elif new == current:
+        errors.append(FieldError.said("new_password", N_("must differ from the current password")))
+    if new != repeated:
+        errors.append(FieldError.said("new_password_repeat", N_("is not the same as the new password")))
+    if errors:
+        raise ValidationFailed(errors)
+    password_hash = await asyncio.to_thread(password_hasher.hash, new)
+    moment = utc_now()
+    async with writing(engine) as writer:
+        await writer.execute(queries.SET_PASSWORD, password_hash, False, user_id)
+        await record_events(writer, actor, [AuditEntry(AuditAction.STAFF_USER_UPDATE, "staff_user", row["username"], None,
+                                                       {"password": "changed by its holder"})], moment)
 
 
 async def change_account(engine: Engine, actor: Actor, user_id: int, role: str, active: bool, own_id: int | None) -> dict[str, Any]:
