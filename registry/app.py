@@ -25,7 +25,7 @@ from registry.admin.guards import EXCEPTION_HANDLERS as ADMIN_EXCEPTION_HANDLERS
 from registry.admin.import_upload import ImportController
 from registry.admin.proposals import ProposalsController
 from registry.admin.sign_in import SignInController
-from registry.admin.staff import StaffAccountsController
+from registry.admin.staff import OwnPasswordController, StaffAccountsController
 from registry.api import fast_verify, oauth, verifications
 from registry.api.compression import CompressionMiddleware
 from registry.api.context import ApiContext
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES,
             SignInController, DashboardController, AuditLogController, ApiClientsController, *records.CONTROLLERS, *decision_pages.CONTROLLERS,
             *care_pages.CONTROLLERS,
-            StaffAccountsController, ImportController, ProposalsController,
+            StaffAccountsController, ImportController, ProposalsController, OwnPasswordController,
             create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
                                        include_in_schema=False),
         ],

@@ -59,7 +59,8 @@ class Proposal:
         return bool(self.fields.get(rules.OVERRIDE_FIELD))
 
 
-def _proposal(row: dict[str, Any]) -> Proposal:
+def proposal_from_row(row: dict[str, Any]) -> Proposal:
+    """A stored proposal row as a Proposal."""
     return Proposal(row["id"], row["subject_kind"], row["subject_code"], row["kind"], row["reference"], json.loads(row["fields"]),
                     row["proposed_by"], row["proposed_role"], row["proposed_at"], row["state"], row["decided_by"], row["decided_at"],
                     row["rejection_reason"])
@@ -95,7 +96,7 @@ async def _pending(writer: Writer, proposal_id: int) -> Proposal:
     row = await writer.fetch_one(queries.PROPOSAL_BY_ID, proposal_id)
     if row is None:
         raise NotFound(f"no proposal {proposal_id}")
-    proposal = _proposal(row)
+    proposal = proposal_from_row(row)
     if proposal.state != ProposalState.PENDING:
         raise Refusal(N_("This proposal has already been decided."))
     return proposal
@@ -152,7 +153,7 @@ async def reject(engine: Engine, actor: Actor, proposal_id: int, reason: str, no
 
 async def pending(reader: Writer) -> list[Proposal]:
     """Every proposal waiting for approval, oldest first."""
-    return [_proposal(row) for row in await reader.fetch_all(queries.PENDING_PROPOSALS)]
+    return [proposal_from_row(row) for row in await reader.fetch_all(queries.PENDING_PROPOSALS)]
 
 
 async def pending_count(reader: Writer) -> int:
@@ -162,7 +163,7 @@ async def pending_count(reader: Writer) -> int:
 
 async def of_subject(reader: Writer, subject_kind: str, code: str) -> list[Proposal]:
     """A subject's proposals, newest first (decided ones too)."""
-    return [_proposal(row) for row in await reader.fetch_all(queries.PROPOSALS_OF_SUBJECT, subject_kind, code)]
+    return [proposal_from_row(row) for row in await reader.fetch_all(queries.PROPOSALS_OF_SUBJECT, subject_kind, code)]
 
 
 async def one(reader: Writer, proposal_id: int) -> Proposal:
@@ -170,4 +171,4 @@ async def one(reader: Writer, proposal_id: int) -> Proposal:
     row = await reader.fetch_one(queries.PROPOSAL_BY_ID, proposal_id)
     if row is None:
         raise NotFound(f"no proposal {proposal_id}")
-    return _proposal(row)
+    return proposal_from_row(row)

@@ -12,7 +12,9 @@ from registry.services.sql import marks
 
 USER_ID_BY_USERNAME = "SELECT id FROM staff_user WHERE username = ?"
 STAFF_NAMES = "SELECT username, display_name FROM staff_user"
-LOCAL_ACCOUNT_BY_USERNAME = "SELECT id, username, display_name, role, password_hash, active FROM staff_user WHERE username = ?"
+LOCAL_ACCOUNT_BY_USERNAME = (
+    "SELECT id, username, display_name, role, password_hash, active, must_change_password FROM staff_user WHERE username = ?"
+)
 USER_BY_OIDC_SUBJECT = "SELECT id, username, display_name, role, active FROM staff_user WHERE oidc_subject = ?"
 USER_FOR_CHANGE = "SELECT id, username, role, active FROM staff_user WHERE id = ?"
 STAFF_MEMBERS = (
@@ -34,13 +36,16 @@ INSERT_SESSION = (
 DELETE_EXPIRED_SESSIONS = "DELETE FROM staff_session WHERE last_seen_at < ? OR created_at < ?"
 SESSION_BY_TOKEN_HASH = (
     "SELECT s.staff_user, s.csrf_token, s.pending, s.created_at, s.last_seen_at, "
-    "u.username, u.display_name, u.role, u.active "
+    "u.username, u.display_name, u.role, u.active, u.must_change_password "
     "FROM staff_session s LEFT JOIN staff_user u ON u.id = s.staff_user WHERE s.token_hash = ?"
 )
+PASSWORD_OF_USER = "SELECT id, username, password_hash FROM staff_user WHERE id = ?"
+SET_PASSWORD = "UPDATE staff_user SET password_hash = ?, must_change_password = ? WHERE id = ?"
 TOUCH_SESSION = "UPDATE staff_session SET last_seen_at = ? WHERE token_hash = ?"
 SET_SESSION_PENDING = "UPDATE staff_session SET pending = ? WHERE token_hash = ?"
 DELETE_SESSION = "DELETE FROM staff_session WHERE token_hash = ?"
 DELETE_SESSIONS_OF_USER = "DELETE FROM staff_session WHERE staff_user = ?"
+DELETE_OTHER_SESSIONS_OF_USER = "DELETE FROM staff_session WHERE staff_user = ? AND token_hash <> ?"
 
 # --- API clients -------------------------------------------------------------------------------------
 
@@ -216,3 +221,13 @@ PROPOSAL_DECIDE = (
     "UPDATE decision_proposal SET state = ?, decided_by = ?, decided_at = ?, rejection_reason = ?, decision_id = ? "
     "WHERE id = ? AND state = 'pending' RETURNING id"
 )
+
+# --- the staff search box ----------------------------------------------------------------------------
+
+# kind -> records holding an AGB code (not part of search_text, which holds words).
+AGB_CODE_MATCHES = {
+    "coach": "SELECT registration_number AS code FROM coach WHERE agb_code = ?",
+    "organisation": "SELECT code FROM organisation WHERE agb_code = ?",
+}
+DECISIONS_WITH_REFERENCE = "SELECT id, subject_kind, subject_id, kind, reference, target_id FROM decision WHERE UPPER(reference) = UPPER(?) ORDER BY id"
+PROPOSALS_WITH_REFERENCE = "SELECT * FROM decision_proposal WHERE UPPER(reference) = UPPER(?) ORDER BY id"
