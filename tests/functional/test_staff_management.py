@@ -65,14 +65,20 @@ async def test_an_admin_adds_an_editor_who_can_then_sign_in_and_work(settings: S
         assert "nooit" not in admin_row  # the admin's own sign-in is shown
 
         jan = browser(app, "192.0.2.77")
-        assert (await sign_in(jan, "j.devries", NEW_PASSWORD)).status_code == 303
+        signed = await sign_in(jan, "j.devries", NEW_PASSWORD)
+        # The administrator's password works once: Jan chooses his own first (tests/functional/test_staff_passwords.py).
+        assert signed.status_code == 303 and signed.headers["location"] == "/admin/wachtwoord"
+        form = await jan.get("/admin/wachtwoord")
+        own = "Jan kiest zijn eigen wachtwoord"
+        assert (await jan.post("/admin/wachtwoord", data={"csrf_token": csrf_of(form.text), "current_password": NEW_PASSWORD,
+                                                          "new_password": own, "new_password_repeat": own})).status_code == 303
         assert (await jan.get("/admin")).status_code == 200
         assert (await jan.get("/admin/importeren")).status_code == 200  # an editor's page
         assert (await jan.get("/admin/medewerkers")).status_code == 403
         [event] = await rows(app, "SELECT * FROM audit_event WHERE action = 'auth:staff_user:create' AND subject_code = 'j.devries'")
         assert event["actor"] == "user:admin" and event["actor_role"] == "admin" and event["before_state"] is None
         assert json.loads(event["after_state"]) == {"username": "j.devries", "display_name": "Jan de Vries",
-                                                    "email": "j.devries@example.nl", "role": "editor"}
+                                                    "email": "j.devries@example.nl", "role": "editor", "must_change_password": True}
 
 
 async def test_a_new_account_with_mistakes_gets_every_error_in_dutch_and_nothing_is_written(settings: Settings) -> None:
