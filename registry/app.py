@@ -30,7 +30,7 @@ from registry.api import fast_verify, oauth, verifications
 from registry.api.compression import CompressionMiddleware
 from registry.api.context import ApiContext
 from registry.api.limits import RateLimitHeadersMiddleware
-from registry.api.openapi import SCHEMA_PLUGINS, openapi_config
+from registry.api.openapi import SCHEMA_PLUGINS, complete, openapi_config
 from registry.api.problems import problem
 from registry.public import api as public_api
 from registry.public import check_page, detail_pages, open_data_routes, pages
@@ -121,4 +121,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.asgi_handler = CompressionMiddleware(SecurityHeadersMiddleware(RateLimitHeadersMiddleware(app.asgi_handler)))
     if settings.openapi_enabled:
         fast_verify.document_in(app.openapi_schema)
+        complete(app.openapi_schema)
     return app

@@ -9,6 +9,7 @@ Structs by msgspec.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any, get_type_hints
@@ -24,6 +25,7 @@ from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
+    Parameter,
     Reference,
     RequestBody,
     Schema,
@@ -47,16 +49,20 @@ RETRY_AFTER = OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER), description
 
 # What each problem status means on the API routes.
 PROBLEMS = {
-    400: "The body is not JSON, a query parameter is out of range, the address holds a control character, or (token endpoint) the grant type or scope is not supported.",
+    400: "The body is not JSON, or the address holds a control character; on /oauth/token, a request RFC 6749 refuses.",
     401: "No valid access token: missing, expired, forged, for another audience, or the client is disabled.",
     403: "The access token lacks the scope `verify`.",
     404: "No such record.",
     405: "Only POST is allowed here.",
     409: "A request with the same Idempotency-Key is still being answered; see Retry-After.",
     413: "The body is larger than 5 MB.",
-    422: "Invalid fields; `errors` names each one (unknown fields included).",
+    422: "Invalid fields or query parameters; `errors` names each one (unknown fields included).",
     429: "The rate limit is used up; see Retry-After.",
+    500: "The registry could not answer; the fault is logged on our side.",
+    503: "The registry's database cannot be reached right now; see Retry-After.",
 }
+# Every operation can meet these, whatever its route says.
+SERVER_PROBLEMS = (500, 503)
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: your ETag is current.")}
 
 
@@ -122,6 +128,41 @@ def add_hand_read_bodies(document: OpenAPI) -> None:
         if name in schemas:
             raise ValueError(f"two payload types are both named {name}")
         schemas[name] = schema  # type: ignore[assignment]  # plain JSON Schema dicts are written out as they are
+
+
+def complete(document: OpenAPI) -> None:
+    """What every operation shares: query parameters as an address can carry them, and the server's own problems."""
+    for item in (document.paths or {}).values():
+        for operation in (item.get, item.post):
+            if operation is None:
+                continue
+            for parameter in operation.parameters or []:
+                if isinstance(parameter, Parameter) and parameter.param_in == "query" and isinstance(parameter.schema, Schema):
+                    _without_null(parameter.schema)
+            responses = operation.responses = operation.responses or {}
+            for status in SERVER_PROBLEMS:
+                responses.setdefault(str(status), OpenAPIResponse(
+                    description=PROBLEMS[status], content={PROBLEM_JSON: OpenAPIMediaType(schema=reference(Problem))},
+                    headers={"Retry-After": RETRY_AFTER} if status == 503 else None,
+                ))
+
+
+def _without_null(schema: Schema) -> None:
+    """An absent query parameter is not sent at all: an address cannot carry null, so the schema does not offer it."""
+    if isinstance(schema.type, (list, tuple)):
+        kinds = [kind for kind in schema.type if kind != OpenAPIType.NULL]
+        schema.type = kinds[0] if len(kinds) == 1 else kinds
+    if schema.enum:
+        schema.enum = [value for value in schema.enum if value is not None]
+    if schema.one_of:
+        kept = [option for option in schema.one_of if not (isinstance(option, Schema) and option.type == OpenAPIType.NULL)]
+        schema.one_of = kept
+        if len(kept) == 1 and isinstance(kept[0], Schema):
+            # One choice left: its keywords join the parameter's own (maxLength, pattern, description).
+            schema.one_of = None
+            for field in dataclasses.fields(Schema):
+                if getattr(schema, field.name) is None:
+                    setattr(schema, field.name, getattr(kept[0], field.name))
 
 
 class UntaggedUnionStructs(OpenAPISchemaPlugin):

@@ -86,7 +86,7 @@ RECORD_ROUTES = [
     _record_route("/api/v1/organisations/{code:str}", "An organisation", "The organisation with its programmes and trainings.",
                   OrganisationDetail, public_read.organisation_detail, "ApiV1OrganisationsCodeOrganisation"),
 ]
-LIST = {"tags": ["public"], "responses": {**NOT_MODIFIED, **problems(400, 429)}, "operation_class": ApiOperation}
+LIST = {"tags": ["public"], "responses": {**NOT_MODIFIED, **problems(400, 422, 429)}, "operation_class": ApiOperation}
 
 
 @get("/api/v1/changes", tags=["public"], summary="Every decision in recording order",
@@ -95,7 +95,8 @@ LIST = {"tags": ["public"], "responses": {**NOT_MODIFIED, **problems(400, 429)},
 async def changes(
     request: Request,
     api: NamedDependency[ApiContext],
-    after: Annotated[str | None, QueryParameter(description="A cursor from an earlier page; empty for the start.", max_length=64)] = None,
+    after: Annotated[str | None, QueryParameter(description="A cursor from an earlier page (`next_cursor`); absent for the start.",
+                                                max_length=64, pattern=public_read.CURSOR_PATTERN)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=public_read.MAX_CHANGES, description="Decisions per page.")] = 100,
 ) -> Cached[ChangeFeed]:
     """The change feed: mirror the register incrementally."""

@@ -121,7 +121,9 @@ async def test_trainings_list(session: ApiSession, registry_data: None) -> None:
     assert await found(session, "/api/v1/trainings") == ["T-1"]
 
 
-@pytest.mark.parametrize("params", [{"status": "sleeping"}, {"page": 0}, {"page_size": 101}, {"mode": "letter"}])
-async def test_bad_filters_are_400(session: ApiSession, params: dict[str, Any]) -> None:
+@pytest.mark.parametrize("params", [{"status": "sleeping"}, {"page": 0}, {"page_size": 101}, {"mode": "letter"}, {"page": "two"},
+                                    {"status": "sleeping", "page_size": 0, "guidance_type": "long"}])
+async def test_bad_filters_are_422_naming_each_parameter(session: ApiSession, params: dict[str, Any]) -> None:
     response = await session.http.get("/api/v1/programmes", params=params)
-    assert response.status_code == 400 and response.headers["content-type"].startswith("application/problem+json")
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+    assert sorted(error["field"] for error in response.json()["errors"]) == sorted(params)

@@ -34,6 +34,12 @@ from registry.services.verification.answer import accreditation, utc
 from registry.services.verification.snapshot import coach_display_name, to_decision
 
 CURSOR_PREFIX = "d1:"
+# Exactly the cursors `encode_cursor` can give ("d1:" and decimal digits, base64url without padding), or
+# nothing for the start: any text this pattern takes is a position in the feed.
+_DIGITS = "(?:[MN][DTjz]|O[DT])[AEIMQUYcgk][w-z0-5]"
+CURSOR_PATTERN = f"^(?:|ZDE6(?:{_DIGITS})*(?:{_DIGITS}|(?:[MN][DTjz]|O[DT])[AEIMQUYcgk]|[MN][AQgw]|O[AQ]))$"
+# A position past any decision id a database can hold: the feed after it is empty.
+LAST_POSITION = 2**63 - 1
 MAX_CHANGES = 1000
 
 
@@ -249,9 +255,9 @@ def decode_cursor(cursor: str | None) -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
-    if not text.startswith(CURSOR_PREFIX) or not text[len(CURSOR_PREFIX):].isdigit():
+    if not text.startswith(CURSOR_PREFIX) or not (text[len(CURSOR_PREFIX):].isascii() and text[len(CURSOR_PREFIX):].isdigit()):
         raise ValidationFailed([FieldError("after", "is not a cursor this feed gave out")])
-    return int(text[len(CURSOR_PREFIX):])
+    return min(int(text[len(CURSOR_PREFIX):]), LAST_POSITION)
 
 
 async def codes_and_references(reader: Writer, rows: list[dict[str, Any]]) -> tuple[dict[tuple[str, int], str], dict[int, str]]:
