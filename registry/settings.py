@@ -29,8 +29,9 @@ class Settings:
     sqlite_busy_timeout_seconds: float = 30.0
     postgres_pool_size: int = 10
     debug: bool = False
-    # The registry's public base URL: the issuer of access tokens and the base of their audience.
-    public_url: str = "http://127.0.0.1:8000"
+    # The registry's public base URL (issuer of tokens and receipts, base of the token audience and of the
+    # metadata's URLs). Unset: each request's own origin, so any host and port the registry is reached on works.
+    public_url: str | None = None
     signing_key_file: Path | None = None
     # The secret that keys the audit chain's hashes; kept outside the database, beside the signing keys.
     audit_key_file: Path | None = None
@@ -80,7 +81,7 @@ class Settings:
             ),
             postgres_pool_size=int(env.get("REGISTRY_POSTGRES_POOL_SIZE", defaults.postgres_pool_size)),
             debug=env.get("REGISTRY_DEBUG", "") in {"1", "true", "yes"},
-            public_url=env.get("REGISTRY_PUBLIC_URL", defaults.public_url).rstrip("/"),
+            public_url=env.get("REGISTRY_PUBLIC_URL", "").rstrip("/") or None,
             signing_key_file=Path(env["REGISTRY_SIGNING_KEY_FILE"]) if env.get("REGISTRY_SIGNING_KEY_FILE") else None,
             audit_key_file=Path(env["REGISTRY_AUDIT_KEY_FILE"]) if env.get("REGISTRY_AUDIT_KEY_FILE") else None,
             token_lifetime_seconds=int(env.get("REGISTRY_TOKEN_LIFETIME_SECONDS", defaults.token_lifetime_seconds)),
@@ -113,11 +114,6 @@ class Settings:
     def chain_key_file(self) -> Path:
         """Where the audit chain's key lives: the configured file, else one beside the signing keys."""
         return self.audit_key_file or self.key_file.with_name("audit-chain-key.json")
-
-    @property
-    def token_audience(self) -> str:
-        """The `aud` of access tokens: the verification API."""
-        return f"{self.public_url}/api/v1"
 
     def with_database(self, database_url: str) -> "Settings":
         """A copy pointing at another database."""

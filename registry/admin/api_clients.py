@@ -46,7 +46,7 @@ class ApiClientsController(StaffController):
     @staticmethod
     def _secret_page(app_context: AppContext, page: StaffPages, credentials: NewCredentials, name: str, new_client: bool) -> Response[str]:
         return page("admin/api_client_secret.html", section="clients", credentials=credentials, name=name, new_client=new_client,
-                    token_endpoint=f"{app_context.settings.public_url}/oauth/token")
+                    token_endpoint=f"{app_context.api.public_url(page.request.scope)}/oauth/token")
 
     @staticmethod
     async def _confirm_page(app_context: AppContext, page: StaffPages, client_id: str, action: str) -> Response[str]:

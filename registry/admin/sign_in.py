@@ -187,7 +187,7 @@ class SignInController(StaffController):
         if visitor.too_many():
             return visitor.refused(TOO_MANY)
         try:
-            url, pending = await app_context.oidc.begin(_return_path(request.query_params.get("terug")))
+            url, pending = await app_context.oidc.begin(_return_path(request.query_params.get("terug")), app_context.api.public_url(request.scope))
         except OidcUnavailable as outage:
             log.error("OIDC sign-in cannot start: %s", logged(outage))
             return visitor.provider_away()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from piccolo.engine.base import Engine
 
@@ -18,6 +20,23 @@ from registry.services.verification.signing import LiveKeys
 from registry.services.verification.store import VerificationStore
 from registry.services.verification.tokens import TokenAuthority
 from registry.settings import Settings
+
+# A Host header the registry will name itself by: a host name or IP literal and an optional port, nothing else.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
+def request_origin(scope: Any) -> str:
+    """scheme://host[:port] of the address the request was sent to (the Host header, else the listening socket)."""
+    scheme = scope.get("scheme", "http")
+    host = ""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            host = value.decode("latin-1")
+            break
+    if not _HOST.fullmatch(host):
+        server = scope.get("server") or ("127.0.0.1", None)
+        host = server[0] if server[1] in (None, 80 if scheme == "http" else 443) else f"{server[0]}:{server[1]}"
+    return f"{scheme}://{host}"
 
 
 @dataclass
@@ -48,7 +67,7 @@ class ApiContext:
             settings=settings,
             engine=engine,
             keys=keys,
-            tokens=TokenAuthority(keys, settings.public_url, settings.token_audience, settings.token_lifetime_seconds),
+            tokens=TokenAuthority(keys, settings.token_lifetime_seconds),
             index=VerificationIndex(engine, settings.change_poll_seconds),
             store=VerificationStore(engine, settings.sqlite_busy_timeout_seconds),
             limiter=RateLimiter(engine),
@@ -56,6 +75,10 @@ class ApiContext:
             idempotency=IdempotencyKeys(engine),
             anchors=AnchorCache(engine, settings.public_url, keys.sign_compact),
         )
+
+    def public_url(self, scope: Any) -> str:
+        """The registry's base URL for this request: REGISTRY_PUBLIC_URL when set, else the request's own origin."""
+        return self.settings.public_url or request_origin(scope)
 
     async def start(self) -> None:
         """Build the index and start the background tasks."""

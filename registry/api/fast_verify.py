@@ -135,7 +135,7 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
 
 def _answer(api: ApiContext, caller: Caller, claim: VerificationRequest) -> VerificationResult:
     document = answer(claim, caller.snapshot, dt.datetime.now(dt.timezone.utc), uuid7())
-    document.receipt = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client))
+    document.receipt = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client, caller.issuer))
     return document
 
 

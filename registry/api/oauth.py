@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import Any, cast, get_args
 from urllib.parse import unquote
 
 import msgspec
@@ -15,12 +15,13 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 
 from registry.api import limits
 from registry.api.context import ApiContext
 from registry.api.openapi import FORM, problems, reads_body
 from registry.api.problems import Refused
-from registry.schemas.oauth import KeySet, ServerMetadata, TokenRequest, TokenResponse
+from registry.schemas.oauth import KeySet, OAuthError, ServerMetadata, TokenError, TokenRequest, TokenResponse
 from registry.services.sql import reading
 from registry.services.staff.client_usage import note_token_issued
 from registry.services.staff.clients import ClientRecord, load_clients
@@ -29,6 +30,14 @@ from registry.services.verification.tokens import VERIFY_SCOPE
 
 TOKEN_REQUESTS_PER_MINUTE = 120
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# One answer for every failed client authentication, so that it never tells which client ids exist.
+CLIENT_REFUSED = "client authentication failed (unknown or disabled client, wrong secret, or no credentials)"
+TOKEN_ERRORS = {
+    400: ResponseSpec(TokenError, media_type="application/json", generate_examples=False,
+                      description="RFC 6749 §5.2: the grant type or scope is not supported, or the request is malformed."),
+    401: ResponseSpec(TokenError, media_type="application/json", generate_examples=False,
+                      description="RFC 6749 §5.2 `invalid_client`: the same answer for an unknown client, a wrong secret and a disabled client."),
+}
 
 
 class FormTokenRequest(OAuth2Request):
@@ -88,14 +97,15 @@ _loaded_client: ContextVar[OAuthClient | None] = ContextVar("loaded_client", def
 class TokenServer(AuthorizationServer):
     """Authlib's authorization server, bridged to Litestar."""
 
-    def __init__(self, context: ApiContext):
+    def __init__(self, context: ApiContext, issuer: str):
         super().__init__(scopes_supported=[VERIFY_SCOPE])
         self.register_grant(CredentialsGrant)
         self.register_token_generator("default", self._issue)  # pyright: ignore[reportArgumentType] - Authlib calls any callable with these arguments
         self.context = context
+        self.issuer = issuer
 
     def _issue(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=False):
-        return self.context.tokens.issue(client.get_client_id(), client.get_allowed_scope(scope))
+        return self.context.tokens.issue(client.get_client_id(), client.get_allowed_scope(scope), self.issuer)
 
     def query_client(self, client_id: str) -> OAuthClient | None:
         client = _loaded_client.get()
@@ -131,7 +141,7 @@ def _client_id_of(request: Request, form: dict[str, str]) -> str | None:
     summary="Get an access token (client credentials)",
     status_code=200,
     response_description="A signed JWT access token with scope `verify`.",
-    responses=problems(400, 401, 413, 429),
+    responses={**TOKEN_ERRORS, **problems(413, 429)},
     operation_class=reads_body(TokenRequest, FORM),
 )
 async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[TokenResponse]:
@@ -151,7 +161,7 @@ async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[
             client = OAuthClient(record)
     # Authlib refuses plain http; TLS ends at the reverse proxy in front of the registry (docs/operations.md).
     oauth_request = FormTokenRequest(f"https://{request.url.netloc}/oauth/token", request.headers, form)
-    server = TokenServer(api)
+    server = TokenServer(api, api.public_url(request.scope))
     marker = _loaded_client.set(client)
     try:
         status, body, headers = cast(TokenAnswer, server.create_token_response(oauth_request))  # Authlib is untyped; see handle_response
@@ -161,12 +171,16 @@ async def token(request: Request, api: NamedDependency[ApiContext]) -> Response[
         # After the answer is sent: the client does not wait for the staff list's "last used".
         noted = BackgroundTask(note_token_issued, api.engine, client.get_client_id()) if client else None
         return Response(TokenResponse(**body), status_code=200, headers={**dict(headers), **NO_STORE}, background=noted)
-    error = body.get("error", "invalid_request")
-    description = body.get("error_description") or error.replace("_", " ")
-    extra_headers = {name: value for name, value in headers if name.lower() == "www-authenticate"}
-    if status == 401 and not extra_headers:
-        extra_headers["WWW-Authenticate"] = 'Basic realm="smr-registry"'
-    raise Refused(status, description, f"oauth/{error}", headers={**extra_headers, **NO_STORE}, error=error, error_description=description)
+    return token_error(str(body.get("error", "invalid_request")), str(body.get("error_description") or ""))
+
+
+def token_error(error: str, description: str) -> Response[Any]:
+    """A refused token request as RFC 6749 §5.2 says: JSON, and invalid_client always 401 with one message."""
+    if error == "invalid_client":
+        return Response(TokenError("invalid_client", CLIENT_REFUSED), status_code=401, media_type="application/json",
+                        headers={"WWW-Authenticate": 'Basic realm="smr-registry"', **NO_STORE})
+    code = cast(OAuthError, error if error in get_args(OAuthError) else "invalid_request")
+    return Response(TokenError(code, description or code.replace("_", " ")), status_code=400, media_type="application/json", headers=NO_STORE)
 
 
 @get("/.well-known/jwks.json", tags=["authentication"], summary="Public keys for tokens and receipts", sync_to_thread=False)
@@ -176,9 +190,9 @@ def jwks(api: NamedDependency[ApiContext]) -> Response[KeySet]:
 
 
 @get("/.well-known/oauth-authorization-server", tags=["authentication"], summary="OAuth 2.0 metadata (RFC 8414)", sync_to_thread=False)
-def metadata(api: NamedDependency[ApiContext]) -> ServerMetadata:
+def metadata(request: Request, api: NamedDependency[ApiContext]) -> ServerMetadata:
     """Where to get tokens and keys, and what is supported."""
-    base = api.settings.public_url
+    base = api.public_url(request.scope)
     return ServerMetadata(
         issuer=base,
         token_endpoint=f"{base}/oauth/token",
@@ -186,7 +200,8 @@ def metadata(api: NamedDependency[ApiContext]) -> ServerMetadata:
         grant_types_supported=["client_credentials"],
         token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
         scopes_supported=[VERIFY_SCOPE],
-        response_types_supported=[],
+        # RFC 8414 requires the member; with no authorization endpoint the only fitting value is "none".
+        response_types_supported=["none"],
         service_documentation=f"{base}/schema",
     )
 

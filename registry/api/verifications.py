@@ -54,19 +54,22 @@ class Caller:
 
     client: ClientRecord
     snapshot: Snapshot
+    issuer: str
 
 
 def _unauthorised(detail: str, error: str) -> Refused:
     return Refused(401, detail, "unauthorised", {"WWW-Authenticate": f'Bearer realm="smr-registry", error="{error}"'})
 
 
-async def authenticate_header(api: ApiContext, header: str, scope: Any = None) -> Caller | Refused:
-    """The client behind an Authorization header, or why it is refused (401/403); its standing noted in `scope` for the headers."""
+async def authenticate_header(api: ApiContext, header: str, scope: Any) -> Caller | Refused:
+    """The client behind an Authorization header with a token issued at the registry's base URL for this request, or why
+    it is refused (401/403); its standing noted in `scope` for the headers."""
+    issuer = api.public_url(scope)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _unauthorised("send an access token: Authorization: Bearer <token> (see POST /oauth/token)", "invalid_request")
     try:
-        claims = api.tokens.check(token.strip(), scope="")
+        claims = api.tokens.check(token.strip(), issuer, scope="")
     except InvalidToken as refused:
         return _unauthorised(str(refused), "invalid_token")
     if "verify" not in claims.scopes:
@@ -81,9 +84,8 @@ async def authenticate_header(api: ApiContext, header: str, scope: Any = None) -
         client = snapshot.clients.get(claims.client_id)
     if client is None or not client.active:
         return _unauthorised("the client of this access token is disabled", "invalid_token")
-    if scope is not None:
-        limits.note(scope, POLICY, api.limiter.peek(_bucket(client), api.settings.api_rate_limit_per_minute))
-    return Caller(client, snapshot)
+    limits.note(scope, POLICY, api.limiter.peek(_bucket(client), api.settings.api_rate_limit_per_minute))
+    return Caller(client, snapshot, issuer)
 
 
 async def authenticate(request: Request, api: ApiContext) -> Caller:
@@ -135,11 +137,11 @@ def _bad_json(reason: str) -> Refused:
     return Refused(400, f"the body is not valid JSON: {reason}", "malformed-json")
 
 
-def receipt_payload(api: ApiContext, document: VerificationResult, claim: VerificationRequest, client: ClientRecord) -> bytes:
-    """What a receipt signs: the request, the verdict, when, from which data, for whom."""
+def receipt_payload(api: ApiContext, document: VerificationResult, claim: VerificationRequest, client: ClientRecord, issuer: str) -> bytes:
+    """What a receipt signs: the request, the verdict, when, from which data, for whom, and who says so."""
     return _JSON.encode(
         Receipt(
-            iss=api.settings.public_url,
+            iss=issuer,
             iat=int(document.checked_at.timestamp()),
             verification_id=document.verification_id,
             request=claim,
@@ -251,7 +253,7 @@ async def _verify_items(
             results.append(document)
             answered.append((document, claim))
         if len(answered) - chunk_start >= SIGNING_CHUNK or index == len(items) - 1:
-            payloads = [receipt_payload(api, document, claim, caller.client) for document, claim in answered[chunk_start:]]
+            payloads = [receipt_payload(api, document, claim, caller.client, caller.issuer) for document, claim in answered[chunk_start:]]
             signing.append(loop.run_in_executor(_SIGNERS, _sign_all, api, payloads))
             chunk_start = len(answered)
             await asyncio.sleep(0)  # let other requests in between chunks

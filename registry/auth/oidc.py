@@ -37,7 +37,6 @@ class OidcClient:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.redirect_uri = f"{settings.public_url}/admin/oidc/callback"
         self._metadata: dict[str, Any] | None = None
         self._fetched_at = 0.0
 
@@ -62,18 +61,18 @@ class OidcClient:
             self._metadata, self._fetched_at = metadata, time.monotonic()
         return self._metadata
 
-    def _client(self, **extra: Any) -> AsyncOAuth2Client:
+    def _client(self, redirect_uri: str, **extra: Any) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(
             client_id=self.settings.oidc_client_id, client_secret=self.settings.oidc_client_secret,
-            redirect_uri=self.redirect_uri, scope="openid email profile roles", code_challenge_method="S256", **extra,
+            redirect_uri=redirect_uri, scope="openid email profile roles", code_challenge_method="S256", **extra,
         )
 
-    async def begin(self, return_to: str) -> tuple[str, dict[str, Any]]:
-        """The provider's authorization URL, and what the session must remember to finish the sign-in."""
+    async def begin(self, return_to: str, public_url: str) -> tuple[str, dict[str, Any]]:
+        """The provider's authorization URL (back to `public_url`), and what the session must remember to finish the sign-in."""
         metadata = await self.metadata()
         pending = {"state": generate_token(32), "nonce": generate_token(32), "verifier": generate_token(64), "return_to": return_to,
-                   "started": int(time.time())}
-        async with self._client() as client:  # pyright: ignore[reportGeneralTypeIssues] - an httpx.AsyncClient underneath; Authlib's compat import hides that from the checker
+                   "started": int(time.time()), "redirect_uri": f"{public_url}/admin/oidc/callback"}
+        async with self._client(pending["redirect_uri"]) as client:  # pyright: ignore[reportGeneralTypeIssues] - an httpx.AsyncClient underneath; Authlib's compat import hides that from the checker
             url, _ = client.create_authorization_url(
                 metadata["authorization_endpoint"], state=pending["state"], nonce=pending["nonce"], code_verifier=pending["verifier"]
             )
@@ -90,7 +89,7 @@ class OidcClient:
         if not code:
             raise OidcRefused("the provider sent no code")
         metadata = await self.metadata()
-        async with self._client(state=state) as client:  # pyright: ignore[reportGeneralTypeIssues] - an httpx.AsyncClient underneath; Authlib's compat import hides that from the checker
+        async with self._client(str(pending.get("redirect_uri", "")), state=state) as client:  # pyright: ignore[reportGeneralTypeIssues] - an httpx.AsyncClient underneath; Authlib's compat import hides that from the checker
             try:
                 token = await client.fetch_token(metadata["token_endpoint"], code=code, code_verifier=pending["verifier"])
             except httpx.TransportError as problem:

@@ -6,6 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import click
 
@@ -32,9 +33,29 @@ def serve(host: str, port: int) -> None:
     run(lambda engine: asyncio.sleep(0))
     # No per-request access log: it costs a third of the throughput; the reverse proxy keeps one.
     settings = Settings.from_env()
+    if settings.public_url and (mismatch := public_url_mismatch(settings.public_url, host, port)):
+        click.echo(f"warning: {mismatch}", err=True)
     # Forwarded headers count only from the proxies named in REGISTRY_TRUSTED_PROXIES (uvicorn's own default trusts 127.0.0.1).
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=bool(settings.trusted_proxies),
                 forwarded_allow_ips=list(settings.trusted_proxies) or None, log_level="info", access_log=False)
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def public_url_mismatch(public_url: str, host: str, port: int) -> str | None:
+    """Why REGISTRY_PUBLIC_URL cannot be this server's own address, when it names this machine but not this host and port."""
+    parts = urlsplit(public_url)
+    named_host = parts.hostname or ""
+    try:
+        named_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return f"REGISTRY_PUBLIC_URL {public_url} has no valid port"
+    # A public name (a reverse proxy's) is not checked: only an address of this machine can disagree with the socket.
+    if (named_host in LOOPBACK or named_host == host) and named_port != port:
+        return (f"REGISTRY_PUBLIC_URL is {public_url} but this server listens on {host}:{port}; tokens, receipts and the "
+                f"OAuth metadata name {public_url} (leave REGISTRY_PUBLIC_URL unset to use each request's own address)")
+    return None
 
 
 @main.command(name="backup")

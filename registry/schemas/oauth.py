@@ -25,6 +25,16 @@ class TokenResponse(Struct):
     scope: str
 
 
+OAuthError = Literal["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope"]
+
+
+class TokenError(Struct):
+    """A refused token request (RFC 6749 §5.2), as `application/json`."""
+
+    error: OAuthError
+    error_description: str
+
+
 class ServerMetadata(Struct):
     """Where to get tokens and keys, and what is supported (RFC 8414)."""
 

@@ -23,7 +23,5 @@ class Problem(Struct):
     status: int
     detail: str
     errors: list[FieldProblem] | UnsetType = UNSET
-    error: Annotated[str, Meta(description="OAuth2 error code, on /oauth/token only.")] | UnsetType = UNSET
-    error_description: Annotated[str, Meta(description="OAuth2 error text, on /oauth/token only.")] | UnsetType = UNSET
     database: Annotated[str, Meta(description="On /health/ready only: the database cannot be reached.")] | UnsetType = UNSET
     pending_migrations: Annotated[list[str], Meta(description="On /health/ready only: migrations not yet applied.")] | UnsetType = UNSET

@@ -11,13 +11,17 @@ import time
 from dataclasses import replace
 
 import pytest
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
+from registry.cli.operations import public_url_mismatch
 from registry.services.staff.clients import disable_client, rotate_secret
 from registry.services.verification.signing import KeyRing, b64url, new_key
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
 from tests.functional.helpers import OPERATOR
 
+# REGISTRY_PUBLIC_URL is not set: tokens are issued under the origin the requests are sent to.
+ORIGIN = "http://registry.test"
 CLAIM = {"programme_code": "P-1", "coach_registration_number": "C-1", "service_date": "2026-03-01"}
 
 
@@ -28,8 +32,8 @@ def basic(client_id: str, secret: str) -> dict[str, str]:
 def claims_for(session: ApiSession, subject: str, **changes: object) -> dict[str, object]:
     now = int(time.time())
     claims = {
-        "iss": session.api.settings.public_url,
-        "aud": session.api.settings.token_audience,
+        "iss": ORIGIN,
+        "aud": f"{ORIGIN}/api/v1",
         "sub": subject,
         "client_id": subject,
         "scope": "verify",
@@ -76,13 +80,35 @@ async def test_token_request_refusals(session: ApiSession, form: dict[str, str],
     wrong = secret + "x" if error == "invalid_client" else secret
     response = await session.http.post("/oauth/token", data=form, headers=basic(client_id, wrong))
     assert response.status_code == status
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["error"] == error
+    # RFC 6749 §5.2: JSON with `error` and `error_description`, not problem+json.
+    assert response.headers["content-type"] == "application/json"
+    assert set(response.json()) == {"error", "error_description"} and response.json()["error"] == error
+    assert response.headers["cache-control"] == "no-store"
 
 
-async def test_unknown_client_is_invalid_client(session: ApiSession) -> None:
-    response = await session.http.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=basic("smr-nobody", "x"))
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+async def test_every_client_failure_is_one_401_invalid_client(session: ApiSession) -> None:
+    client_id, secret = await session.new_client()
+    disabled_id, disabled_secret = await session.new_client()
+    await disable_client(session.engine, OPERATOR, disabled_id)
+    grant = {"grant_type": "client_credentials"}
+    attempts = [
+        ({**grant, "client_id": "smr-nobody", "client_secret": "x"}, {}),  # unknown client, form fields
+        (grant, basic("smr-nobody", "x")),  # unknown client, HTTP Basic
+        ({**grant, "client_id": client_id, "client_secret": secret + "x"}, {}),  # wrong secret, form fields
+        (grant, basic(client_id, secret + "x")),  # wrong secret, HTTP Basic
+        (grant, basic(disabled_id, disabled_secret)),  # disabled client
+        (grant, {}),  # no credentials at all
+    ]
+    answers = set()
+    for form, headers in attempts:
+        response = await session.http.post("/oauth/token", data=form, headers=headers)
+        assert response.status_code == 401, (form, headers, response.text)
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["www-authenticate"].startswith("Basic")
+        answers.add(response.content)
+    # One body whatever failed: it never tells which client ids exist, nor which methods were tried.
+    [body] = answers
+    assert b"methods" not in body and b"smr-nobody" not in body
 
 
 async def test_only_a_hash_of_the_secret_is_stored(session: ApiSession) -> None:
@@ -190,7 +216,7 @@ async def test_another_clients_verification_is_not_found(session: ApiSession) ->
 
 async def test_metadata_and_jwks(session: ApiSession) -> None:
     metadata = (await session.http.get("/.well-known/oauth-authorization-server")).json()
-    assert metadata["issuer"] == session.api.settings.public_url
+    assert metadata["issuer"] == ORIGIN
     assert metadata["token_endpoint"].endswith("/oauth/token")
     assert metadata["grant_types_supported"] == ["client_credentials"]
     jwks = (await session.http.get("/.well-known/jwks.json")).json()
@@ -208,3 +234,41 @@ async def test_rotated_key_keeps_old_tokens_valid_and_publishes_both(settings, t
         kids = {key["kid"] for key in (await second.http.get("/.well-known/jwks.json")).json()["keys"]}
         assert old_kid in kids and second.api.keys.active.kid in kids and len(kids) == 2
         assert (await second.http.post("/api/v1/verifications", json=CLAIM, headers=headers)).status_code == 200
+
+
+async def test_the_public_url_is_the_requests_own_origin(session: ApiSession) -> None:
+    client_id, secret = await session.new_client()
+    for origin in ("http://registry.test", "http://127.0.0.1:8080", "http://register.example.nl:8443"):
+        host = origin.split("://")[1]
+        metadata = (await session.http.get("/.well-known/oauth-authorization-server", headers={"Host": host})).json()
+        assert metadata["issuer"] == origin and metadata["token_endpoint"] == f"{origin}/oauth/token"
+        assert metadata["jwks_uri"] == f"{origin}/.well-known/jwks.json"
+        if host.startswith("127.0.0.1"):  # Authlib takes plain http only on loopback
+            AuthorizationServerMetadata(metadata).validate()
+        token = (await session.http.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                         headers={**basic(client_id, secret), "Host": host})).json()["access_token"]
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        assert claims["iss"] == origin and claims["aud"] == f"{origin}/api/v1"
+        answer = await session.http.post("/api/v1/verifications", json=CLAIM, headers={"Authorization": f"Bearer {token}", "Host": host})
+        assert answer.status_code == 200, answer.text
+        receipt = json.loads(base64.urlsafe_b64decode(answer.json()["receipt"].split(".")[1] + "=="))
+        assert receipt["iss"] == origin
+    # A Host header that is no host name does not become the issuer.
+    odd = await session.http.get("/.well-known/oauth-authorization-server", headers={"Host": "evil.example/<x>"})
+    assert odd.status_code == 400 or "evil" not in odd.json()["issuer"]
+
+
+async def test_a_configured_public_url_wins_over_the_origin(settings) -> None:
+    async with open_session(replace(settings, public_url="https://register.example.nl")) as configured:
+        metadata = (await configured.http.get("/.well-known/oauth-authorization-server", headers={"Host": "127.0.0.1:9"})).json()
+        assert metadata["issuer"] == "https://register.example.nl"
+        assert metadata["token_endpoint"] == "https://register.example.nl/oauth/token"
+        AuthorizationServerMetadata(metadata).validate()
+        headers = await configured.bearer()
+        assert (await configured.http.post("/api/v1/verifications", json=CLAIM, headers=headers)).status_code == 200
+
+
+def test_serve_warns_when_the_public_url_is_not_its_own_address() -> None:
+    assert "listens on 127.0.0.1:8080" in (public_url_mismatch("http://127.0.0.1:8000", "127.0.0.1", 8080) or "")
+    assert public_url_mismatch("http://localhost:8080", "0.0.0.0", 8080) is None
+    assert public_url_mismatch("https://register.example.nl", "127.0.0.1", 8000) is None  # behind a reverse proxy

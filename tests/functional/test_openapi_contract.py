@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator
 
 import msgspec
@@ -10,7 +11,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from registry.schemas.history import ChangeFeed
 from registry.schemas.public import CoachDetail, OrganisationDetail, ProgrammeDetail, TrainingDetail
 from registry.schemas.search import CoachPage, ProgrammePage, TrainingPage
-from registry.schemas.verification import VerificationResult
+from registry.schemas.verification import VerificationRequest, VerificationResult
 from registry.services.imports.plan import import_document
 from tests.functional.api_client import ApiSession
 from tests.functional.helpers import OPERATOR, encode
@@ -18,7 +19,7 @@ from tests.functional.helpers import OPERATOR, encode
 EXPECTED_SCHEMAS = {
     "VerificationRequest", "VerificationResult", "BatchRequest", "BatchResult", "BatchItemError", "TokenRequest", "TokenResponse",
     "Problem", "ProgrammeDetail", "CoachDetail", "TrainingDetail", "OrganisationDetail", "ChangeFeed", "ProgrammePage", "CoachPage",
-    "TrainingPage", "KeySet", "ServerMetadata",
+    "TrainingPage", "KeySet", "ServerMetadata", "TokenError",
 }
 MACHINE_PREFIXES = ("/api/", "/oauth/", "/.well-known/")
 REGISTER = {
@@ -99,7 +100,9 @@ async def test_every_machine_answer_and_problem_is_a_component_schema(session: A
                 if path == CSV_BATCH and status == "200":  # the batch answers a CSV body in CSV
                     assert contents.pop("text/csv")["schema"]["type"] == "string"
                 [(media_type, content)] = contents.items()
-                expected = "application/problem+json" if status >= "400" else "application/json"
+                # The token endpoint answers its refusals as RFC 6749 §5.2 says: application/json.
+                oauth_error = path == "/oauth/token" and status in ("400", "401")
+                expected = "application/problem+json" if status >= "400" and not oauth_error else "application/json"
                 assert media_type == expected, (method, path, status)
                 assert content["schema"]["$ref"].startswith("#/components/schemas/"), (method, path, status)
             if "requestBody" in operation:
@@ -129,3 +132,53 @@ async def test_answers_are_exactly_their_schema_types(session: ApiSession) -> No
                   {"programme_code": "P-404", "coach_agb_code": "00000042", "service_date": "2024-06-15", "service_end_date": "2024-07-15"}):
         body = (await session.http.post("/api/v1/verifications", json=claim, headers=bearer)).content
         assert msgspec.json.encode(msgspec.json.decode(body, type=VerificationResult)) == body
+
+
+async def test_query_parameters_never_offer_null(session: ApiSession) -> None:
+    # An address cannot carry null: a nullable enum crashes openapi-core and gives generated clients junk models.
+    document = await openapi(session)
+    checked = 0
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query":
+                    continue
+                text = json.dumps(parameter["schema"])
+                assert '"null"' not in text and "null" not in parameter["schema"].get("enum", []), (path, parameter)
+                assert "oneOf" not in parameter["schema"] and "type" in parameter["schema"], (path, parameter)
+                checked += 1
+    assert checked >= 15
+    status = next(p for p in document["paths"]["/api/v1/programmes"]["get"]["parameters"] if p["name"] == "status")
+    assert status["schema"]["type"] == "string" and "accredited" in status["schema"]["enum"]
+
+
+async def test_times_are_date_times_and_unknowns_nullable(session: ApiSession) -> None:
+    schemas = (await openapi(session))["components"]["schemas"]
+    result = schemas["VerificationResult"]["properties"]
+    assert result["checked_at"] == {"type": "string", "format": "date-time"}
+    assert {"type": "string", "format": "date-time"} in result["as_known_at"]["oneOf"]
+    assert {"type": "null"} in schemas["CoachOutcome"]["properties"]["qualified"]["oneOf"]
+    assert {"type": "null"} in result["programme"]["oneOf"] and {"type": "null"} in result["coach"]["oneOf"]
+
+
+async def test_every_operation_documents_the_server_problems(session: ApiSession) -> None:
+    document = await openapi(session)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert {"500", "503"} <= set(operation["responses"]), (method, path)
+            assert "Retry-After" in operation["responses"]["503"]["headers"], (method, path)
+            if "422" in operation["responses"] or any(p["in"] == "query" for p in operation.get("parameters", [])):
+                assert "422" in operation["responses"], (method, path)
+
+
+async def test_the_hot_route_is_documented_from_the_same_structs(session: ApiSession) -> None:
+    document = await openapi(session)
+    operation = document["paths"]["/api/v1/verifications"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/VerificationRequest"}
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/VerificationResult"}
+    expected = msgspec.json.schema_components([VerificationRequest], ref_template="#/components/schemas/{name}")[1]["VerificationRequest"]
+    # The same schema msgspec gives for the Struct the handler decodes with (the document leaves out null defaults).
+    for field in expected["properties"].values():
+        if field.get("default", 0) is None:
+            del field["default"]
+    assert document["components"]["schemas"]["VerificationRequest"] == json.loads(msgspec.json.encode(expected))

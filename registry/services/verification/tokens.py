@@ -30,24 +30,28 @@ class TokenClaims:
     client_id: str
     scopes: frozenset[str]
     expires_at: int
+    issuer: str
+
+
+def audience_of(issuer: str) -> str:
+    """The `aud` of access tokens: the verification API under the issuer's base URL."""
+    return f"{issuer}/api/v1"
 
 
 class TokenAuthority:
     """Issues and checks access tokens with the registry's key ring."""
 
-    def __init__(self, keys: LiveKeys, issuer: str, audience: str, lifetime_seconds: int):
+    def __init__(self, keys: LiveKeys, lifetime_seconds: int):
         self.keys = keys
-        self.issuer = issuer
-        self.audience = audience
         self.lifetime_seconds = lifetime_seconds
         self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
 
-    def issue(self, client_id: str, scope: str) -> dict[str, object]:
-        """A token response body for a client (RFC 6749 §5.1)."""
+    def issue(self, client_id: str, scope: str, issuer: str) -> dict[str, object]:
+        """A token response body for a client (RFC 6749 §5.1), issued under the registry's base URL `issuer`."""
         now = int(time.time())
         claims = {
-            "iss": self.issuer,
-            "aud": self.audience,
+            "iss": issuer,
+            "aud": audience_of(issuer),
             "sub": client_id,
             "client_id": client_id,
             "scope": scope,
@@ -59,15 +63,18 @@ class TokenAuthority:
         token = self.keys.sign_compact(json.dumps(claims, separators=(",", ":")).encode())
         return {"access_token": token, "token_type": "Bearer", "expires_in": self.lifetime_seconds, "scope": scope}
 
-    def check(self, token: str, scope: str = VERIFY_SCOPE, now: float | None = None) -> TokenClaims:
-        """The claims of a valid token that grants `scope` (any scope when empty); raises InvalidToken otherwise."""
+    def check(self, token: str, issuer: str, scope: str = VERIFY_SCOPE, now: float | None = None) -> TokenClaims:
+        """The claims of a valid token issued under `issuer` that grants `scope` (any scope when empty); raises InvalidToken otherwise."""
         now = time.time() if now is None else now
         claims = self._verified.get(token)
         if claims is None:
-            claims = self._verify(token, now)
+            claims = self._verify(token, issuer, now)
             self._verified[token] = claims
             if len(self._verified) > TOKEN_CACHE_SIZE:
                 self._verified.popitem(last=False)
+        if claims.issuer != issuer:
+            # Each base URL the registry answers on issues its own tokens (and a cached token counts only there).
+            raise InvalidToken("the access token was issued by someone else")
         if claims.expires_at <= now:
             self._verified.pop(token, None)
             raise InvalidToken("the access token has expired")
@@ -75,7 +82,7 @@ class TokenAuthority:
             raise InvalidToken(f"the access token does not grant the scope {scope!r}")
         return claims
 
-    def _verify(self, token: str, now: float) -> TokenClaims:
+    def _verify(self, token: str, issuer: str, now: float) -> TokenClaims:
         header = _header(token)
         # Only our algorithm and only our own keys: `jwk`, `jku` and `x5u` headers are never followed.
         if header.get("alg") != ALGORITHM:
@@ -92,10 +99,10 @@ class TokenAuthority:
             raise InvalidToken("the access token's signature does not verify") from problem
         if not isinstance(claims, dict):
             raise InvalidToken("the access token holds no claims")
-        if claims.get("iss") != self.issuer:
+        if claims.get("iss") != issuer:
             raise InvalidToken("the access token was issued by someone else")
-        audience = claims.get("aud")
-        if audience != self.audience and not (isinstance(audience, list) and self.audience in audience):
+        audience, expected = claims.get("aud"), audience_of(issuer)
+        if audience != expected and not (isinstance(audience, list) and expected in audience):
             raise InvalidToken("the access token is meant for another audience")
         expires_at, not_before = claims.get("exp"), claims.get("nbf", 0)
         if not isinstance(expires_at, int) or expires_at <= now:
@@ -105,7 +112,7 @@ class TokenAuthority:
         client_id, scope = claims.get("client_id"), claims.get("scope", "")
         if not isinstance(client_id, str) or not isinstance(scope, str):
             raise InvalidToken("the access token names no client")
-        return TokenClaims(client_id, frozenset(scope.split()), expires_at)
+        return TokenClaims(client_id, frozenset(scope.split()), expires_at, issuer)
 
 
 def _header(token: str) -> dict[str, object]:
