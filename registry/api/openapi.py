@@ -137,8 +137,10 @@ def complete(document: OpenAPI) -> None:
             if operation is None:
                 continue
             for parameter in operation.parameters or []:
-                if isinstance(parameter, Parameter) and parameter.param_in == "query" and isinstance(parameter.schema, Schema):
-                    _without_null(parameter.schema)
+                if isinstance(parameter, Parameter):
+                    parameter.allow_empty_value = None  # pyright: ignore[reportAttributeAccessIssue] - left out: OpenAPI 3.1 deprecates it
+                    if parameter.param_in == "query" and isinstance(parameter.schema, Schema):
+                        _without_null(parameter.schema)
             responses = operation.responses = operation.responses or {}
             for status in SERVER_PROBLEMS:
                 responses.setdefault(str(status), OpenAPIResponse(

@@ -39,7 +39,9 @@ class BatchRequest(Struct, forbid_unknown_fields=True):
     items: Annotated[
         # Any, not VerificationRequest: an invalid item is answered with its own error, not by refusing the batch.
         list[Any],
-        Meta(min_length=1, max_length=10_000, description="Claims shaped as VerificationRequest; an invalid one gets its own error."),
+        Meta(min_length=1, max_length=10_000, description="Claims shaped as VerificationRequest; an invalid one gets its own error.",
+             # Any value is taken (and answered on its own when it is no claim); clients get VerificationRequest to build items from.
+             extra_json_schema={"items": {"anyOf": [{"$ref": "#/components/schemas/VerificationRequest"}, {}]}}),
     ]
 
 

@@ -38,8 +38,8 @@ CURSOR_PREFIX = "d1:"
 # nothing for the start: any text this pattern takes is a position in the feed.
 _DIGITS = "(?:[MN][DTjz]|O[DT])[AEIMQUYcgk][w-z0-5]"
 CURSOR_PATTERN = f"^(?:|ZDE6(?:{_DIGITS})*(?:{_DIGITS}|(?:[MN][DTjz]|O[DT])[AEIMQUYcgk]|[MN][AQgw]|O[AQ]))$"
-# A position past any decision id a database can hold: the feed after it is empty.
-LAST_POSITION = 2**63 - 1
+# A position past any decision id the database can hold (a 32-bit serial on PostgreSQL): the feed after it is empty.
+LAST_POSITION = 2**31 - 1
 MAX_CHANGES = 1000
 
 
