@@ -39,7 +39,8 @@ from msgspec import Struct
 from registry.api.problems import PROBLEM_JSON
 from registry.schemas.oauth import TokenRequest
 from registry.schemas.problems import Problem
-from registry.schemas.verification import BatchRequest, VerificationRequest
+from registry.schemas.verification import CODE_PATTERN, BatchRequest, VerificationRequest
+from registry.services.values import BIDI_CONTROLS, CONTROL_CHARACTERS
 
 FORM = "application/x-www-form-urlencoded"
 BEARER = [{"bearer": []}]
@@ -63,6 +64,10 @@ PROBLEMS = {
 }
 # Every operation can meet these, whatever its route says.
 SERVER_PROBLEMS = (500, 503)
+# What an address may hold (every other character is refused with 400 before any route), as an ECMAScript pattern.
+ADDRESS_TEXT = "^[^" + "".join(c if c == "-" else f"\\u{ord(c):04x}" for c in f"\t\n\r{CONTROL_CHARACTERS}{BIDI_CONTROLS}") + "]*$"
+# Path parameters naming a record by its code.
+CODE_PARAMETERS = {"code", "registration_number"}
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: your ETag is current.")}
 
 
@@ -139,14 +144,23 @@ def complete(document: OpenAPI) -> None:
             for parameter in operation.parameters or []:
                 if isinstance(parameter, Parameter):
                     parameter.allow_empty_value = None  # pyright: ignore[reportAttributeAccessIssue] - left out: OpenAPI 3.1 deprecates it
-                    if parameter.param_in == "query" and isinstance(parameter.schema, Schema):
-                        _without_null(parameter.schema)
+                    if isinstance(parameter.schema, Schema):
+                        if parameter.param_in == "query":
+                            _without_null(parameter.schema)
+                        _address_text(parameter)
             responses = operation.responses = operation.responses or {}
             for status in SERVER_PROBLEMS:
                 responses.setdefault(str(status), OpenAPIResponse(
                     description=PROBLEMS[status], content={PROBLEM_JSON: OpenAPIMediaType(schema=reference(Problem))},
                     headers={"Retry-After": RETRY_AFTER} if status == 503 else None,
                 ))
+
+
+def _address_text(parameter: Parameter) -> None:
+    """A text parameter's pattern: a code's own, or any text without the characters every address is refused for."""
+    schema = parameter.schema
+    if isinstance(schema, Schema) and schema.type == OpenAPIType.STRING and schema.pattern is None and not schema.enum:
+        schema.pattern = CODE_PATTERN if parameter.param_in == "path" and parameter.name in CODE_PARAMETERS else ADDRESS_TEXT
 
 
 def _without_null(schema: Schema) -> None:

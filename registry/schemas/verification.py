@@ -11,7 +11,8 @@ from registry.rules import GuidanceType, ProgrammeFormat, ReasonCode, Status
 from registry.schemas.history import Accreditation
 from registry.schemas.problems import Problem
 
-Code = Annotated[str, Meta(pattern="^[A-Za-z0-9][A-Za-z0-9-]{0,31}$", description="A registry code, matched case-insensitively.")]
+CODE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"
+Code = Annotated[str, Meta(pattern=CODE_PATTERN, description="A registry code, matched case-insensitively.")]
 EightDigits = Annotated[str, Meta(pattern="^[0-9]{8}$", description="8 digits; leading zeros count.")]
 
 
