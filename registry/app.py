@@ -33,7 +33,7 @@ from registry.api.limits import RateLimitHeadersMiddleware
 from registry.api.openapi import SCHEMA_PLUGINS, complete, openapi_config
 from registry.api.problems import problem
 from registry.public import api as public_api
-from registry.public import check_page, detail_pages, open_data_routes, pages
+from registry.public import api_guide, check_page, detail_pages, open_data_routes, pages
 from registry.public.errors import EXCEPTION_HANDLERS
 from registry.security.addresses import ControlCharactersMiddleware
 from registry.security.headers import SecurityHeadersMiddleware
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = Litestar(
         route_handlers=[
             live, ready, *oauth.ROUTES, fast_verify.verify_one, *verifications.ROUTES, *public_api.ROUTES, *open_data_routes.ROUTES,
-            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES,
+            *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES, *api_guide.ROUTES,
             SignInController, DashboardController, AuditLogController, ApiClientsController, *records.CONTROLLERS, *decision_pages.CONTROLLERS,
             *care_pages.CONTROLLERS,
             StaffAccountsController, ImportController, ProposalsController, OwnPasswordController,

@@ -17,7 +17,6 @@ from typing import Any, get_type_hints
 import msgspec
 import msgspec.inspect
 from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPI,
@@ -37,6 +36,7 @@ from litestar.typing import FieldDefinition
 from msgspec import Struct
 
 from registry.api.problems import PROBLEM_JSON
+from registry.api.schema_viewer import SwaggerViewer
 from registry.schemas.oauth import TokenRequest
 from registry.schemas.problems import Problem
 from registry.schemas.verification import CODE_PATTERN, BatchRequest, VerificationRequest
@@ -220,9 +220,9 @@ def openapi_config(enabled: bool = True) -> OpenAPIConfig | None:
     return OpenAPIConfig(
         title="SMR Accreditation Registry",
         version="1.0.0",
-        description="Verification API for billing systems and the public read API. See docs/api.md.",
+        description="Verification API for billing systems and the public read API. The guide, with examples: [/api](/api).",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
+        render_plugins=[SwaggerViewer()],
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

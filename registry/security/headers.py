@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-# Content Security Policy: only our own resources; no inline script. The browsable OpenAPI page
-# at /schema loads its viewer from a CDN, so it gets its own policy (see SCHEMA_CSP).
+# Content Security Policy: only our own resources; no inline script. The browsable OpenAPI page at /schema
+# runs Swagger UI (the registry's own copy) and gets its own policy (see SCHEMA_CSP).
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -22,11 +22,14 @@ CSP = "; ".join(
 SCHEMA_CSP = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",  # the viewer's loader is inline
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-        "font-src 'self' data: https://fonts.gstatic.com",
-        "img-src 'self' data: https:",
-        "connect-src 'self'",
+        "script-src 'self'",  # the viewer and its starter are files under /static; nothing inline, no CDN
+        "style-src 'self'",
+        "img-src 'self' data:",  # the viewer's icons are data: URLs
+        "font-src 'self' data:",
+        "connect-src 'self'",  # the document, and "try it out" against this registry only
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
         "frame-ancestors 'none'",
     ]
 )

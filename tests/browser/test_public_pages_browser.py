@@ -26,6 +26,7 @@ PAGE_TYPES = {
     "check-result": "/controleren?programme_code=P-900045&coach_registration_number=C-900123&service_date=2026-04-14",
     "check-errors": "/controleren?programme_code=P+45&coach_agb_code=12&service_date=31-02-2026",
     "open-data": "/open-data",
+    "api-guide": "/api",
     "not-found": "/programmas/P-999999",
 }
 AXE = Axe()
