@@ -36,6 +36,7 @@ HEADINGS = (
     N_("10. Retries, limits and size"),
     N_("Send a claim again safely: `Idempotency-Key`"),
     N_("Rate-limit headers"),
+    N_("Compressed answers"),
 )
 
 
