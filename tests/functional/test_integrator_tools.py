@@ -252,8 +252,12 @@ def test_serve_warns_when_the_public_url_names_another_port(integrator: Integrat
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
-        said = [process.stderr.readline() for _ in range(3)]  # before uvicorn's own lines
-        assert any(line.startswith(f"warning: REGISTRY_PUBLIC_URL is http://127.0.0.1:1 but this server listens on 127.0.0.1:{port}")
-                   for line in said), said
+        expected = f"warning: REGISTRY_PUBLIC_URL is http://127.0.0.1:1 but this server listens on 127.0.0.1:{port}"
+        said = []
+        while len(said) < 20 and (line := process.stderr.readline()):  # said before uvicorn starts; stop at the warning
+            said.append(line)
+            if line.startswith(expected):
+                break
+        assert said and said[-1].startswith(expected), said
     finally:
         stop(process, timeout=20)
