@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_DATABASE_FILE = "registry.db"
+# Where `registry serve` listens by default: what the command line names as the registry when REGISTRY_PUBLIC_URL is unset.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 def parse_role_map(text: str) -> tuple[tuple[str, str], ...]:

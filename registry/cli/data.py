@@ -14,7 +14,7 @@ import click
 from registry.cli.base import main, report_errors, run
 from registry.services.audit import Actor
 from registry.services.errors import ValidationFailed
-from registry.settings import Settings
+from registry.settings import DEFAULT_PUBLIC_URL, Settings
 
 
 @main.command(name="import")
@@ -152,6 +152,6 @@ def open_data(directory: Path) -> None:
     settings = Settings.from_env()
     ring = KeyRing.load_or_create(settings.key_file, settings.retired_key_days)
     started = time.perf_counter()
-    manifest = run(lambda engine: export(engine, directory, anchor_signer=(settings.public_url, ring.sign_compact)))
+    manifest = run(lambda engine: export(engine, directory, anchor_signer=(settings.public_url or DEFAULT_PUBLIC_URL, ring.sign_compact)))
     click.echo(json.dumps({**dataclasses.asdict(manifest), "seconds": round(time.perf_counter() - started, 2)}, indent=2))
 

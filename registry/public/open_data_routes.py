@@ -17,8 +17,8 @@ from registry.services.public import open_data
 from registry.services.public.read import today
 
 
-async def current_files(api: ApiContext) -> tuple[Path, dict]:
-    """The open-data directory, regenerated first when the register or the date has moved on."""
+async def current_files(api: ApiContext, issuer: str) -> tuple[Path, dict]:
+    """The open-data directory, regenerated first when the register or the date has moved on (the anchor named by `issuer`)."""
     directory = api.settings.data_dir / "open-data"
     assert api.open_data_lock is not None, "the app has not started"
     async with api.open_data_lock:
@@ -28,7 +28,7 @@ async def current_files(api: ApiContext) -> tuple[Path, dict]:
         manifest_path = directory / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
         if manifest.get("register_version") != register_version or manifest.get("status_on") != today().isoformat():
-            await open_data.export(api.engine, directory, anchor_signer=(api.settings.public_url, api.keys.sign_compact))
+            await open_data.export(api.engine, directory, anchor_signer=(issuer, api.keys.sign_compact))
             manifest = json.loads(manifest_path.read_text())
     return directory, manifest
 
@@ -48,7 +48,7 @@ async def _serve(request: Request, api: ApiContext, name: str, media_type: str) 
     refused = _refused(request, api)
     if refused is not None:
         return refused
-    directory, manifest = await current_files(api)
+    directory, manifest = await current_files(api, api.public_url(request.scope))
     etag = f'"{manifest["register_version"]}-{manifest["status_on"]}-{manifest["generated_at"]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "X-Data-Version": str(manifest["data_version"])}
     if etag_matches(etag, request.headers.get("if-none-match", "")):
@@ -79,7 +79,7 @@ async def audit_anchor(request: Request, api: NamedDependency[ApiContext]) -> Re
     if refused is not None:
         return refused
     assert api.anchors is not None, "the app has not started"
-    document = await api.anchors.current()
+    document = await api.anchors.current(api.public_url(request.scope))
     # The hash names the chain's state exactly: a cache may keep it briefly and revalidate cheaply.
     headers = {"ETag": f'"{document["hash"] or "empty"}-{document["events"]}"', "Cache-Control": "public, max-age=60"}
     if headers["ETag"] in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:

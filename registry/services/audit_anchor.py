@@ -101,7 +101,7 @@ def read_anchor(text: str, key_for: Callable[[str], ECKey | None]) -> AnchorClai
 class AnchorCache:
     """The current anchor of one database, signed again only when the chain has grown."""
 
-    def __init__(self, engine: Engine, issuer: str, sign_compact: Callable[[bytes], str]):
+    def __init__(self, engine: Engine, issuer: str | None, sign_compact: Callable[[bytes], str]):
         self.engine = engine
         self.issuer = issuer
         self.sign_compact = sign_compact
@@ -109,11 +109,13 @@ class AnchorCache:
         self._document: dict[str, Any] | None = None
         self._lock = asyncio.Lock()
 
-    async def current(self) -> dict[str, Any]:
-        """The anchor of the chain as it is now (one cheap read when nothing was added)."""
+    async def current(self, asked_at: str) -> dict[str, Any]:
+        """The anchor of the chain as it is now (one cheap read when nothing was added), issued by the configured public
+        URL, else by the address it was asked at."""
+        issuer = self.issuer or asked_at
         async with self._lock:
             async with reading(self.engine) as reader:
                 tip = await chain_tip(reader, self._tip)
-            if self._document is None or tip != self._tip:
-                self._tip, self._document = tip, signed_anchor(tip, self.issuer, self.sign_compact)
+            if self._document is None or tip != self._tip or self._document["issuer"] != issuer:
+                self._tip, self._document = tip, signed_anchor(tip, issuer, self.sign_compact)
             return self._document
