@@ -56,6 +56,7 @@ ACTION_WORDS = {
     AuditAction.PROPOSAL_APPROVE: N_("Proposal approved"),
     AuditAction.PROPOSAL_REJECT: N_("Proposal rejected"),
     AuditAction.QUALIFICATION_UPDATE: N_("Completed training changed"),
+    AuditAction.QUALIFICATION_WITHDRAW: N_("Completed training withdrawn"),
     AuditAction.DECISION_RECORD: N_("Decision recorded"),
     AuditAction.IMPORT_APPLY: N_("Import applied"),
     AuditAction.STAFF_USER_CREATE: N_("Staff member created"),

@@ -118,5 +118,31 @@ class CoachTrainingsController(StaffController):
                                 errors=page.messages([changed]))
         return Redirect(f"/admin/coaches/{record['code']}?gelukt=opleiding", status_code=303)
 
+    @post("/{code:str}/opleidingen/{training:str}/intrekken", guards=[requires(Permission.RECORDS_WRITE)])
+    async def withdraw_qualification(self, code: FromPath[str], training: FromPath[str], app_context: NamedDependency[AppContext],
+                                     page: NamedDependency[StaffPages], form: NamedDependency[FormMultiDict],
+                                     actor: NamedDependency[Actor]) -> Response[Any]:
+        """Withdraw a completed training after a confirmation, since it changes answers about the coach from now on."""
+        kind = KINDS["coach"]
+        record = await record_of(app_context, kind, code)
+        qualification = next((q for q in (record or {}).get("qualifications", []) if q["training_code"] == training.upper()), None)
+        if record is None or qualification is None:
+            return page.not_found(RECORD_MISSING)
+        version = record_forms.form_version(form, missing=None)
+        try:
+            if qualification["withdrawn"]:
+                raise ValidationFailed([FieldError.said("withdrawn", N_("this completed training has already been withdrawn"), "already_withdrawn")])
+            if form.get("bevestigd") != "ja":
+                return page("admin/confirm_withdrawal.html", kind=kind, record=record, qualification=qualification)
+            await staff_records.withdraw_qualification(app_context.engine, actor, record["code"], qualification["training_code"], version)
+        except ValidationFailed as failure:
+            errors = {"qualification-training": " ".join(page.messages(failure.errors, "qualifications[0].").values())}
+            return _record_page(page, kind, await record_of(app_context, kind, code) or record, 409, errors=errors)
+        except EditConflict:
+            changed = FieldError.said("qualification-training", N_("Someone else changed this completed training meanwhile. "
+                                                                   "Check the current values below and try again."))
+            return _record_page(page, kind, await record_of(app_context, kind, code) or record, 409, errors=page.messages([changed]))
+        return Redirect(f"/admin/coaches/{record['code']}?gelukt=ingetrokken", status_code=303)
+
 
 CONTROLLERS = [*(decisions_controller(kind) for kind in KINDS.values() if kind.has_decisions), CoachTrainingsController]

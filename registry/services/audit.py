@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     COACH_UPDATE = "registry:coach:update"
     QUALIFICATION_CREATE = "registry:qualification:create"
     QUALIFICATION_UPDATE = "registry:qualification:update"
+    QUALIFICATION_WITHDRAW = "registry:qualification:withdraw"
     DECISION_RECORD = "registry:decision:record"
     PROPOSAL_CREATE = "registry:proposal:create"
     PROPOSAL_APPROVE = "registry:proposal:approve"

@@ -153,6 +153,13 @@ def iso_date(value: Any) -> dt.date:
     return in_range(day)
 
 
+def boolean(value: Any) -> bool:
+    """true or false, as JSON writes them."""
+    if not isinstance(value, bool):
+        raise Refusal(N_("must be true or false"))
+    return value
+
+
 def count(maximum: int) -> Callable[[Any], int]:
     """A whole number from 0 to `maximum`."""
 

@@ -225,8 +225,18 @@ async def plan_qualifications(
             continue
         seen[key] = record.path
         existing = stored.get(key)
-        after = {"completed_on": record.get("completed_on"), "certificate": record.get("certificate", (existing or {}).get("certificate"))}
-        before = None if existing is None else {"completed_on": existing["completed_on"], "certificate": existing["certificate"]}
+        withdrawn = record.get("withdrawn") is True
+        if withdrawn and existing is None:
+            errors.append(FieldError.said(f"{record.path}.withdrawn", N_("coach %(coach)s has no completed training %(training)s to withdraw"),
+                                          "unknown_reference", coach=coach, training=training))
+            continue
+        completed_on = record.get("completed_on") or (existing or {}).get("completed_on")
+        after = {"completed_on": completed_on, "certificate": record.get("certificate", (existing or {}).get("certificate"))}
+        before = None
+        if existing is not None:
+            # Stating a withdrawn qualification again (without "withdrawn": true) adds it back as a new version.
+            before = {"completed_on": existing["completed_on"], "certificate": existing["certificate"], "withdrawn": bool(existing["withdrawn"])}
+            after["withdrawn"] = withdrawn
         plan.qualifications.append(EntityChange("qualifications", record.path, f"{coach}/{training}", before, {"coach": coach, "training": training, **after} if before is None else after))
 
 

@@ -20,6 +20,7 @@ from registry.services.values import (  # noqa: F401 - the patterns live in valu
     ISO_DATE,
     FieldReader,
     agb_codes,
+    boolean,
     choice,
     choices,
     city_list,
@@ -133,6 +134,7 @@ ENTITY_FIELDS: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
         "training": (code, False),
         "completed_on": (iso_date, False),
         "certificate": (text(64), True),
+        "withdrawn": (boolean, True),
     },
 }
 REQUIRED_QUALIFICATION_FIELDS = ("coach", "training", "completed_on")
@@ -219,7 +221,9 @@ def _entity_fields(section: str, raw: dict[str, Any], path: str, errors: list[Fi
     for name, (check, nullable) in spec.items():
         fields.take(name, check, nullable)
     if section == "qualifications":
-        for name in REQUIRED_QUALIFICATION_FIELDS:
+        # A withdrawal names the qualification only; its date stays as stored.
+        required = REQUIRED_QUALIFICATION_FIELDS[:2] if raw.get("withdrawn") is True else REQUIRED_QUALIFICATION_FIELDS
+        for name in required:
             if name not in raw:
                 fields.error(name, N_("is required"), "required")
     return fields.values

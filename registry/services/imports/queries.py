@@ -52,8 +52,11 @@ ORGANISATIONS_WITH_AGB_IN = (
 )
 COACH_NUMBER_BY_AGB = "SELECT registration_number FROM coach WHERE agb_code = ?"
 COACHES_WITH_AGB_IN = "SELECT registration_number, agb_code FROM coach WHERE agb_code IN"
+# With whether its newest version withdraws it (a qualification's state is its newest version).
 QUALIFICATIONS_OF_COACHES_IN = (
-    "SELECT q.*, c.registration_number AS coach_code, t.code AS training_code FROM qualification q "
+    "SELECT q.*, c.registration_number AS coach_code, t.code AS training_code, "
+    "(SELECT v.withdrawn FROM qualification_version v WHERE v.qualification = q.id ORDER BY v.id DESC LIMIT 1) AS withdrawn "
+    "FROM qualification q "
     "JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training WHERE c.registration_number IN"
 )
 

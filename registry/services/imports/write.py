@@ -184,21 +184,30 @@ async def _write_qualifications(
             training_ids[training],
         )
         row = await writer.fetch_row(queries.QUALIFICATION_ID, coach_ids[coach], training_ids[training])
-        versions.append(_qualification_version(row["id"], change.after["completed_on"], change.after.get("certificate"), moment, actor))
+        versions.append(_qualification_version(row["id"], change.after["completed_on"], change.after.get("certificate"), moment, actor,
+                                               withdrawn=change.after.get("withdrawn", False)))
         changed_ids.append(row["id"])
     # Every state of a qualification is kept as a version, so an answer as known at a past time reads it as it stood then.
     await writer.insert_many("qualification_version", versions)
     audit.extend(AuditEntry(AuditAction.QUALIFICATION_CREATE, "coach", c.code.split("/", 1)[0], None, c.after, row=("qualification", new_id))
                  for c, new_id in zip(new, new_ids, strict=True))
-    audit.extend(AuditEntry(AuditAction.QUALIFICATION_UPDATE, "coach", c.code.split("/", 1)[0], c.existing, c.after, row=("qualification", row_id))
+    audit.extend(AuditEntry(_qualification_action(c), "coach", c.code.split("/", 1)[0], c.existing, c.after, row=("qualification", row_id))
                  for c, row_id in zip(changed, changed_ids, strict=True))
     created["qualifications"], updated["qualifications"] = len(new), len(changed)
     unchanged["qualifications"] = len(changes) - len(new) - len(changed)
 
 
-def _qualification_version(qualification: int, completed_on: Any, certificate: Any, moment: dt.datetime, actor: Actor) -> dict[str, Any]:
-    return {"qualification": qualification, "completed_on": completed_on, "certificate": certificate, "withdrawn": False,
+def _qualification_version(
+    qualification: int, completed_on: Any, certificate: Any, moment: dt.datetime, actor: Actor, withdrawn: bool = False
+) -> dict[str, Any]:
+    return {"qualification": qualification, "completed_on": completed_on, "certificate": certificate, "withdrawn": withdrawn,
             "recorded_at": moment, "recorded_by": actor.name}
+
+
+def _qualification_action(change: "EntityChange") -> AuditAction:
+    """A withdrawal is its own kind of event; a correction or adding a withdrawn one back is an update."""
+    withdrawing = change.after.get("withdrawn") and not (change.existing or {}).get("withdrawn")
+    return AuditAction.QUALIFICATION_WITHDRAW if withdrawing else AuditAction.QUALIFICATION_UPDATE
 
 
 async def _write_scopes(writer: Writer, plan: "ImportPlan", ids: dict[str, dict[str, int]], moment: dt.datetime, actor: Actor) -> None:

@@ -166,9 +166,18 @@ def record_by_code(kind: str) -> str:
     return "SELECT r.* FROM " + _record_table(kind) + where  # nosec B608 # table and code column from RECORD_TABLES
 
 
+# With the newest version's withdrawn flag and when it was recorded (the day a withdrawn one was withdrawn).
 QUALIFICATIONS_OF_COACH = (
-    "SELECT q.completed_on, q.certificate, q.version, t.code AS training_code, t.name AS training_name "
+    "SELECT q.completed_on, q.certificate, q.version, t.code AS training_code, t.name AS training_name, "
+    "(SELECT v.withdrawn FROM qualification_version v WHERE v.qualification = q.id ORDER BY v.id DESC LIMIT 1) AS withdrawn, "
+    "(SELECT v.recorded_at FROM qualification_version v WHERE v.qualification = q.id ORDER BY v.id DESC LIMIT 1) AS version_recorded_at "
     "FROM qualification q JOIN training t ON t.id = q.training WHERE q.coach = ? ORDER BY q.completed_on, t.code"
+)
+QUALIFICATION_OF_COACH = (
+    "SELECT q.version, "
+    "(SELECT v.withdrawn FROM qualification_version v WHERE v.qualification = q.id ORDER BY v.id DESC LIMIT 1) AS withdrawn "
+    "FROM qualification q JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training "
+    "WHERE c.registration_number = ? AND t.code = ?"
 )
 PROGRAMMES_OF_ORGANISATION = "SELECT code, name FROM programme WHERE organisation = ? ORDER BY name"
 TRAININGS_OF_ORGANISATION = "SELECT code, name FROM training WHERE organisation = ? ORDER BY name"

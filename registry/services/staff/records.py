@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.engine.base import Engine
@@ -22,13 +23,14 @@ from registry.services.audit import Actor
 from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.imports.plan import ImportReport, import_document
 from registry.services.public.read import codes_and_references
-from registry.services.sql import Writer
+from registry.services.sql import Writer, reading
 from registry.services.staff import proposals, queries
 from registry.services.staff.decisions import read_decision, record_decisions
 from registry.services.staff.users import staff_names
 from registry.services.verification.snapshot import Snapshot, to_decision
 
 SUBJECT_KINDS = rules.names(rules.SubjectKind)
+_NETHERLANDS = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,10 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
     record["code"] = row[kind.code_column]
     if kind.kind == "coach":
         record["name"] = coach_name(row)
-        record["qualifications"] = await reader.fetch_all(queries.QUALIFICATIONS_OF_COACH, row["id"])
+        record["qualifications"] = [
+            {**q, "withdrawn": bool(q["withdrawn"]), "withdrawn_on": _day_of(q["version_recorded_at"]) if q["withdrawn"] else None}
+            for q in await reader.fetch_all(queries.QUALIFICATIONS_OF_COACH, row["id"])
+        ]
     if kind.kind == "programme":
         # The design history, oldest first, and the version in force today.
         record["designs"] = await reader.fetch_all(queries.DESIGNS_OF_PROGRAMME, row["id"])
@@ -189,6 +194,26 @@ async def save_qualification(engine: Engine, actor: Actor, coach: str, values: d
     record = {"coach": coach, **values}
     expected = {("qualifications", f"{coach}/{values.get('training')}"): version} if version is not None else None
     return await import_document(engine, one_record("qualifications", record), actor, expected_versions=expected)
+
+
+def _day_of(moment: Any) -> dt.date:
+    """The day in the Netherlands of a stored moment (a datetime, or its ISO text on SQLite)."""
+    value = moment if isinstance(moment, dt.datetime) else dt.datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+    return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(_NETHERLANDS).date()
+
+
+async def withdraw_qualification(engine: Engine, actor: Actor, coach: str, training: str, version: int | None) -> ImportReport:
+    """Withdraw a coach's completed training: a new version that withdraws it, so answers as known before still count it."""
+    async with reading(engine) as reader:
+        row = await reader.fetch_one(queries.QUALIFICATION_OF_COACH, coach, training)
+    if row is None:
+        raise NotFound(f"no completed training {training} of coach {coach}")
+    if row["withdrawn"]:
+        raise ValidationFailed([FieldError.said("qualifications[0].withdrawn", N_("this completed training has already been withdrawn"),
+                                                "already_withdrawn")])
+    expected = {("qualifications", f"{coach}/{training}"): version if version is not None else row["version"]}
+    return await import_document(engine, one_record("qualifications", {"coach": coach, "training": training, "withdrawn": True}), actor,
+                                 expected_versions=expected)
 
 
 async def save_design(engine: Engine, actor: Actor, code: str, values: dict[str, Any]) -> ImportReport:
