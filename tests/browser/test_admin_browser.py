@@ -197,3 +197,29 @@ def test_staff_create_a_coach_and_record_every_kind_of_decision_and_the_public_p
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen voor medewerkers")
     assert "m.vandersteen@example.nl" not in page.content() and "SKZ-2025-0903" not in page.content()
     context.close()
+
+
+def test_an_editor_withdraws_a_qualification_after_a_check_page(browser: Browser, staff_registry: RunningRegistry,
+                                                                  tmp_path) -> None:
+    setup = {
+        "organisations": [{"code": "O-WB", "name": "Rookvrij Kampen", "city": "Kampen"}],
+        "trainings": [{"code": "T-WB", "name": "Stoppen in de groep", "organisation": "O-WB", "guidance_types": ["intensive"],
+                       "formats": ["group"]}],
+        "coaches": [{"registration_number": "C-WB", "initials": "J.", "surname": "Bakker"}],
+        "qualifications": [{"coach": "C-WB", "training": "T-WB", "completed_on": "2024-02-01"}],
+    }
+    (tmp_path / "setup.json").write_text(json.dumps(setup))
+    staff_registry.command("import", str(tmp_path / "setup.json"))
+    context = browser.new_context(base_url=staff_registry.base_url, viewport=DESKTOP, locale="nl-NL")
+    page = context.new_page()
+    sign_in_locally(page, "bert", BERT_PASSWORD)
+    page.goto("/admin/coaches/C-WB")
+    follow(page, page.get_by_role("button", name="Kwalificatie intrekken Stoppen in de groep"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kwalificatie intrekken")
+    check_accessible(page, "qualification-withdraw-check")
+    follow(page, page.get_by_role("button", name="Ja, deze kwalificatie intrekken"))
+    expect(page.get_by_role("status")).to_contain_text("De gevolgde opleiding is ingetrokken.")
+    expect(page.locator("#qualifications-title + table")).to_contain_text("ingetrokken op")
+    expect(page.get_by_role("button", name="Kwalificatie intrekken Stoppen in de groep")).to_have_count(0)
+    check_accessible(page, "qualification-withdrawn")
+    context.close()
