@@ -69,6 +69,11 @@ async def test_a_withdrawal_by_import_refuses_claims_from_then_on_and_answers_as
     assert after["accredited"] is False
     assert [reason["code"] for reason in after["reasons"]] == ["COACH_NOT_QUALIFIED"]
     assert (await ask(before))["accredited"] is True
+    # The public no longer sees the training among the coach's qualifications, nor the coach among the training's.
+    coach = await session.http.get("/api/v1/coaches/C-W")
+    assert coach.status_code == 200 and coach.json()["qualifications"] == []
+    training = await session.http.get("/api/v1/trainings/T-W")
+    assert training.json()["qualified_coaches"] == 0
     versions, events, actions = await _counts(session.engine)
     assert actions.count("registry:qualification:withdraw") == 1
 
@@ -85,6 +90,7 @@ async def test_a_withdrawal_by_import_refuses_claims_from_then_on_and_answers_as
     await session.recorded()
     assert (await ask())["accredited"] is True
     assert (await ask(withdrawn_at))["accredited"] is False
+    assert [q["training"]["code"] for q in (await session.http.get("/api/v1/coaches/C-W")).json()["qualifications"]] == ["T-W"]
     assert (await _counts(session.engine))[0] == versions + 1
 
     code, out, err = await audit_verify(settings)

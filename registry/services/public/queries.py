@@ -21,9 +21,13 @@ DESIGNS_OF_PROGRAMME = (
 )
 CARE_STANDARD = "SELECT in_force_from, strict_from, recorded_at FROM care_standard ORDER BY id"
 COACH_BY_NUMBER = "SELECT id, registration_number, initials, prefix, surname, city, agb_code FROM coach WHERE registration_number = ?"
+# A qualification whose newest version withdraws it is no longer published (its history stays in qualification_version).
+NOT_WITHDRAWN = (
+    "NOT COALESCE((SELECT v.withdrawn FROM qualification_version v WHERE v.qualification = q.id ORDER BY v.id DESC LIMIT 1), FALSE)"
+)
 QUALIFICATIONS_OF_COACH = (
     "SELECT t.code, t.name, q.completed_on FROM qualification q JOIN training t ON t.id = q.training "
-    "WHERE q.coach = ? ORDER BY q.completed_on, t.code"
+    f"WHERE q.coach = ? AND {NOT_WITHDRAWN} ORDER BY q.completed_on, t.code"  # nosec B608 # NOT_WITHDRAWN is a constant
 )
 TRAINING_BY_CODE = (
     "SELECT t.*, o.code AS institute_code, o.name AS institute_name FROM training t "
@@ -36,7 +40,7 @@ ORGANISATION_BY_CODE = (
 ORGANISATION_BY_AGB_CODE = (
     "SELECT o.code, o.name, o.city, o.agb_codes FROM organisation_agb_code a JOIN organisation o ON o.id = a.organisation WHERE a.agb_code = ?"
 )
-QUALIFIED_COACHES = "SELECT COUNT(DISTINCT coach) AS n FROM qualification WHERE training = ?"
+QUALIFIED_COACHES = f"SELECT COUNT(DISTINCT q.coach) AS n FROM qualification q WHERE q.training = ? AND {NOT_WITHDRAWN}"  # nosec B608 # NOT_WITHDRAWN is a constant
 # What an organisation offers: (subject kind, its table), in the order the record lists them.
 OFFERED = (("programme", "programme"), ("training", "training"))
 OFFERED_TABLES = tuple(table for _kind, table in OFFERED)
@@ -99,7 +103,7 @@ STREAMS = {
                   "p.cities, o.code AS provider FROM programme p LEFT JOIN organisation o ON o.id = p.organisation",
     "coaches": "SELECT id, registration_number, initials, prefix, surname, city FROM coach",
     "qualifications": "SELECT q.id, c.registration_number AS coach, t.code AS training, q.completed_on FROM qualification q "
-                      "JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training",
+                      f"JOIN coach c ON c.id = q.coach JOIN training t ON t.id = q.training WHERE {NOT_WITHDRAWN}",  # nosec B608 # a constant
 }
 STREAM_PAGE = 5_000
 # subject kind -> its ids and codes, for naming a decision's subject
