@@ -22,6 +22,7 @@ from registry.rules import GuidanceType, ProgrammeFormat, SessionMode, Status, n
 from registry.schemas.history import ChangeFeed
 from registry.schemas.public import CoachDetail, OrganisationDetail, ProgrammeDetail, TrainingDetail
 from registry.schemas.search import CoachPage, OrganisationPage, PageLinks, ProgrammePage, TrainingPage
+from registry.services.errors import FieldError, ValidationFailed
 from registry.services.public import read as public_read
 from registry.services.public import search as public_search
 from registry.services.sql import Writer, reading
@@ -156,7 +157,8 @@ AgbCode = Annotated[str | None, QueryParameter(pattern="^[0-9]{8}$", description
 
 def _only_agb_code(agb_code: str | None, *others: Any) -> None:
     if agb_code is not None and any(other is not None for other in others):
-        raise Refused(400, "agb_code finds one record by itself: leave out q, city and status", "bad-request")
+        # A rule across parameters that JSON Schema cannot state: 422 naming the field, as for any refused parameter.
+        raise ValidationFailed([FieldError("agb_code", "finds one record by itself: leave out q, city and status", "exclusive")])
 
 
 @get("/api/v1/coaches", summary="Search coaches", response_description="Coaches matching the filters, by surname.", **LIST)

@@ -25,7 +25,9 @@ CONFIG = SchemathesisConfig.from_dict({"operations": [{
     # A claim can be schema-valid and still refused on rules JSON Schema cannot state (exactly one coach field, the
     # period's end not before its start and at most 366 days, as_known_at not in the future), and an Idempotency-Key
     # generated twice for two bodies is 422 (or 409 while the first is answered): documented, not in a schema.
-    "include-path": ["/api/v1/verifications", "/api/v1/verifications/batch"],
+    "include-path": ["/api/v1/verifications", "/api/v1/verifications/batch",
+                     # agb_code finds one record by itself: combined with other filters it is a documented 422.
+                     "/api/v1/coaches", "/api/v1/organisations"],
     "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "409", "422", "429", "5xx"]}},
 }]})
 
