@@ -26,7 +26,7 @@ from registry.schemas.verification import (
 from registry.services.errors import FieldError, Refusal, ValidationFailed
 from registry.services.sql import reading, writing
 from registry.services.values import CODE_PATTERN, EIGHT_DIGITS, in_range, iso_date, refuse_unsafe
-from registry.services.verification.snapshot import ProgrammeEntry, Snapshot, load_subjects
+from registry.services.verification.snapshot import CoachEntry, ProgrammeEntry, Snapshot, load_subjects
 
 MAX_PERIOD_DAYS = 366
 GUIDANCE_TYPES = rules.names(rules.GuidanceType)
@@ -179,22 +179,12 @@ def answer(claim: VerificationRequest, snapshot: Snapshot, checked_at: dt.dateti
         claim.as_known_at,
         snapshot.care_standard,
     )
-    programme_part = coach_part = None
-    if programme is not None and verdict.programme is not None:
-        programme_part = ProgrammeOutcome(
-            programme.code, programme.name, programme.provider, programme.guidance_type, programme.format,
-            verdict.programme.status, accreditation(verdict.programme.accreditation),
-        )
-    if coach is not None and verdict.coach is not None:
-        coach_part = CoachOutcome(
-            coach.registration_number, coach.name, verdict.coach.status, accreditation(verdict.coach.accreditation), verdict.qualified
-        )
     return VerificationResult(
         verification_id=verification_id,
         accredited=verdict.accredited,
-        reasons=[Reason(reason.code, reason.subject, reason.on) for reason in verdict.reasons],
-        programme=programme_part,
-        coach=coach_part,
+        reasons=_reasons(verdict.reasons),
+        programme=_programme_outcome(programme, verdict),
+        coach=_coach_outcome(coach, verdict),
         service_date=claim.service_date,
         service_end_date=claim.service_end_date,
         as_known_at=claim.as_known_at,
@@ -220,23 +210,12 @@ def _declaration_answer(
         guidance_type=None if claim.guidance_type is UNSET else claim.guidance_type,
         care_standard=snapshot.care_standard,
     )
-    programme_part = coach_part = None
-    if verdict.chosen is not None and verdict.programme is not None:
-        chosen = entries[verdict.chosen.code]
-        programme_part = ProgrammeOutcome(
-            chosen.code, chosen.name, chosen.provider, chosen.guidance_type, chosen.format,
-            verdict.programme.status, accreditation(verdict.programme.accreditation),
-        )
-    if coach is not None and verdict.coach is not None:
-        coach_part = CoachOutcome(
-            coach.registration_number, coach.name, verdict.coach.status, accreditation(verdict.coach.accreditation), verdict.qualified
-        )
     return VerificationResult(
         verification_id=verification_id,
         accredited=verdict.accredited,
         reasons=_reasons(verdict.reasons),
-        programme=programme_part,
-        coach=coach_part,
+        programme=_programme_outcome(None if verdict.chosen is None else entries[verdict.chosen.code], verdict),
+        coach=_coach_outcome(coach, verdict),
         service_date=claim.service_date,
         service_end_date=claim.service_end_date,
         as_known_at=claim.as_known_at,
@@ -245,6 +224,25 @@ def _declaration_answer(
         reference=claim.reference,
         provider=None if organisation is None else Provider(organisation.code, organisation.name, agb_code),
         candidates=[_candidate(entries[candidate.code], candidate) for candidate in verdict.candidates],
+    )
+
+
+def _programme_outcome(programme: ProgrammeEntry | None, verdict: rules.Verdict | rules.DeclarationVerdict) -> ProgrammeOutcome | None:
+    """The programme as the answer shows it: the one claimed, or the first fitting candidate."""
+    if programme is None or verdict.programme is None:
+        return None
+    return ProgrammeOutcome(
+        programme.code, programme.name, programme.provider, programme.guidance_type, programme.format,
+        verdict.programme.status, accreditation(verdict.programme.accreditation),
+    )
+
+
+def _coach_outcome(coach: CoachEntry | None, verdict: rules.Verdict | rules.DeclarationVerdict) -> CoachOutcome | None:
+    """The coach as the answer shows it, with whether they are qualified for the programme."""
+    if coach is None or verdict.coach is None:
+        return None
+    return CoachOutcome(
+        coach.registration_number, coach.name, verdict.coach.status, accreditation(verdict.coach.accreditation), verdict.qualified
     )
 
 
