@@ -54,7 +54,7 @@ async def test_sign_in_through_the_provider_with_a_mapped_role(settings: Setting
         assert arrived.status_code == 303 and arrived.headers["location"] == "/admin"
         assert session_cookie(client) != visitor
         dashboard = await client.get("/admin")
-        assert dashboard.status_code == 200 and "Anna de Boer (redacteur)" in dashboard.text
+        assert dashboard.status_code == 200 and "Anna de Boer</a> (redacteur)" in dashboard.text  # her name links to her password page
         # The code and state cannot be used a second time.
         again = await client.get(callback.removeprefix(BASE_URL))
         assert again.status_code == 400
