@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 from tests.conftest import fresh_database
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+AXE = Axe()
 
 
 def follow(page: Page, target: Locator) -> None:
@@ -122,3 +124,23 @@ def context(browser: Browser, registry: RunningRegistry) -> Iterator[BrowserCont
 def page(context: BrowserContext) -> Page:
     """A tab in the fresh profile."""
     return context.new_page()
+
+
+def page_failures(browser: Browser, registry: RunningRegistry, pages: dict[str, str], width_name: str,
+                  viewport: dict[str, int]) -> list[str]:
+    """Each page's axe-core violations and sideways overflow at this width, with a screenshot of every page."""
+    # axe runs as a script in the page, so this profile allows JavaScript; the pages themselves have none.
+    context = browser.new_context(base_url=registry.base_url, viewport=viewport, locale="nl-NL")
+    page = context.new_page()
+    failures = []
+    for name, path in pages.items():
+        page.goto(path)
+        results = AXE.run(page)
+        if results.violations_count:
+            failures.append(f"{name} ({path}):\n{results.generate_report()}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            failures.append(f"{name} ({path}) is {overflow}px wider than a {viewport['width']}px screen")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width_name}.png"), full_page=True)
+    context.close()
+    return failures

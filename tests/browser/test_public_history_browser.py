@@ -7,10 +7,9 @@ import re
 
 import httpx
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, SECRET_REASON, follow
+from tests.browser.conftest import DESKTOP, PHONE, SECRET_REASON, follow, page_failures
 from tests.support.server import RunningRegistry
 
 PAGES = {
@@ -22,25 +21,12 @@ PAGES = {
     "search-empty": "/zoeken?q=qqqzzz",
     "coaches-typo": "/coaches?q=verbek",
 }
-AXE = Axe()
 
 
 @pytest.mark.parametrize(("width_name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_history_and_search_pages_pass_axe_and_fit_the_screen(browser: Browser, registry: RunningRegistry, width_name: str,
                                                               viewport: dict[str, int]) -> None:
-    context = browser.new_context(base_url=registry.base_url, viewport=viewport, locale="nl-NL")
-    page = context.new_page()
-    failures = []
-    for name, path in PAGES.items():
-        page.goto(path)
-        results = AXE.run(page)
-        if results.violations_count:
-            failures.append(f"{name} ({path}):\n{results.generate_report()}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            failures.append(f"{name} ({path}) is {overflow}px wider than a {viewport['width']}px screen")
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width_name}.png"), full_page=True)
-    context.close()
+    failures = page_failures(browser, registry, PAGES, width_name, viewport)
     assert not failures, "\n\n".join(failures)
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, follow
+from tests.browser.conftest import DESKTOP, PHONE, follow, page_failures
 from tests.support.server import RunningRegistry
 
 PAGE_TYPES = {
@@ -29,27 +28,13 @@ PAGE_TYPES = {
     "api-guide": "/api",
     "not-found": "/programmas/P-999999",
 }
-AXE = Axe()
 
 
 @pytest.mark.parametrize(("width_name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_every_page_type_passes_axe_fits_the_screen_and_is_photographed(
     browser: Browser, registry: RunningRegistry, width_name: str, viewport: dict[str, int]
 ) -> None:
-    # axe runs as a script in the page, so this profile allows JavaScript; the pages themselves have none.
-    context = browser.new_context(base_url=registry.base_url, viewport=viewport, locale="nl-NL")
-    page = context.new_page()
-    failures = []
-    for name, path in PAGE_TYPES.items():
-        page.goto(path)
-        results = AXE.run(page)
-        if results.violations_count:
-            failures.append(f"{name} ({path}):\n{results.generate_report()}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        if overflow > 0:
-            failures.append(f"{name} ({path}) is {overflow}px wider than a {viewport['width']}px screen")
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width_name}.png"), full_page=True)
-    context.close()
+    failures = page_failures(browser, registry, PAGE_TYPES, width_name, viewport)
     assert not failures, "\n\n".join(failures)
 
 
