@@ -21,7 +21,7 @@ from registry.roles import Permission, allows
 from registry.services.audit import Actor
 from registry.services.errors import FieldError, Refusal, ValidationFailed
 from registry.services.sql import reading
-from registry.services.staff import care_standard
+from registry.services.staff import care_standard, design_proposals
 from registry.services.staff import records as staff_records
 from registry.services.staff.records import KINDS
 from registry.services.staff.sessions import StaffSession
@@ -38,7 +38,7 @@ class ProgrammeDesignsController(StaffController):
     async def add_design(self, code: FromPath[str], app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages],
                          session: NamedDependency[StaffSession], form: NamedDependency[FormMultiDict],
                          actor: NamedDependency[Actor]) -> Response[Any]:
-        """Append a design version; a refusal by the care standard names the shortfall."""
+        """Append a design version (with four eyes, one that needs the override becomes a proposal); a refusal names the shortfall."""
         kind = KINDS["programme"]
         record = await record_of(app_context, kind, code)
         if record is None:
@@ -49,7 +49,13 @@ class ProgrammeDesignsController(StaffController):
         try:
             if problems:
                 raise ValidationFailed(problems)
-            await staff_records.save_design(app_context.engine, actor, record["code"], values)
+            if app_context.settings.four_eyes and values.get(rules.OVERRIDE_FIELD):
+                # Four eyes: a design only the override lets in waits for another admin; one that meets the standard is recorded.
+                number = await design_proposals.add_design(app_context.engine, actor, record["code"], values)
+                if number is not None:
+                    return Redirect(f"/admin/voorstellen/{number}?gelukt=voorgesteld", status_code=303)
+            else:
+                await staff_records.save_design(app_context.engine, actor, record["code"], values)
         except ValidationFailed as failure:
             messages = page.messages(failure.errors, "programmes[0].designs[0].")
             errors = {f"design-{name.removeprefix('programmes[0].')}": text for name, text in messages.items()}

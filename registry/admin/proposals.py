@@ -23,7 +23,7 @@ from registry.roles import Permission, Role
 from registry.services.audit import Actor
 from registry.services.errors import NotFound, Refusal, ValidationFailed
 from registry.services.sql import reading
-from registry.services.staff import proposals
+from registry.services.staff import design_proposals, proposals
 from registry.services.staff.records import KINDS
 from registry.services.staff.users import staff_names
 
@@ -65,8 +65,12 @@ class ProposalsController(StaffController):
             return page.not_found(PROPOSAL_MISSING)
         kind = KINDS[proposal.subject_kind]
         record = await record_of(app_context, kind, proposal.subject_code)
+        design = None
+        if proposal.is_design and record is not None:
+            async with reading(app_context.engine) as reader:
+                design = await design_proposals.facts(reader, proposal, record)
         context = {"done": None, "typed_reason": "", "errors": {}, **context}
-        return page("admin/proposal.html", status, section="proposals", proposal=proposal, kind=kind, record=record,
+        return page("admin/proposal.html", status, section="proposals", proposal=proposal, kind=kind, record=record, design=design,
                     refusal=may_approve(proposal, actor), shown_date=shown_date, people=people, **context)
 
     @get("/{number:int}", guards=[requires(Permission.REGISTRY_READ)])
@@ -88,10 +92,13 @@ class ProposalsController(StaffController):
         except Refusal as refusal:
             return await self._proposal_page(app_context, page, actor, number, 409, errors={"approve": gettext(refusal.template) % dict(refusal.params)})
         except ValidationFailed as failure:
-            # The subject changed since the proposal (a target withdrawn, a reference taken): say what, keep the proposal.
+            # The subject changed since the proposal (a target withdrawn, a reference taken, strict enforcement begun for a design's
+            # override): say what, keep the proposal.
             messages = page.messages(failure.errors, "decisions[0].")
             return await self._proposal_page(app_context, page, actor, number, 409, errors={"approve": " ".join(messages.values())})
         kind = KINDS[proposal.subject_kind]
+        if proposal.is_design:
+            return Redirect(f"/admin/{kind.slug}/{proposal.subject_code}?gelukt=ontwerp", status_code=303)
         query = urlencode({"gelukt": proposal.kind, "besluit": proposal.reference})
         return Redirect(f"/admin/{kind.slug}/{proposal.subject_code}?{query}", status_code=303)
 

@@ -127,6 +127,14 @@ async def import_document(
     return report
 
 
+async def plan_in(writer: Writer, content: bytes | str, actor: Actor, now: dt.datetime) -> tuple[ImportPlan, list[FieldError]]:
+    """Check a document inside the caller's write transaction, writing nothing: its plan and every problem (a proposal's checks)."""
+    parsed = parse_document(content)
+    if parsed.errors:
+        return ImportPlan(), parsed.errors
+    return await _plan(writer, parsed, actor, True, lambda stage, done, total: None, now)
+
+
 async def _with_plan_errors(engine: Engine, parsed: ParsedDocument, actor: Actor, allow_identical: bool, now: dt.datetime | None,
                             always_new: bool) -> list[FieldError]:
     """The field problems and, checked against the register, the problems of what was readable: every error at once, not in rounds.

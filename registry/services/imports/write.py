@@ -27,9 +27,10 @@ JSON_COLUMNS = {"guidance_types", "formats", "modes", "cities", "agb_codes"}
 
 
 async def write_plan(
-    writer: Writer, plan: "ImportPlan", actor: Actor, progress: Callable[[str, int, int], None], now: dt.datetime | None
+    writer: Writer, plan: "ImportPlan", actor: Actor, progress: Callable[[str, int, int], None], now: dt.datetime | None,
+    proposed_by: str | None = None,
 ) -> "ImportReport":
-    """Write every change of the plan inside the caller's transaction."""
+    """Write every change of the plan inside the caller's transaction; `proposed_by` names whose proposal the actor approved."""
     from registry.services.imports.plan import ImportReport
 
     moment = await recording_time(writer, now)
@@ -58,10 +59,10 @@ async def write_plan(
         unchanged[section] = len(changes) - len(new) - len(changed)
         progress("writing", step, steps)
     await _write_scopes(writer, plan, ids, moment, actor)
-    await _write_designs(writer, plan, ids["programmes"], moment, actor, audit)
+    await _write_designs(writer, plan, ids["programmes"], moment, actor, audit, proposed_by)
     await _write_qualifications(writer, plan, ids, moment, audit, created, updated, unchanged, actor)
     subject_ids = {(kind, code): id_ for kind, section in SUBJECT_SECTION.items() for code, id_ in ids[section].items()}
-    audit.extend(await write_decisions(writer, plan.decisions, moment, actor, subject_ids))
+    audit.extend(await write_decisions(writer, plan.decisions, moment, actor, subject_ids, proposed_by))
     recorded = len(plan.decisions)
     progress("writing", steps - 1, steps)
     audit.append(
@@ -228,9 +229,10 @@ async def _write_scopes(writer: Writer, plan: "ImportPlan", ids: dict[str, dict[
 
 
 async def _write_designs(
-    writer: Writer, plan: "ImportPlan", programme_ids: dict[str, int], moment: dt.datetime, actor: Actor, audit: list[AuditEntry]
+    writer: Writer, plan: "ImportPlan", programme_ids: dict[str, int], moment: dt.datetime, actor: Actor, audit: list[AuditEntry],
+    proposed_by: str | None = None,
 ) -> None:
-    """Append the new design versions, each with its audit event; a programme's columns follow its newest design."""
+    """Append the new design versions, each with its audit event (the proposer named when approved); columns follow the newest."""
     rows = []
     for planned in plan.designs.new:
         version = planned.version
@@ -239,8 +241,10 @@ async def _write_designs(
                      "recorded_by": actor.name})
         if planned.audited_apart:
             # The programme's columns follow its newest design (below): this event seals the row as it ends up.
-            audit.append(AuditEntry(AuditAction.PROGRAMME_DESIGN_RECORD, "programme", planned.code, None,
-                                    {key: rows[-1][key] for key in ("effective_from", "sessions", "contact_minutes", "override_reason")},
+            after = {key: rows[-1][key] for key in ("effective_from", "sessions", "contact_minutes", "override_reason")}
+            if proposed_by is not None:
+                after["proposed_by"] = proposed_by
+            audit.append(AuditEntry(AuditAction.PROGRAMME_DESIGN_RECORD, "programme", planned.code, None, after,
                                     row=("programme", programme_ids[planned.code])))
     await writer.insert_many("programme_design", rows)
     for code in dict.fromkeys(planned.code for planned in plan.designs.new):

@@ -2,7 +2,9 @@
 
 A proposal holds the decision's fields and changes no answer. Approval by someone else records the
 decision then (its `recorded_at` is the approval's moment, `recorded_by` the approver, `proposed_by`
-the proposer), checked again against what the subject has by then; rejection keeps a reason.
+the proposer), checked again against what the subject has by then; rejection keeps a reason. A new
+programme design that needs an override of the care standard is a proposal too (kind `design`,
+`design_proposals`), approved and rejected here like the rest.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from registry.services import values as checks
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
 from registry.services.errors import FieldError, NotFound, Refusal, ValidationFailed
 from registry.services.sql import Writer, writing
-from registry.services.staff import queries
+from registry.services.staff import design_proposals, queries
 from registry.services.staff.decisions import plan_decisions, read_decision, recording_time, write_decisions
 
 
@@ -55,8 +57,13 @@ class Proposal:
 
     @property
     def needs_admin(self) -> bool:
-        """A care-standard override is approved by an admin only."""
-        return bool(self.fields.get(rules.OVERRIDE_FIELD))
+        """A care-standard override (a design proposal always is one) is approved by an admin only."""
+        return self.is_design or bool(self.fields.get(rules.OVERRIDE_FIELD))
+
+    @property
+    def is_design(self) -> bool:
+        """A new programme design rather than a decision."""
+        return self.kind == design_proposals.DESIGN
 
 
 def proposal_from_row(row: dict[str, Any]) -> Proposal:
@@ -113,23 +120,34 @@ async def approve(engine: Engine, actor: Actor, proposal_id: int, now: dt.dateti
             raise Refusal(N_("You proposed this decision yourself: another staff member must approve it."))
         if proposal.needs_admin and actor.role is not Role.ADMIN:
             raise Refusal(N_("Only an admin may approve an override of the care standard."))
-        errors: list[FieldError] = []
-        request = _request(proposal.subject_kind, proposal.subject_code, proposal.fields, errors)
-        if request is None:
-            raise ValidationFailed(errors)
         moment = await recording_time(writer, now)
-        plan = await plan_decisions(writer, [request], actor, allow_identical=False, now=moment)
-        if plan.errors:
-            raise ValidationFailed(plan.errors)
-        audit = await write_decisions(writer, plan.decisions, moment, actor, proposed_by=proposal.proposed_by)
-        decision_id = audit[0].after["id"] if audit and audit[0].after else None
+        if proposal.is_design:
+            # Written with its own audit events (the design's names the proposer); the approval's follows below.
+            await design_proposals.record_approved(writer, actor, proposal, moment)
+            audit, decision_id = [], None
+        else:
+            audit, decision_id = await _record_decision(writer, actor, proposal, moment)
         if await writer.fetch_one(queries.PROPOSAL_DECIDE, ProposalState.APPROVED, actor.name, moment, None, decision_id, proposal.id) is None:
             raise Refusal(N_("This proposal has already been decided."))
+        named = ({"effective_from": proposal.fields.get("effective_from")} if proposal.is_design
+                 else {"reference": proposal.reference, "decision": decision_id})
         audit.append(AuditEntry(AuditAction.PROPOSAL_APPROVE, proposal.subject_kind, proposal.subject_code, None,
-                                {"proposal": proposal.id, "kind": proposal.kind, "reference": proposal.reference,
-                                 "proposed_by": proposal.proposed_by, "decision": decision_id}))
+                                {"proposal": proposal.id, "kind": proposal.kind, "proposed_by": proposal.proposed_by, **named}))
         await record_events(writer, actor, audit, moment)
     return proposal
+
+
+async def _record_decision(writer: Writer, actor: Actor, proposal: Proposal, moment: dt.datetime) -> tuple[list[AuditEntry], int | None]:
+    """Record a proposed decision as the approver's, checked against the subject as it is now; its audit events and its id."""
+    errors: list[FieldError] = []
+    request = _request(proposal.subject_kind, proposal.subject_code, proposal.fields, errors)
+    if request is None:
+        raise ValidationFailed(errors)
+    plan = await plan_decisions(writer, [request], actor, allow_identical=False, now=moment)
+    if plan.errors:
+        raise ValidationFailed(plan.errors)
+    audit = await write_decisions(writer, plan.decisions, moment, actor, proposed_by=proposal.proposed_by)
+    return audit, audit[0].after["id"] if audit and audit[0].after else None
 
 
 async def reject(engine: Engine, actor: Actor, proposal_id: int, reason: str, now: dt.datetime | None = None) -> Proposal:
