@@ -23,6 +23,7 @@ from registry.admin.context import APP_CONTEXT, AppContext
 from registry.admin.dashboard import DashboardController
 from registry.admin.guards import EXCEPTION_HANDLERS as ADMIN_EXCEPTION_HANDLERS
 from registry.admin.import_upload import ImportController
+from registry.admin.invitations import InvitationController
 from registry.admin.proposals import ProposalsController
 from registry.admin.sign_in import SignInController
 from registry.admin.staff import OwnPasswordController, StaffAccountsController
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             *pages.ROUTES, *detail_pages.ROUTES, *check_page.ROUTES, *api_guide.ROUTES,
             SignInController, DashboardController, AuditLogController, ApiClientsController, *records.CONTROLLERS, *decision_pages.CONTROLLERS,
             *care_pages.CONTROLLERS,
-            StaffAccountsController, ImportController, ProposalsController, OwnPasswordController,
+            StaffAccountsController, ImportController, ProposalsController, OwnPasswordController, InvitationController,
             create_static_files_router("/static", [STATIC], cache_control=CacheControlHeader(max_age=3600, public=True),
                                        include_in_schema=False),
         ],

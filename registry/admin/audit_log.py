@@ -61,6 +61,9 @@ ACTION_WORDS = {
     AuditAction.IMPORT_APPLY: N_("Import applied"),
     AuditAction.STAFF_USER_CREATE: N_("Staff member created"),
     AuditAction.STAFF_USER_UPDATE: N_("Staff member changed"),
+    AuditAction.INVITATION_ISSUE: N_("Invitation link made"),
+    AuditAction.INVITATION_REISSUE: N_("New invitation link made"),
+    AuditAction.INVITATION_ACCEPT: N_("Invitation link used: password chosen"),
     AuditAction.SESSION_START: N_("Signed in"),
     AuditAction.SESSION_END: N_("Signed out"),
     AuditAction.SIGN_IN_REFUSE: N_("Sign-in refused"),
@@ -93,7 +96,8 @@ FIELD_WORDS = {
     "reference": N_("Decision reference"), "reason": N_("Public explanation"), "override_reason": N_("Care standard override"),
     "proposed_by": N_("Proposed by"), "proposal": N_("Proposal"), "decision": N_("Decision number"),
     "rejection_reason": N_("Reason for rejecting"), "role": N_("Role"), "active": N_("Active"), "username": N_("Username"),
-    "display_name": N_("Name"), "client_id": N_("Client id"), "version": N_("Version"),
+    "display_name": N_("Name"), "client_id": N_("Client id"), "version": N_("Version"), "valid_until": N_("Valid until"),
+    "password": N_("Password"), "must_change_password": N_("Must choose a password"),
 }
 LABELS = {
     "persoon": N_("Person"),

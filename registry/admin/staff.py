@@ -1,4 +1,4 @@
-"""Staff accounts for administrators: the list, new local accounts, roles, disabling and enabling."""
+"""Staff accounts for administrators: the list, new local accounts (a one-time password or an invitation link), roles, disabling and enabling."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from registry.messages import N_
 from registry.public.labels import ROLE_NAMES
 from registry.roles import Permission
 from registry.services.audit import Actor
-from registry.services.errors import FieldError, NotFound, ValidationFailed
-from registry.services.staff import users
+from registry.services.errors import FieldError, NotFound, Refusal, ValidationFailed
+from registry.services.staff import invitations, users
+from registry.services.staff.invitations import Invitation
 
 ROLE_OPTIONS = list(ROLE_NAMES.items())
 ACTIVE_OPTIONS = [("1", N_("active: may sign in")), ("0", N_("disabled: cannot sign in"))]
@@ -32,11 +33,31 @@ LABELS = {
     "active": N_("Status"),
 }
 NO_SUCH_ACCOUNT = N_("There is no staff account with this number.")
+GUARD = [requires(Permission.STAFF_MANAGE)]
+# The confirmation page posts this; a post without it only shows the question again.
+CONFIRMED = "ja"
 
 
 def _new_account_page(page: StaffPages, status: int, values: dict[str, str], errors: dict[str, str]) -> Response[str]:
     return page("admin/staff_new.html", status, section="staff", values=values, errors=errors, labels=LABELS, role_options=ROLE_OPTIONS,
                 min_password=users.MIN_PASSWORD_LENGTH)
+
+
+def _invite_page(page: StaffPages, status: int, values: dict[str, str], errors: dict[str, str]) -> Response[str]:
+    return page("admin/staff_invite.html", status, section="staff", values=values, errors=errors, labels=LABELS, role_options=ROLE_OPTIONS,
+                valid_hours=invitations.VALID_SECONDS // 3600)
+
+
+def _link_page(app_context: AppContext, page: StaffPages, invitation: Invitation, name: str, new_account: bool) -> Response[str]:
+    """The invitation link, shown this once."""
+    return page("admin/staff_invitation_link.html", section="staff", invitation=invitation, name=name, new_account=new_account,
+                link=app_context.api.public_url(page.request.scope) + invitation.path)
+
+
+def _reissue_question(page: StaffPages, member: dict[str, Any], refusal: str | None) -> Response[str]:
+    """The question before a new link; 409 saying why when the account cannot have one."""
+    return page("admin/staff_invitation_confirm.html", 409 if refusal else 200, section="staff", member=member, refusal=refusal,
+                valid_hours=invitations.VALID_SECONDS // 3600)
 
 
 def _account_page(request: Request, page: StaffPages, member: dict[str, Any], status: int = 200,
@@ -75,6 +96,49 @@ class StaffAccountsController(StaffController):
             values = {name: form_fields.get(name, "") for name in NEW_ACCOUNT_FIELDS}
             return _new_account_page(page, 400, values, page.messages(failure.errors))
         return Redirect(f"/admin/medewerkers/{user_id}?gelukt=aangemaakt", status_code=303)
+
+    @get("/uitnodigen", guards=GUARD)
+    async def invite_form(self, page: NamedDependency[StaffPages]) -> Response[str]:
+        """An empty form for a local account whose holder chooses their own password through a link."""
+        return _invite_page(page, 200, {"role": "viewer"}, {})
+
+    @post("/uitnodigen", guards=GUARD, status_code=200)
+    async def invite(self, app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages],
+                     form_fields: NamedDependency[dict[str, str]], actor: NamedDependency[Actor]) -> Response[str]:
+        """Create the account without a password and show its invitation link, this once."""
+        values = {name: form_fields.get(name, "") for name in NEW_ACCOUNT_FIELDS}
+        try:
+            invitation = await invitations.invite_account(app_context.engine, actor, values["username"], values["display_name"],
+                                                          values["email"], values["role"])
+        except ValidationFailed as failure:
+            return _invite_page(page, 400, values, page.messages(failure.errors))
+        return _link_page(app_context, page, invitation, values["display_name"].strip() or invitation.username, new_account=True)
+
+    @get("/{user_id:int}/uitnodiging", guards=GUARD)
+    async def reissue_question(self, user_id: FromPath[int], app_context: NamedDependency[AppContext],
+                               page: NamedDependency[StaffPages]) -> Response[str]:
+        """Ask before making a new link (the open one stops working)."""
+        try:
+            member = await users.staff_member(app_context.engine, user_id)
+        except NotFound:
+            return page.not_found(NO_SUCH_ACCOUNT)
+        return _reissue_question(page, member, invitations.no_new_link(member["awaiting_password"], member["active"]))
+
+    @post("/{user_id:int}/uitnodiging", guards=GUARD, status_code=200)
+    async def reissue(self, user_id: FromPath[int], app_context: NamedDependency[AppContext], page: NamedDependency[StaffPages],
+                      form_fields: NamedDependency[dict[str, str]], actor: NamedDependency[Actor]) -> Response[str]:
+        """Once confirmed, a new link, shown this once; the open one stops working at once."""
+        try:
+            member = await users.staff_member(app_context.engine, user_id)
+        except NotFound:
+            return page.not_found(NO_SUCH_ACCOUNT)
+        if form_fields.get("bevestigd") != CONFIRMED:
+            return _reissue_question(page, member, invitations.no_new_link(member["awaiting_password"], member["active"]))
+        try:
+            invitation = await invitations.reissue(app_context.engine, actor, user_id)
+        except Refusal as refusal:  # the account changed since the question was asked
+            return _reissue_question(page, member, refusal.template)
+        return _link_page(app_context, page, invitation, member["display_name"] or member["username"], new_account=False)
 
     @get("/{user_id:int}", guards=[requires(Permission.STAFF_MANAGE)])
     async def account(self, request: Request, user_id: FromPath[int], app_context: NamedDependency[AppContext],

@@ -24,10 +24,26 @@ CREDENTIALS_AS_JSON = click.option("--json", "as_json", is_flag=True, help='Prin
 @click.option("--display-name", default="")
 @click.option("--email", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user(username: str, role: str, display_name: str, email: str | None, password_stdin: bool) -> None:
+@click.option("--invite", is_flag=True, help="No password: print an invitation link (72 hours, once) with which its holder chooses one.")
+def create_user(username: str, role: str, display_name: str, email: str | None, password_stdin: bool, invite: bool) -> None:
     """Create a local staff account."""
+    from registry.services.staff.invitations import invite_account
     from registry.services.staff.users import create_user as create
 
+    if invite:
+        if password_stdin:
+            raise click.UsageError("--invite and --password-stdin exclude each other: with a link its holder chooses the password")
+        actor = Actor.operator("create-user")
+        invitation = run_or_refuse(lambda engine: invite_account(engine, actor, username, display_name, email or "", role))
+        click.echo(f"created {role} {invitation.username}, without a password")
+        public_url = Settings.from_env().public_url
+        if public_url:
+            click.echo(f"invitation link: {public_url}{invitation.path}")
+        else:
+            click.echo(f"invitation link: the site's address (REGISTRY_PUBLIC_URL is not set) followed by {invitation.path}")
+        click.echo(f"It works once, until {invitation.expires_at:%Y-%m-%d %H:%M}Z; the registry keeps only a hash of it. "
+                   "Send it to the account's holder only.")
+        return
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -14,7 +14,7 @@ from registry.settings import Settings
 from tests.functional.helpers import fresh_rate_window
 from tests.functional.staff import PASSWORD, ROLES, add_staff, browser, csrf_of, session_cookie, sign_in, staff_app
 
-PUBLIC_ADMIN_ROUTES = {"/admin/inloggen", "/admin/inloggen/oidc", "/admin/oidc/callback", "/admin/uitloggen"}
+PUBLIC_ADMIN_ROUTES = {"/admin/inloggen", "/admin/inloggen/oidc", "/admin/oidc/callback", "/admin/uitloggen", "/admin/uitnodiging/{token:str}"}
 
 
 async def test_sign_in_gives_a_new_session_id_and_the_planted_one_is_worthless(settings: Settings) -> None:

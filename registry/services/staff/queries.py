@@ -18,12 +18,28 @@ LOCAL_ACCOUNT_BY_USERNAME = (
 USER_BY_OIDC_SUBJECT = "SELECT id, username, display_name, role, active FROM staff_user WHERE oidc_subject = ?"
 USER_FOR_CHANGE = "SELECT id, username, role, active FROM staff_user WHERE id = ?"
 STAFF_MEMBERS = (
-    "SELECT u.id, u.username, u.display_name, u.email, u.role, u.active, u.oidc_subject, u.last_login_at AS last_sign_in "
+    "SELECT u.id, u.username, u.display_name, u.email, u.role, u.active, u.oidc_subject, u.last_login_at AS last_sign_in, "
+    "u.invitation_expires_at, CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END AS without_password "
     "FROM staff_user u ORDER BY u.username"
 )
 OTHER_ACTIVE_USERS_WITH_ROLE = "SELECT COUNT(*) AS n FROM staff_user WHERE role = ? AND active = ? AND id <> ?"
 SET_ROLE = "UPDATE staff_user SET role = ? WHERE id = ?"
 SET_ROLE_AND_ACTIVE = "UPDATE staff_user SET role = ?, active = ? WHERE id = ?"
+
+# --- invitation links (only the SHA-256 of a link's token is stored) ---------------------------------
+
+INVITATION_OF_USER = (
+    "SELECT id, username, password_hash, oidc_subject, active, invitation_expires_at FROM staff_user WHERE id = ?"
+)
+USER_BY_INVITATION = (
+    "SELECT id, username, display_name, role, active, password_hash, invitation_expires_at FROM staff_user WHERE invitation_hash = ?"
+)
+SET_INVITATION = "UPDATE staff_user SET invitation_hash = ?, invitation_expires_at = ? WHERE id = ? AND password_hash IS NULL"
+# Only while the same link is still open: of two uses at once, one finds the row and the other nothing.
+ACCEPT_INVITATION = (
+    "UPDATE staff_user SET password_hash = ?, must_change_password = ?, invitation_hash = NULL, invitation_expires_at = NULL "
+    "WHERE id = ? AND invitation_hash = ? RETURNING id"
+)
 
 # --- staff sessions ----------------------------------------------------------------------------------
 

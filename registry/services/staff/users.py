@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
+import time
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -20,20 +22,34 @@ from registry.services.staff import queries
 from registry.services.values import EMAIL, escaped, refuse_unsafe, refused, unsafe_character
 
 MAX_USERNAME = 150
+MAX_DISPLAY_NAME = 200
+MAX_EMAIL = 254
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,149}")
 MIN_PASSWORD_LENGTH = 12
 password_hasher = PasswordHasher()
 
 
-def _account_errors(username: str, password: str, role: str) -> list[FieldError]:
-    """What is wrong with a new local account's username, password and role."""
+def _account_errors(username: str, password: str | None, role: str) -> list[FieldError]:
+    """What is wrong with a new local account's username, password (None: it gets an invitation link instead) and role."""
     errors = []
     if not USERNAME.fullmatch(username):
         errors.append(FieldError.said("username", N_("use 2-150 lower-case letters, digits and . _ @ -")))
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors.append(FieldError.said("password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
     if role not in tuple(Role):
         errors.append(FieldError.said("role", N_("must be one of %(options)s"), options=", ".join(Role)))
+    return errors
+
+
+def profile_errors(username: str, display_name: str, email: str, role: str, password: str | None) -> list[FieldError]:
+    """What the staff form's account fields break: the account checks, the name's length, unsafe characters, the e-mail address."""
+    errors = _account_errors(username.strip().lower(), password, role)
+    if len(display_name.strip()) > MAX_DISPLAY_NAME:
+        errors.append(FieldError.said("display_name", N_("use at most %(limit)d characters"), limit=MAX_DISPLAY_NAME))
+    for name, value in (("display_name", display_name), ("email", email)):
+        errors.extend(refused(name, refuse_unsafe, value))
+    if email.strip() and (len(email.strip()) > MAX_EMAIL or not EMAIL.fullmatch(email.strip())):
+        errors.append(FieldError.said("email", N_("must be an e-mail address")))
     return errors
 
 
@@ -50,29 +66,35 @@ async def create_user(
     password_hash = await asyncio.to_thread(password_hasher.hash, password)
     moment = utc_now()
     async with writing(engine) as writer:
-        if await writer.fetch_one(queries.USER_ID_BY_USERNAME, username):
-            raise ValidationFailed([FieldError.said("username", N_("%(username)s already exists"), "duplicate", username=username)])
-        [user_id] = await writer.allocate_ids("staff_user", 1)
-        await writer.insert_many(
-            "staff_user",
-            [
-                {
-                    "id": user_id,
-                    "username": username,
-                    "display_name": display_name or username,
-                    "email": email,
-                    "role": role,
-                    "password_hash": password_hash,
-                    "active": True,
-                    "created_at": moment,
-                    "must_change_password": one_time,
-                }
-            ],
-        )
-        after = {"username": username, "display_name": display_name or username, "email": email, "role": role}
-        if one_time:
-            after["must_change_password"] = True
-        await record_events(writer, actor, [AuditEntry(AuditAction.STAFF_USER_CREATE, "staff_user", username, None, after)], moment)
+        return await insert_account(writer, actor, moment, username, display_name, email, role, password_hash, one_time=one_time)
+
+
+async def insert_account(
+    writer: Writer, actor: Actor, moment: dt.datetime, username: str, display_name: str, email: str | None, role: str,
+    password_hash: str | None, one_time: bool = False, invitation: tuple[str, int] | None = None,
+) -> int:
+    """Write a checked local account and its audit event in the caller's transaction; `invitation` is (token hash, expiry)."""
+    if await writer.fetch_one(queries.USER_ID_BY_USERNAME, username):
+        raise ValidationFailed([FieldError.said("username", N_("%(username)s already exists"), "duplicate", username=username)])
+    [user_id] = await writer.allocate_ids("staff_user", 1)
+    row = {
+        "id": user_id,
+        "username": username,
+        "display_name": display_name or username,
+        "email": email,
+        "role": role,
+        "password_hash": password_hash,
+        "active": True,
+        "created_at": moment,
+        "must_change_password": one_time,
+    }
+    if invitation is not None:
+        row["invitation_hash"], row["invitation_expires_at"] = invitation
+    await writer.insert_many("staff_user", [row])
+    after = {"username": username, "display_name": display_name or username, "email": email, "role": role}
+    if one_time:
+        after["must_change_password"] = True
+    await record_events(writer, actor, [AuditEntry(AuditAction.STAFF_USER_CREATE, "staff_user", username, None, after)], moment)
     return user_id
 
 
@@ -140,9 +162,6 @@ async def oidc_staff_member(engine: Engine, subject: str, claims: dict, mapped_r
 
 # Staff management in the admin UI: the list, new local accounts, roles and disabling.
 
-MAX_DISPLAY_NAME = 200
-MAX_EMAIL = 254
-
 
 async def staff_members(engine: Engine) -> list[dict[str, Any]]:
     """Every staff account, with how it signs in and when it last did (written at each sign-in)."""
@@ -161,20 +180,22 @@ async def staff_member(engine: Engine, user_id: int) -> dict[str, Any]:
 
 def _member(row: dict[str, Any]) -> dict[str, Any]:
     # SQLite hands booleans back as 0/1.
-    return {**row, "active": bool(row["active"]), "oidc": row["oidc_subject"] is not None}
+    oidc = row["oidc_subject"] is not None
+    expires = row.pop("invitation_expires_at")
+    return {
+        **row, "active": bool(row["active"]), "oidc": oidc,
+        # A local account without a password waits for its invitation link to be used (a new one may be issued).
+        "awaiting_password": bool(row.pop("without_password")) and not oidc,
+        "invitation_until": dt.datetime.fromtimestamp(expires, dt.timezone.utc) if expires is not None else None,
+        "invitation_open": expires is not None and time.time() < expires,
+    }
 
 
 async def create_local_account(
     engine: Engine, actor: Actor, username: str, display_name: str, email: str, role: str, password: str, repeated: str
 ) -> int:
     """A local account from the staff form: the account checks, the e-mail address and the password typed twice."""
-    errors = _account_errors(username.strip().lower(), password, role)
-    if len(display_name.strip()) > MAX_DISPLAY_NAME:
-        errors.append(FieldError.said("display_name", N_("use at most %(limit)d characters"), limit=MAX_DISPLAY_NAME))
-    for name, value in (("display_name", display_name), ("email", email)):
-        errors.extend(refused(name, refuse_unsafe, value))
-    if email.strip() and (len(email.strip()) > MAX_EMAIL or not EMAIL.fullmatch(email.strip())):
-        errors.append(FieldError.said("email", N_("must be an e-mail address")))
+    errors = profile_errors(username, display_name, email, role, password)
     if password != repeated:
         errors.append(FieldError.said("password_repeat", N_("is not the same as the password")))
     if errors:
