@@ -22,8 +22,10 @@ from registry.roles import Permission, allows
 from registry.rules import DECISION_COMMON_FIELDS, DECISION_KIND_FIELDS, OVERRIDE_FIELD, DecisionKind, needs_second_person
 from registry.services.audit import Actor
 from registry.services.errors import EditConflict, FieldError, ValidationFailed
+from registry.services.public import read as public_read
 from registry.services.staff import proposals
 from registry.services.staff import records as staff_records
+from registry.services.staff import references as staff_references
 from registry.services.staff.records import KINDS, RecordKind
 from registry.services.staff.sessions import StaffSession
 
@@ -76,7 +78,9 @@ class DecisionsController(StaffController):
                             target=next((d for d in record["decisions"] if d["reference"] == values.get("target")), None))
             await staff_records.record_decision(app_context.engine, actor, kind.kind, record["code"], values)
         except ValidationFailed as failure:
-            errors = page.messages(failure.errors, "decisions[0].")
+            # Someone took the reference meanwhile (or typed a used one): the message names the next free one.
+            named = await staff_references.naming_next_free(app_context.engine, failure.errors, public_read.today())
+            errors = page.messages(named, "decisions[0].")
             errors = {(f"{decision_kind}-{name}" if name in values or name in _FORM_FIELDS else name): text for name, text in errors.items()}
             return _record_page(page, kind, record, 400, open_form=str(decision_kind), errors=errors, values=typed)
         query = urlencode({"gelukt": str(decision_kind), "besluit": values.get("reference", "")})

@@ -89,7 +89,7 @@ async def test_refused_decisions_say_why_per_field_and_record_nothing(settings: 
         assert backwards.status_code == 400 and "eindigt voordat het begint" in backwards.text
         await decide(editor, "coaches", code, "grant", valid_from="01-01-2026", reference="G-1")
         again = await decide(editor, "coaches", code, "suspend", **{"from": "01-03-2026"}, reference="G-1")
-        assert again.status_code == 400 and "kenmerk G-1 is al gebruikt" in again.text
+        assert again.status_code == 400 and "Kenmerk G-1 is al gebruikt; het volgende vrije kenmerk is SKZ-" in again.text
         revoke_refused = await decide(editor, "coaches", code, "revoke", effective="morgen", reference="R-1")
         assert revoke_refused.status_code == 400 and "Besluit bevestigen" not in revoke_refused.text  # refused before confirming
         async with reading(app.state.api.engine) as reader:

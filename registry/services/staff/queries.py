@@ -220,6 +220,25 @@ DESIGNS_OF_PROGRAMME = (
 )
 CARE_STANDARD = "SELECT id, in_force_from, strict_from, reason, recorded_at, recorded_by FROM care_standard ORDER BY id"
 
+# --- the foundation's reference series ---------------------------------------------------------------
+
+# The highest number in one year's series (`SKZ-2026-` and 4 to 9 digits) over decisions and pending proposals;
+# references of any other shape (SKZ-1, G-1, SKZ-2026-0142a) are no part of it. Capitals do not count, as in the
+# reference checks. The year (`-2026-`, no letters) is tested first, so the dearer tests run only for that year's references.
+# Parameters, for each table: where the number starts, where the year starts and its length, the year,
+# the prefix's length, the prefix in capitals, where the number starts (twice).
+HIGHEST_IN_REFERENCE_SERIES = (
+    "SELECT MAX(highest) AS highest FROM ("
+    "SELECT MAX(CAST(SUBSTR(reference, ?) AS BIGINT)) AS highest FROM decision "
+    "WHERE SUBSTR(reference, ?, ?) = ? AND UPPER(SUBSTR(reference, 1, ?)) = ? "
+    "AND LENGTH(SUBSTR(reference, ?)) BETWEEN 4 AND 9 AND LTRIM(SUBSTR(reference, ?), '0123456789') = '' "
+    "UNION ALL "
+    "SELECT MAX(CAST(SUBSTR(reference, ?) AS BIGINT)) AS highest FROM decision_proposal "
+    "WHERE state = 'pending' AND SUBSTR(reference, ?, ?) = ? AND UPPER(SUBSTR(reference, 1, ?)) = ? "
+    "AND LENGTH(SUBSTR(reference, ?)) BETWEEN 4 AND 9 AND LTRIM(SUBSTR(reference, ?), '0123456789') = ''"
+    ") per_table"
+)
+
 # --- the dashboard -----------------------------------------------------------------------------------
 
 # With each decision's reason (the public view shows it for suspensions and revocations) and who recorded it.

@@ -24,7 +24,7 @@ from registry.services.errors import FieldError, NotFound, ValidationFailed
 from registry.services.imports.plan import ImportReport, import_document
 from registry.services.public.read import codes_and_references
 from registry.services.sql import Writer, reading
-from registry.services.staff import proposals, queries
+from registry.services.staff import proposals, queries, references
 from registry.services.staff.decisions import read_decision, record_decisions
 from registry.services.staff.users import staff_names
 from registry.services.verification.snapshot import Snapshot, to_decision
@@ -122,7 +122,7 @@ async def list_records(
 
 
 async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date) -> dict[str, Any]:
-    """Every stored field of one record, its decisions (retracted ones marked) and its status today."""
+    """Every stored field of one record, its decisions (retracted ones marked), its status today and the next free reference."""
     row = await reader.fetch_one(queries.record_by_code(kind.kind), code.upper())
     if row is None:
         raise NotFound(f"no {kind.kind} {code.upper()}")
@@ -146,17 +146,18 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
         record["trainings"] = await reader.fetch_all(queries.TRAININGS_OF_ORGANISATION, row["id"])
     if kind.has_decisions:
         rows = await reader.fetch_all(queries.DECISIONS_OF_SUBJECT, kind.kind, row["id"])
-        _codes, references = await codes_and_references(reader, rows)
+        _codes, targets = await codes_and_references(reader, rows)
         decisions = [to_decision(r) for r in rows]
         links = rules.history(decisions)
         record["decisions"] = [
-            {**r, "target_reference": references.get(r["target_id"]), "retracted_by": _reference(links.retracted_by.get(r["id"])),
+            {**r, "target_reference": targets.get(r["target_id"]), "retracted_by": _reference(links.retracted_by.get(r["id"])),
              "lifted_by": _reference(links.lifted_by.get(r["id"]))}
             for r in rows
         ]
         # What the lift and retract forms may name.
         # Per kind that names another decision, the references a new one may name (a pick list on the form).
         record["target_choices"] = {str(k): [d.reference for d in links.choices(k)] for k, f in rules.DECISION_FIELDS.items() if f.target}
+        record["next_reference"] = await references.next_free(reader, on)
         record["proposals"] = await proposals.of_subject(reader, kind.kind, record["code"])
         record["people"] = await staff_names(reader)
         now = rules.standing(decisions, on)
