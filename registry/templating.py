@@ -113,6 +113,8 @@ def build_environment(directory: Path = TEMPLATES, reload: bool = False) -> Envi
         MODES=labels.MODES,
         DECISION_KINDS=labels.DECISION_KINDS,
         COACH_DECISION_KINDS=labels.COACH_DECISION_KINDS,
+        DECISION_NOUNS=labels.DECISION_NOUNS,
+        DECISION_NAMED=labels.DECISION_NAMED,
         REASONS=labels.REASONS,
         ROLE_NAMES=labels.ROLE_NAMES,
         DECISION_FIELDS=rules.DECISION_FIELDS,

@@ -93,6 +93,17 @@ COACH_DECISION_KINDS = {
     DecisionKind.GRANT: N_("Registration granted"),
     DecisionKind.REVOKE: N_("Registration revoked"),
 }
+# A decision as a noun, for naming one on staff pages ("Suspension from 1 November 2026 – SKZ-2026-0003").
+DECISION_NOUNS = {
+    DecisionKind.GRANT: N_("Grant"),
+    DecisionKind.SUSPEND: N_("Suspension"),
+    DecisionKind.LIFT: N_("Lifting"),
+    DecisionKind.REVOKE: N_("Revocation"),
+    DecisionKind.RETRACT: N_("Withdrawal"),
+}
+# How staff pages name one decision: its noun, its first day when it has one, its reference.
+DECISION_NAMED = (N_("%(kind)s from %(date)s – %(reference)s"), N_("%(kind)s – %(reference)s"))
+
 
 @dataclass(frozen=True, slots=True)
 class DecisionWording:

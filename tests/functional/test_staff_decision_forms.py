@@ -1,4 +1,4 @@
-"""Decision forms on a record page: the next free reference filled in, a taken one refused naming the next."""
+"""Decision forms on a record page: the next free reference filled in, a taken one refused naming the next, readable pick lists."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from registry.services.sql import reading
 from registry.settings import Settings
 from tests.functional.helpers import OPERATOR, document, encode
 from tests.functional.staff import add_staff, browser, csrf_of, sign_in, staff_app
-from tests.functional.test_staff_decisions import decide
+from tests.functional.test_staff_decisions import confirm, decide
 
 YEAR = today().year
 
@@ -25,6 +25,13 @@ def suggested(page: httpx.Response, kind: str = "grant") -> str:
     match = re.search(rf'<input id="{kind}-reference" name="reference" type="text" value="([^"]*)"', page.text)
     assert match, page.text
     return match.group(1)
+
+
+def options(page: httpx.Response, kind: str) -> list[tuple[str, str]]:
+    """(value, text) of each choice in a decision form's pick list, in page order (the empty "Choose" left out)."""
+    form = page.text[page.text.index(f'name="kind" value="{kind}"'):]
+    select = form[form.index("<select"):form.index("</select>")]
+    return [(value, html.unescape(text)) for value, text in re.findall(r'<option value="([^"]+)"[^>]*>(.*?)</option>', select)]
 
 
 def field_error(page: httpx.Response, key: str) -> str:
@@ -126,3 +133,49 @@ async def test_a_reference_taken_meanwhile_is_refused_naming_the_next_free_one(s
                 OPERATOR)
         assert "already used for a different decision of coach C-000123" in str(refused.value)
 
+
+HISTORY = [
+    {"subject": "coach", "code": "C-000123", "kind": "grant", "valid_from": "2024-06-01", "reference": "SKZ-2024-0100"},
+    {"subject": "coach", "code": "C-000123", "kind": "suspend", "from": "2026-11-01", "reference": "SKZ-2026-0003", "reason": "Klacht"},
+    {"subject": "coach", "code": "C-000123", "kind": "suspend", "from": "2026-04-01", "until": "2026-06-30", "reference": "SKZ-2026-0002"},
+    {"subject": "coach", "code": "C-000123", "kind": "lift", "date": "2026-05-01", "suspension": "SKZ-2026-0002", "reference": "SKZ-2026-0004"},
+]
+
+
+async def test_pick_lists_name_each_decision_by_kind_first_day_and_reference_newest_first(settings: Settings) -> None:
+    async with staff_app(settings) as (app, editor):
+        await add_staff(app)
+        await import_document(app.state.api.engine, encode(document(decisions=HISTORY)), OPERATOR)
+        await sign_in(editor, "editor")
+        page = await editor.get("/admin/coaches/C-000123")
+        # Only the open suspension can still be lifted; the value sent is still the bare reference.
+        assert options(page, "lift") == [("SKZ-2026-0003", "Schorsing vanaf 1 november 2026 – SKZ-2026-0003")]
+        # Newest first: the last recorded at the top.
+        assert options(page, "retract") == [
+            ("SKZ-2026-0004", "Opheffing vanaf 1 mei 2026 – SKZ-2026-0004"),
+            ("SKZ-2026-0002", "Schorsing vanaf 1 april 2026 – SKZ-2026-0002"),
+            ("SKZ-2026-0003", "Schorsing vanaf 1 november 2026 – SKZ-2026-0003"),
+            ("SKZ-2024-0100", "Verlening vanaf 1 juni 2024 – SKZ-2024-0100"),
+        ]
+        editor.cookies.set("taal", "en")
+        assert options(await editor.get("/admin/coaches/C-000123"), "lift") == [
+            ("SKZ-2026-0003", "Suspension from 1 November 2026 – SKZ-2026-0003")]
+        editor.cookies.delete("taal")
+
+        # A withdrawal is a proposal: its check page names the decision it withdraws the same way.
+        proposed = await decide(editor, "coaches", "C-000123", "retract", target="SKZ-2026-0003", reference="SKZ-2026-0010")
+        assert proposed.status_code == 303
+        check = html.unescape((await editor.get(proposed.headers["location"])).text)
+        assert "Schorsing vanaf 1 november 2026 – SKZ-2026-0003" in check
+
+
+async def test_the_check_page_of_a_withdrawal_names_the_decision_it_withdraws(settings: Settings) -> None:
+    async with staff_app(settings, four_eyes=False) as (app, editor):
+        await add_staff(app)
+        await import_document(app.state.api.engine, encode(document(decisions=HISTORY)), OPERATOR)
+        await sign_in(editor, "editor")
+        asked = await decide(editor, "coaches", "C-000123", "retract", target="SKZ-2024-0100", reference="SKZ-2026-0011", reason="Fout")
+        assert asked.status_code == 200 and "Verlening vanaf 1 juni 2024 – SKZ-2024-0100" in html.unescape(asked.text)
+        assert (await confirm(editor, asked)).status_code == 303
+        # A withdrawn decision is no longer offered.
+        assert "SKZ-2024-0100" not in dict(options(await editor.get("/admin/coaches/C-000123"), "retract"))

@@ -20,6 +20,7 @@ from registry.rules import DecisionKind, GuidanceType, ProgrammeFormat, ReasonCo
         (labels.MODES, SessionMode),
         (labels.DECISION_KINDS, DecisionKind),
         (labels.COACH_DECISION_KINDS, DecisionKind),
+        (labels.DECISION_NOUNS, DecisionKind),
         (labels.DECISION_WORDING, DecisionKind),
         (labels.REASONS, ReasonCode),
         (labels.ROLE_NAMES, Role),

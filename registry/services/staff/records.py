@@ -154,9 +154,10 @@ async def record_detail(reader: Writer, kind: RecordKind, code: str, on: dt.date
              "lifted_by": _reference(links.lifted_by.get(r["id"]))}
             for r in rows
         ]
-        # What the lift and retract forms may name.
-        # Per kind that names another decision, the references a new one may name (a pick list on the form).
-        record["target_choices"] = {str(k): [d.reference for d in links.choices(k)] for k, f in rules.DECISION_FIELDS.items() if f.target}
+        # Per kind that names another decision (lift, retract), what a new one may name: the form's pick list, newest first.
+        record["target_choices"] = {str(k): [{"reference": d.reference, "kind": str(d.kind), "starts_on": d.starts_on}
+                                             for d in sorted(links.choices(k), key=lambda d: d.id, reverse=True)]
+                                    for k, f in rules.DECISION_FIELDS.items() if f.target}
         record["next_reference"] = await references.next_free(reader, on)
         record["proposals"] = await proposals.of_subject(reader, kind.kind, record["code"])
         record["people"] = await staff_names(reader)
