@@ -1,13 +1,15 @@
-"""The staff workbench in Chromium: the dashboard's links to filtered lists, and every admin page at 390 px with axe-core."""
+"""The staff workbench in Chromium: the dashboard's links to filtered lists, every admin page at 390 px with axe-core, a refused workbook."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from openpyxl import Workbook
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import DESKTOP, SCREENSHOTS, browser_document, follow, launched_chromium
@@ -141,3 +143,43 @@ def test_every_admin_page_fits_390_px_and_passes_axe(browser: Browser, workbench
     admin.screenshot(path=str(SCREENSHOTS / "admin-workbench-dashboard-390.png"), full_page=True)
     assert not too_wide, too_wide
     admin.context.close()
+
+
+def two_sheet_workbook(path: Path) -> Path:
+    """A workbook with one mistake in `coaches` (an AGB code of four digits) and one in `programmes` (an unknown format)."""
+    book = Workbook()
+    for first in list(book.worksheets):
+        book.remove(first)
+    coaches = book.create_sheet("coaches")
+    coaches.append(["registration_number", "initials", "surname", "city", "agb_code"])
+    coaches.append(["C-900777", "K.", "Kramer", "Enschede", "1234"])
+    programmes = book.create_sheet("programmes")
+    programmes.append(["code", "name", "organisation", "guidance_type", "format", "modes", "sessions", "contact_minutes", "cities"])
+    programmes.append(["P-900777", "Stoppen in Twente", "O-900012", "intensive", "weekly", "on_site", 8, 300, "Enschede"])
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_import_with_errors_in_two_sheets_names_both_at_once_and_stores_nothing(
+        browser: Browser, workbench: RunningRegistry, tmp_path: Path) -> None:
+    editor = signed_in(browser, workbench, "redacteur", DESKTOP)
+    editor.goto("/admin/importeren")
+    editor.locator("#file").set_input_files(two_sheet_workbook(tmp_path / "twee-tabbladen.xlsx"))
+    follow(editor, editor.get_by_role("button", name="Bestand controleren"))
+
+    expect(editor.get_by_role("heading", name="Het bestand is geweigerd; er is niets opgeslagen")).to_be_visible()
+    expect(editor.locator(".error-summary")).to_contain_text("2 fouten in twee-tabbladen.xlsx")
+    rows = editor.locator("table.import-errors tbody tr")
+    expect(rows).to_have_count(2)
+    found = {row.locator("td").nth(0).inner_text().strip(): row.locator("td").nth(1).inner_text().strip() for row in rows.all()}
+    assert set(found) == {"tabblad coaches, rij 2, kolom E (agb_code)", "tabblad programmes, rij 2, kolom E (format)"}, found
+    assert all(message and "[" not in message for message in found.values()), found  # Dutch words, not JSON paths
+    # Refused as a whole: no preview of changes, no way to apply it.
+    expect(editor.get_by_role("button", name="Import uitvoeren")).to_have_count(0)
+    expect(editor.get_by_role("heading", name=re.compile("^Voorvertoning"))).to_have_count(0)
+    accessible(editor, "admin-import-two-sheet-errors-desktop")
+
+    for path in ("/admin/coaches/C-900777", "/admin/programmas/P-900777"):
+        response = editor.goto(path)
+        assert response is not None and response.status == 404, path
+    editor.context.close()
