@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -64,6 +65,9 @@ async def ready(engine: NamedDependency[Engine]) -> Response[Any]:
     return Response({"status": "ok"}, status_code=HTTP_200_OK)
 
 
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
     """The registry's Litestar app for these settings (read from the environment if not given)."""
     settings = settings or Settings.from_env()
@@ -74,6 +78,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app_context = AppContext.build(api, renderer)
 
     async def start() -> None:
+        # Answering a claim allocates a few dozen short-lived objects; with the default thresholds (700, 10, 10)
+        # the young-generation passes cost more than the rules themselves (10,000 declaration lines: 0.86 s of
+        # answers against 0.35 s without GC). Collections every 50,000 allocations keep that to a few percent;
+        # cycles are still collected, and the long-lived snapshot is frozen out of every pass (index, search).
+        gc.set_threshold(*GC_THRESHOLDS)
         await db.start(engine, settings.postgres_pool_size)
         await api.start()
 

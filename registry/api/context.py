@@ -16,6 +16,7 @@ from registry.services.public.search_index import SearchIndex
 from registry.services.rate_limits import RateLimiter
 from registry.services.verification.idempotency import IdempotencyKeys
 from registry.services.verification.index import VerificationIndex
+from registry.services.verification.receipts import ReceiptSigner
 from registry.services.verification.signing import LiveKeys
 from registry.services.verification.store import VerificationStore
 from registry.services.verification.tokens import TokenAuthority
@@ -41,7 +42,8 @@ def request_origin(scope: Any) -> str:
 
 @dataclass
 class ApiContext:
-    """Settings, database, keys, token authority, verification and search indexes, answer store, rate limits, idempotency keys."""
+    """Settings, database, keys, token authority, verification and search indexes, answer store, rate limits, idempotency keys,
+    receipt signing."""
 
     settings: Settings
     engine: Engine
@@ -52,6 +54,7 @@ class ApiContext:
     limiter: RateLimiter
     search: SearchIndex
     idempotency: IdempotencyKeys
+    receipts: ReceiptSigner
     # One open-data regeneration at a time; created on the app's own event loop in start().
     open_data_lock: asyncio.Lock | None = None
     # Rendered public detail pages by (register state, language, day): registry/public/page_cache.py.
@@ -73,6 +76,7 @@ class ApiContext:
             limiter=RateLimiter(engine),
             search=SearchIndex(),
             idempotency=IdempotencyKeys(engine),
+            receipts=ReceiptSigner(keys.sign_compact),
             anchors=AnchorCache(engine, settings.public_url, keys.sign_compact),
         )
 
@@ -94,6 +98,7 @@ class ApiContext:
         """Finish writing answers and stop the background tasks."""
         await self.idempotency.stop()
         await self.store.stop()
+        self.receipts.close()
         await self.search.stop()
         await self.limiter.stop()
         await self.index.stop()

@@ -127,15 +127,15 @@ async def verify_one(scope: Scope, receive: Receive, send: Send) -> None:
     if key is not None:
         await _verify_with_key(scope, send, api, caller, claim, key, raw)
         return
-    document = _answer(api, caller, claim)
+    document = await _answer(api, caller, claim)
     body = _JSON.encode(document)
     await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at, body)])
     await _send(send, 200, body, "application/json")
 
 
-def _answer(api: ApiContext, caller: Caller, claim: VerificationRequest) -> VerificationResult:
+async def _answer(api: ApiContext, caller: Caller, claim: VerificationRequest) -> VerificationResult:
     document = answer(claim, caller.snapshot, dt.datetime.now(dt.timezone.utc), uuid7())
-    document.receipt = api.keys.sign_compact(receipt_payload(api, document, claim, caller.client, caller.issuer))
+    document.receipt = await api.receipts.sign(receipt_payload(api, document, claim, caller.client, caller.issuer))
     return document
 
 
@@ -153,7 +153,7 @@ async def _verify_with_key(scope: Scope, send: Send, api: ApiContext, caller: Ca
             await api.idempotency.release(outcome)
             await _refuse(send, refused)
             return
-        document = _answer(api, caller, claim)
+        document = await _answer(api, caller, claim)
         body = _JSON.encode(document)
         await api.store.store([stored_row(document, claim, caller.client.id, document.checked_at, body)], outcome.completion(200, "application/json", body))
     except BaseException:

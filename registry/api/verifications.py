@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -163,13 +162,6 @@ def _matched(document: VerificationResult) -> dict[str, str | None]:
             "programme": document.programme.code if document.programme else None}
 
 
-def _sign_all(api: ApiContext, payloads: list[bytes]) -> list[str]:
-    return [api.keys.sign_compact(payload) for payload in payloads]
-
-
-# Receipts of a batch are signed on other threads while the next items are judged: OpenSSL
-# releases the GIL while it signs, so signing overlaps the Python work instead of following it.
-_SIGNERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="receipt-signer")
 NO_STORE = CacheControlHeader(no_store=True)
 
 
@@ -235,7 +227,6 @@ async def _verify_items(
 ) -> tuple[bytes, str]:
     """The batch's answer, encoded (JSON or CSV), once it is stored (under the idempotency key when one was claimed)."""
     checked_at = dt.datetime.now(dt.timezone.utc)
-    loop = asyncio.get_running_loop()
     results: list[VerificationResult | BatchItemError] = []
     answered: list[tuple[VerificationResult, VerificationRequest]] = []
     signing: list[asyncio.Future[list[str]]] = []
@@ -254,7 +245,8 @@ async def _verify_items(
             answered.append((document, claim))
         if len(answered) - chunk_start >= SIGNING_CHUNK or index == len(items) - 1:
             payloads = [receipt_payload(api, document, claim, caller.client, caller.issuer) for document, claim in answered[chunk_start:]]
-            signing.append(loop.run_in_executor(_SIGNERS, _sign_all, api, payloads))
+            # Signed on the signing threads while the next items are judged.
+            signing.append(api.receipts.sign_many(payloads))
             chunk_start = len(answered)
             await asyncio.sleep(0)  # let other requests in between chunks
     receipts = [receipt for chunk in await asyncio.gather(*signing) for receipt in chunk]

@@ -183,9 +183,11 @@ def programme_reason(
     last: dt.date,
     known_at: dt.datetime | None = None,
     care_standard: CareStandard = DEFAULT_CARE_STANDARD,
+    timeline: Timeline | None = None,
 ) -> Reason | None:
-    """The programme's reason on its first failing day of first..last (not accredited, or below the standard from strict_from)."""
-    failing = timeline_of(programme.decisions, known_at).first_failing_day(first, last)
+    """The programme's reason on its first failing day of first..last (not accredited, or below the standard from strict_from);
+    `timeline`: its decisions' timeline as known at `known_at`, when the caller has it."""
+    failing = (timeline or timeline_of(programme.decisions, known_at)).first_failing_day(first, last)
     strict_from = care_standard.as_known_at(known_at).strict_from
     accredited_until = last if failing is None else failing[0] - ONE_DAY
     if programme.designs and accredited_until >= strict_from:
@@ -197,6 +199,18 @@ def programme_reason(
     if failing is None:
         return None
     return Reason(PROGRAMME_REASON[failing[1]], "programme", failing[0])
+
+
+def coach_reason(timeline: Timeline, first: dt.date, last: dt.date) -> Reason | None:
+    """The coach's own reason on their first failing day of first..last (whatever the programme), from their timeline."""
+    failing = timeline.first_failing_day(first, last)
+    return None if failing is None else Reason(COACH_REASON[failing[1]], "coach", failing[0])
+
+
+def qualified_for(programme: ProgrammeFacts, coach: CoachFacts, first: dt.date, known_at: dt.datetime | None = None) -> bool:
+    """Whether the coach is qualified for the programme; qualifications only accumulate, so the claim's first day decides."""
+    guidance_type, programme_format = programme.scope_at(known_at)
+    return is_qualified(coach.qualifications, guidance_type, programme_format, first, known_at)
 
 
 def verify_claim(
@@ -217,21 +231,19 @@ def verify_claim(
         reasons.append(Reason(ReasonCode.PROGRAMME_UNKNOWN, "programme", first))
     else:
         programme_timeline = timeline_of(programme.decisions, known_at)
-        reason = programme_reason(programme, first, last, known_at, care_standard)
+        reason = programme_reason(programme, first, last, known_at, care_standard, programme_timeline)
         if reason is not None:
             reasons.append(reason)
     if coach is None:
         reasons.append(Reason(ReasonCode.COACH_UNKNOWN, "coach", first))
     else:
         coach_timeline = timeline_of(coach.decisions, known_at)
-        failing = coach_timeline.first_failing_day(first, last)
-        if failing is not None:
-            reasons.append(Reason(COACH_REASON[failing[1]], "coach", failing[0]))
+        reason = coach_reason(coach_timeline, first, last)
+        if reason is not None:
+            reasons.append(reason)
     qualified: bool | None = None
     if programme is not None and coach is not None:
-        # Qualifications only accumulate, so the first day of the claim decides.
-        guidance_type, programme_format = programme.scope_at(known_at)
-        qualified = is_qualified(coach.qualifications, guidance_type, programme_format, first, known_at)
+        qualified = qualified_for(programme, coach, first, known_at)
         if not qualified:
             reasons.append(Reason(ReasonCode.COACH_NOT_QUALIFIED, "coach", first))
     reported_day = min((reason.on for reason in reasons), default=first)

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from registry.rules.care_standard import DEFAULT_CARE_STANDARD, CareStandard
-from registry.rules.claims import CoachFacts, ProgrammeFacts, Reason, Verdict, _outcome, sorted_reasons, verify_claim
+from registry.rules.claims import (
+    CoachFacts,
+    ProgrammeFacts,
+    Reason,
+    _outcome,
+    coach_reason,
+    programme_reason,
+    qualified_for,
+    sorted_reasons,
+)
 from registry.rules.timelines import SubjectOutcome, timeline_of
 from registry.rules.vocabulary import COACH_REASON, ReasonCode
 
@@ -16,26 +25,32 @@ COACH_STATUS_REASONS = frozenset(COACH_REASON.values()) | {ReasonCode.COACH_UNKN
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One of the provider's programmes, judged as if the claim had named it."""
+    """One of the provider's programmes, judged as if the claim had named it (the coach's own status aside)."""
 
     code: str
     facts: ProgrammeFacts
-    verdict: Verdict
-
-    @property
-    def reasons(self) -> tuple[Reason, ...]:
-        """Why this programme does not fit: its programme reason and COACH_NOT_QUALIFIED (the coach's own status aside)."""
-        return tuple(reason for reason in self.verdict.reasons if reason.code not in COACH_STATUS_REASONS)
-
-    @property
-    def free(self) -> bool:
-        """True when the programme has no programme reason on the claim's days."""
-        return all(reason.subject != "programme" for reason in self.verdict.reasons)
+    # Why it does not fit: its programme reason, then COACH_NOT_QUALIFIED, as verify_claim gives them for its code.
+    reasons: tuple[Reason, ...]
+    free: bool  # no programme reason on the claim's days
+    qualified: bool | None  # the coach is qualified for it on the first day; None: no coach
 
     @property
     def fits(self) -> bool:
         """Free of programme reasons, and the coach is qualified for it on the first day."""
-        return self.free and self.verdict.qualified is True
+        return self.free and self.qualified is True
+
+
+def judge_candidate(
+    code: str, facts: ProgrammeFacts, coach: CoachFacts | None, first: dt.date, last: dt.date, known_at: dt.datetime | None,
+    care_standard: CareStandard,
+) -> Candidate:
+    """One programme judged for the claim: the programme's part and the qualification part of verify_claim."""
+    reason = programme_reason(facts, first, last, known_at, care_standard)
+    qualified = None if coach is None else qualified_for(facts, coach, first, known_at)
+    reasons = () if reason is None else (reason,)
+    if qualified is False:
+        reasons = (*reasons, Reason(ReasonCode.COACH_NOT_QUALIFIED, "coach", first))
+    return Candidate(code, facts, reasons, reason is None, qualified)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +79,21 @@ def verify_declaration_line(
 ) -> DeclarationVerdict:
     """Verdict on 'a programme of this provider delivered by coach on first..last'; `programmes` None: no organisation holds the AGB code."""
     last = first if last is None else last
-    # Each candidate through the very verdict a claim by its programme code gets, guidance type as known at T.
+    if last < first:
+        raise ValueError("the period ends before it starts")
+    # Each candidate through the parts of the very verdict a claim by its programme code gets, guidance type as known at T.
     candidates = tuple(
-        Candidate(code, facts, verify_claim(facts, coach, first, last, known_at, care_standard))
+        judge_candidate(code, facts, coach, first, last, known_at, care_standard)
         for code, facts in sorted(programmes or (), key=lambda item: item[0])
         if guidance_type is None or facts.scope_at(known_at)[0] == guidance_type
     )
-    # The coach's own reasons do not depend on the programme: take them from the first candidate's verdict, or
-    # judge them once with no programme when there is none.
-    source = candidates[0].verdict if candidates else verify_claim(None, coach, first, last, known_at, care_standard)
-    reasons = [reason for reason in source.reasons if reason.code in COACH_STATUS_REASONS]
+    # The coach's own reasons do not depend on the programme: judged once.
+    coach_timeline = None if coach is None else timeline_of(coach.decisions, known_at)
+    if coach_timeline is None:
+        reasons = [Reason(ReasonCode.COACH_UNKNOWN, "coach", first)]
+    else:
+        own = coach_reason(coach_timeline, first, last)
+        reasons = [] if own is None else [own]
     chosen = next((candidate for candidate in candidates if candidate.fits), None)
     if programmes is None:
         reasons.append(Reason(ReasonCode.PROVIDER_UNKNOWN, "provider", first))
@@ -81,13 +101,12 @@ def verify_declaration_line(
         reasons.append(Reason(ReasonCode.PROVIDER_NO_PROGRAMME, "provider", first))
     elif not any(candidate.free for candidate in candidates):
         # The first day on which one of them failed.
-        failed_on = min(reason.on for candidate in candidates for reason in candidate.verdict.reasons if reason.subject == "programme")
+        failed_on = min(candidate.reasons[0].on for candidate in candidates)
         reasons.append(Reason(ReasonCode.PROVIDER_NO_ACCREDITED_PROGRAMME, "provider", failed_on))
     elif chosen is None and coach is not None:
         reasons.append(Reason(ReasonCode.COACH_NOT_QUALIFIED, "coach", first))
     reasons = sorted_reasons(reasons)
     reported_day = min((reason.on for reason in reasons), default=first)
-    coach_timeline = None if coach is None else timeline_of(coach.decisions, known_at)
     return DeclarationVerdict(
         accredited=not reasons,
         reasons=tuple(reasons),

@@ -156,9 +156,14 @@ class Timeline:
 
     def first_failing_day(self, first: dt.date, last: dt.date) -> tuple[dt.date, Status] | None:
         """The first day in first..last that is not accredited, with its status; None if all are."""
+        status = self.status_on(first)
+        if status is not Status.ACCREDITED:
+            return first, status
+        if last <= first:
+            return None
+        # After the first day the status can only change on a change day.
         days = self._days if self._days is not None else self.change_days()
-        candidates = [first] + [day for day in days[bisect_right(days, first):] if day <= last]
-        for day in candidates:
+        for day in days[bisect_right(days, first):bisect_right(days, last)]:
             status = self.status_on(day)
             if status is not Status.ACCREDITED:
                 return day, status

@@ -4,6 +4,7 @@ at a time reads them as they stood then."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from pathlib import Path
@@ -52,7 +53,7 @@ def _answers(snapshot: Snapshot, known_ats: list[dt.datetime | None]) -> list[tu
     programmes = [snapshot.programmes[code] for code in sorted(snapshot.programmes)]
     answers = []
     for programme, coach, day, known_at in itertools.product(programmes, coaches, DAYS, known_ats):
-        verdict = rules.verify_claim(programme.facts(), snapshot.coach_facts(coach), day, day + dt.timedelta(days=40), known_at,
+        verdict = rules.verify_claim(programme.facts, snapshot.coach_facts(coach), day, day + dt.timedelta(days=40), known_at,
                                      snapshot.care_standard)
         answers.append((programme.code, coach.registration_number, day, known_at, verdict.reasons, verdict.qualified))
     return answers
@@ -63,7 +64,7 @@ def _legacy(snapshot: Snapshot) -> Snapshot:
     legacy = Snapshot(trainings=snapshot.trainings, clients=snapshot.clients)
     for code, entry in snapshot.programmes.items():
         first = entry.designs[0]
-        legacy.programmes[code] = type(entry)(**{**{name: getattr(entry, name) for name in entry.__slots__}, "designs": (first,), "scopes": ()})
+        legacy.programmes[code] = dataclasses.replace(entry, designs=(first,), scopes=())
     legacy.coaches = snapshot.coaches
     return legacy
 

@@ -134,22 +134,9 @@ def _check(check, name: str, fail) -> Any:
         return None
 
 
-_entropy = bytearray()
-
-
-def _random_bytes(count: int) -> bytes:
-    """Bytes from the OS's random source, fetched 4 KiB at a time: one getrandom() per 400 ids."""
-    global _entropy
-    if len(_entropy) < count:
-        _entropy = bytearray(os.urandom(4096))
-    taken = bytes(_entropy[:count])
-    del _entropy[:count]
-    return taken
-
-
 def uuid7() -> str:
     """A time-ordered UUID (version 7), so stored verifications sort by time."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(_random_bytes(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
     value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
     text = f"{value:032x}"
@@ -172,7 +159,7 @@ def answer(claim: VerificationRequest, snapshot: Snapshot, checked_at: dt.dateti
     programme = snapshot.programmes.get(claim.programme_code or "")
     coach = snapshot.find_coach(claim.coach_registration_number, claim.coach_agb_code)
     verdict = rules.verify_claim(
-        programme.facts() if programme else None,
+        programme.facts if programme else None,
         snapshot.coach_facts(coach) if coach else None,
         claim.service_date,
         claim.service_end_date,
@@ -202,7 +189,7 @@ def _declaration_answer(
     coach = snapshot.find_coach(claim.coach_registration_number, claim.coach_agb_code)
     entries = {programme.code: programme for programme in programmes}
     verdict = rules.verify_declaration_line(
-        None if organisation is None else [(programme.code, programme.facts()) for programme in programmes],
+        None if organisation is None else [(programme.code, programme.facts) for programme in programmes],
         snapshot.coach_facts(coach) if coach else None,
         claim.service_date,
         claim.service_end_date,

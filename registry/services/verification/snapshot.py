@@ -42,10 +42,11 @@ class ProgrammeEntry:
         """What public search orders and filters programmes by (decisions aside: status is read at answer time)."""
         return self.name, self.guidance_type, self.format, self.modes, self.cities, self.search_text
     places: str = ""
+    # What the rules need, made once with the entry: a declaration line judges each of a provider's programmes.
+    facts: rules.ProgrammeFacts = field(init=False, repr=False, compare=False)
 
-    def facts(self) -> rules.ProgrammeFacts:
-        """What the rules need."""
-        return rules.ProgrammeFacts(self.guidance_type, self.format, self.decisions, self.designs, self.scopes)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facts", rules.ProgrammeFacts(self.guidance_type, self.format, self.decisions, self.designs, self.scopes))
 
 
 @dataclass(frozen=True, slots=True)
