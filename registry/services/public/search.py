@@ -117,7 +117,7 @@ def search_coaches(
         rows = [(entry, *published_standing(entry.decisions, on)) for entry in chosen]
     elif (statuses := STANDINGS.statuses(search, on)) is not None:
         # Statuses worked out ahead by position: the filter is a pass over small integers, not the rules per coach.
-        kept = [position for position in (range(len(search.coaches)) if found is None else found) if statuses[position] == status]
+        kept = STANDINGS.kept(search, on, statuses, found, status)
         total = len(kept)
         rows = [(entry, *STANDINGS.of(entry.decisions, on)) for entry in (search.coaches[p] for p in kept[page.offset : page.offset + page.size])]
     else:

@@ -15,8 +15,10 @@ import contextlib
 import datetime as dt
 import gc
 import logging
-from bisect import bisect_left
-from dataclasses import dataclass
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Sequence
 
 from registry import rules
 from registry.schemas.history import Accreditation
@@ -41,6 +43,9 @@ class _Standings:
         self.day: dt.date | None = None
         self._statuses: tuple[CoachSearch, dt.date, list[rules.Status]] | None = None
         self._known: dict[int, tuple[tuple[rules.Decision, ...], tuple[rules.Status, Accreditation | None]]] = {}
+        # kept()'s lists, for one search and day (keyed by the common list's id: the search holds that list).
+        self._kept: dict[tuple[int | None, str], array[int]] = {}
+        self._kept_for: tuple[CoachSearch, dt.date] | None = None
 
     def of(self, decisions: tuple[rules.Decision, ...], on: dt.date) -> tuple[rules.Status, Accreditation | None]:
         """published_standing(decisions, on), remembered for this (immutable) tuple of decisions and day."""
@@ -64,6 +69,20 @@ class _Standings:
         held = self._statuses
         return held[2] if held is not None and held[0] is search and held[1] == on else None
 
+    def kept(self, search: "CoachSearch", on: dt.date, statuses: list[rules.Status], found: Sequence[int] | None,
+             status: str) -> Sequence[int]:
+        """The positions of `found` (None: every coach) whose status is `status`; remembered for every coach and for the
+        common prefixes' long lists (search.common), so that a filtered search for "0" or "c" is not a pass over 100,000."""
+        if found is not None and not any(found is common for common in search.common.values()):
+            return [position for position in found if statuses[position] == status]
+        if self._kept_for is None or self._kept_for[0] is not search or self._kept_for[1] != on:
+            self._kept, self._kept_for = {}, (search, on)
+        key = (None if found is None else id(found), status)
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self._kept[key] = array("i", (p for p in (range(len(statuses)) if found is None else found) if statuses[p] == status))
+        return kept
+
 
 STANDINGS = _Standings()
 
@@ -76,10 +95,14 @@ class CoachSearch:
     words: list[str]
     positions: list[int]
     by_city: dict[str, list[int]]
+    # The coaches of each prefix whose run of words is long (a letter, "c" of every registration number, "0"),
+    # distinct and in display order, worked out once: a search for one of them is then a lookup, not a
+    # union and sort of up to 100,000 positions on the event loop for every request.
+    common: dict[str, array[int]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, snapshot: Snapshot) -> "CoachSearch":
-        """Build from every coach of the snapshot."""
+    def build(cls, snapshot: Snapshot, common_run: int = 0) -> "CoachSearch":
+        """Build from every coach of the snapshot (prefixes with runs of `common_run` words worked out ahead; 0: COMMON_RUN)."""
         coaches = tuple(sorted(snapshot.coaches.values(), key=lambda coach: coach.sort_key))
         pairs: list[tuple[str, int]] = []
         by_city: dict[str, list[int]] = {}
@@ -88,36 +111,44 @@ class CoachSearch:
             if coach.city:
                 by_city.setdefault(fold(coach.city), []).append(position)
         pairs.sort()
-        return cls(coaches, [word for word, _ in pairs], [position for _, position in pairs], by_city)
+        words, positions = [word for word, _ in pairs], [position for _, position in pairs]
+        return cls(coaches, words, positions, by_city, _common_prefixes(words, positions, common_run or COMMON_RUN))
 
     def rebound(self, snapshot: Snapshot) -> "CoachSearch":
         """The same structure over the snapshot's entries: for a snapshot whose coaches search alike (same search_key)."""
         current = snapshot.coaches
-        return CoachSearch(tuple(current[coach.registration_number] for coach in self.coaches), self.words, self.positions, self.by_city)
+        return CoachSearch(tuple(current[coach.registration_number] for coach in self.coaches), self.words, self.positions, self.by_city,
+                           self.common)
 
     def _range_of(self, prefix: str) -> tuple[str, int, int]:
         # Words starting with the prefix form one run of the sorted list: two bisections.
         start = bisect_left(self.words, prefix)
         return prefix, start, bisect_left(self.words, prefix + "\U0010ffff", start)
 
-    def find(self, query: str | None, city: str | None) -> list[int] | None:
+    def find(self, query: str | None, city: str | None) -> Sequence[int] | None:
         """Positions (display order) of coaches whose words start with every typed word, in the city; None: all.
 
         A query naming a place by another of its names finds the coaches of either (union of the variants)."""
+        variants = query_variants(query)
+        if len(variants) == 1:  # the usual case: one spelling, its positions sorted already
+            return self._find_words(variants[0], city)
         found: set[int] = set()
-        for variant in query_variants(query):
+        for variant in variants:
             positions = self._find_words(variant, city)
             if positions is None:
                 return None
             found.update(positions)
         return sorted(found)
 
-    def _find_words(self, query: str, city: str | None) -> list[int] | None:
+    def _find_words(self, query: str, city: str | None) -> Sequence[int] | None:
         positions: set[int] | None = None
         ranges = sorted((self._range_of(word) for word in query_words(query)), key=lambda found: found[2] - found[1])
+        if len(ranges) == 1 and city is None and (held := self.common.get(ranges[0][0])) is not None:
+            return held
         for word, start, end in ranges:  # the fewest matches first: each later word only narrows what is left
             if positions is None:
-                positions = set(self.positions[start:end])
+                held = self.common.get(word)
+                positions = set(self.positions[start:end] if held is None else held)
             elif len(positions) * 16 < end - start:
                 # A few coaches left: looking at their own words costs less than walking the long run (about 16x per item).
                 positions = {position for position in positions
@@ -130,6 +161,33 @@ class CoachSearch:
             in_city = [position for name in place_names(city) for position in self.by_city.get(name, ())]
             positions = set(in_city) if positions is None else positions.intersection(in_city)
         return None if positions is None else sorted(positions)
+
+
+# A prefix whose words belong to at least this many coach/word pairs has its coaches worked out ahead. At most
+# (pairs x longest word) / COMMON_RUN prefixes qualify (about 40 at 100,000 coaches, 10 MB).
+COMMON_RUN = 20_000
+
+
+def _common_prefixes(words: list[str], positions: list[int], run: int) -> dict[str, array[int]]:
+    """Each prefix with a run of at least `run` sorted words: its coaches' positions, distinct and sorted."""
+    common: dict[str, array[int]] = {}
+    length = 1
+    while True:
+        found, start = False, 0
+        while start < len(words):
+            word = words[start]
+            if len(word) < length:  # a shorter word has no prefix of this length: step over it alone
+                start = bisect_right(words, word, start)
+                continue
+            prefix = word[:length]
+            end = bisect_left(words, prefix + "\U0010ffff", start)
+            if end - start >= run:
+                found = True
+                common[prefix] = array("i", sorted(set(positions[start:end])))
+            start = end
+        if not found:  # a longer prefix never has a longer run than the one it extends
+            return common
+        length += 1
 
 
 @dataclass(frozen=True, slots=True)
