@@ -37,6 +37,7 @@ from registry.api.problems import problem
 from registry.public import api as public_api
 from registry.public import api_guide, check_page, detail_pages, open_data_routes, pages
 from registry.public.errors import EXCEPTION_HANDLERS
+from registry.public.public_work import PublicWorkMiddleware
 from registry.security.addresses import ControlCharactersMiddleware
 from registry.security.headers import SecurityHeadersMiddleware
 from registry.settings import Settings
@@ -128,7 +129,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     # Around Litestar's own handler (router and exception handling included), so that 404s,
     # 405s and errors raised before any route carry the headers too (the rate limits' once noted).
-    app.asgi_handler = CompressionMiddleware(SecurityHeadersMiddleware(RateLimitHeadersMiddleware(app.asgi_handler)))
+    app.asgi_handler = CompressionMiddleware(SecurityHeadersMiddleware(RateLimitHeadersMiddleware(PublicWorkMiddleware(app.asgi_handler))))
     if settings.openapi_enabled:
         fast_verify.document_in(app.openapi_schema)
         complete(app.openapi_schema)

@@ -67,10 +67,15 @@ def local_path(target: str | None, within: str = "/") -> str:
     return target
 
 
+def public_bucket(address: str) -> str:
+    """The rate limiter's bucket of an address's public requests (pages and the JSON API share it)."""
+    return f"public:{address}"
+
+
 def public_allowance(request: Request, api: ApiContext) -> Decision:
     """One request from this address against the public limit, shared by the pages and the JSON API."""
     address = request.client.host if request.client else "unknown"
-    allowance = api.limiter.take(f"public:{address}", 1, api.settings.public_rate_limit_per_minute)
+    allowance = api.limiter.take(public_bucket(address), 1, api.settings.public_rate_limit_per_minute)
     limits.note(request.scope, "public", allowance)
     return allowance
 
@@ -79,10 +84,10 @@ TOO_MANY_PAGES = N_("You asked for many pages in a short time. Please wait a min
 
 
 @functools.cache
-def _refusal_html(language: str, explanation: str) -> bytes:
+def refusal_html(language: str, explanation: str, heading: str = N_("Too many requests")) -> bytes:
     """A small complete page saying why: made once per language and message, no template, no database."""
     gettext = translations(language).gettext
-    heading, text = html.escape(gettext(N_("Too many requests"))), html.escape(gettext(explanation))
+    heading, text = html.escape(gettext(heading)), html.escape(gettext(explanation))
     return (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{heading}</title></head><body><main><h1>{heading}</h1><p>{text}</p></main></body></html>").encode()
@@ -91,7 +96,7 @@ def _refusal_html(language: str, explanation: str) -> bytes:
 def plain_refusal(request: Request, retry_after: int, explanation: str = TOO_MANY_PAGES) -> Response[bytes]:
     """429 for an address over its limit, as cheap as an answer can be: a flood of refused requests costs no rendering."""
     language = language_of(request)
-    return Response(_refusal_html(language, explanation), status_code=429, media_type=HTML,
+    return Response(refusal_html(language, explanation), status_code=429, media_type=HTML,
                     headers={**PAGE_HEADERS, "Content-Language": language, "Retry-After": str(retry_after)})
 
 
