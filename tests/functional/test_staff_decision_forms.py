@@ -66,6 +66,10 @@ async def test_the_form_fills_in_the_next_free_reference_of_this_years_series(se
             {"subject": "training", "code": "T-000003", "kind": "grant", "valid_from": "2020-01-01", "reference": f"SKZ-{YEAR}-9999"},
             {"subject": "programme", "code": "P-000045", "kind": "grant", "valid_from": "2025-09-01", "reference": f"skz-{YEAR}-10000"},
         ])), OPERATOR)
+        # Leading zeros do not make a number larger: these are 1 to 60.
+        await import_document(app.state.api.engine, encode(document(decisions=[
+            {"subject": "programme", "code": "P-000045", "kind": "grant", "valid_from": "2025-09-01", "reference": f"SKZ-{YEAR}-{number:08d}"}
+            for number in range(1, 61)])), OPERATOR)
         page = await editor.get("/admin/coaches/C-000123")
         assert suggested(page) == f"SKZ-{YEAR}-10001"
 
@@ -86,6 +90,12 @@ async def test_the_form_fills_in_the_next_free_reference_of_this_years_series(se
         rejected = await editor.post(proposed.headers["location"].split("?")[0] + "/afwijzen",
                                      data={"csrf_token": csrf_of(proposal.text), "rejection_reason": "Toch niet"})
         assert rejected.status_code == 303
+        assert suggested(await editor.get("/admin/coaches/C-000123")) == f"SKZ-{YEAR}-10002"
+
+        # However many references of the series' year have too many digits, they change nothing.
+        await import_document(app.state.api.engine, encode(document(decisions=[
+            {"subject": "programme", "code": "P-000045", "kind": "grant", "valid_from": "2025-09-01", "reference": f"SKZ-{YEAR}-{number}"}
+            for number in range(9_000_000_000, 9_000_000_060)])), OPERATOR)
         assert suggested(await editor.get("/admin/coaches/C-000123")) == f"SKZ-{YEAR}-10002"
 
 

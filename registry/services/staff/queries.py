@@ -224,18 +224,26 @@ CARE_STANDARD = "SELECT id, in_force_from, strict_from, reason, recorded_at, rec
 
 # The highest number in one year's series (`SKZ-2026-` and 4 to 9 digits) over decisions and pending proposals;
 # references of any other shape (SKZ-1, G-1, SKZ-2026-0142a) are no part of it. Capitals do not count, as in the
-# reference checks. The year (`-2026-`, no letters) is tested first, so the dearer tests run only for that year's references.
-# Parameters, for each table: where the number starts, where the year starts and its length, the year,
-# the prefix's length, the prefix in capitals, where the number starts (twice).
+# reference checks. The series head is a reference's first nine characters (a four-digit year), the number the rest.
+# Decisions are many: migration 0016 indexes them by these very expressions (SQLite uses an index on expressions only
+# for the same text), in order of number: leading zeros aside a longer number is a larger one (`00000012` is 12, below
+# `0143`), then by digits. So the highest of the series' shape is the highest among the top 50 read down the index;
+# only when none of them has that shape is the whole series read. (With the shape test in the same scan, PostgreSQL's
+# planner guesses it leaves one row and reads the whole series to sort it.) Pending proposals are few (an index on
+# state). Parameter, three times: the series head in capitals (`SKZ-2026-`).
+IN_SERIES_SHAPE = "LENGTH(SUBSTR(reference, 10)) BETWEEN 4 AND 9 AND LTRIM(SUBSTR(reference, 10), '0123456789') = ''"
 HIGHEST_IN_REFERENCE_SERIES = (
-    "SELECT MAX(highest) AS highest FROM ("
-    "SELECT MAX(CAST(SUBSTR(reference, ?) AS BIGINT)) AS highest FROM decision "
-    "WHERE SUBSTR(reference, ?, ?) = ? AND UPPER(SUBSTR(reference, 1, ?)) = ? "
-    "AND LENGTH(SUBSTR(reference, ?)) BETWEEN 4 AND 9 AND LTRIM(SUBSTR(reference, ?), '0123456789') = '' "
+    "SELECT MAX(highest) AS highest FROM ("  # nosec B608 # IN_SERIES_SHAPE is a constant
+    "SELECT COALESCE(("
+    "SELECT MAX(CAST(SUBSTR(reference, 10) AS BIGINT)) FROM ("
+    "SELECT reference FROM decision WHERE UPPER(SUBSTR(reference, 1, 9)) = ? "
+    "ORDER BY LENGTH(LTRIM(SUBSTR(reference, 10), '0')) DESC, LTRIM(SUBSTR(reference, 10), '0') DESC LIMIT 50"
+    f") highest_first WHERE {IN_SERIES_SHAPE}), ("
+    f"SELECT MAX(CAST(SUBSTR(reference, 10) AS BIGINT)) FROM decision WHERE UPPER(SUBSTR(reference, 1, 9)) = ? AND {IN_SERIES_SHAPE}"
+    ")) AS highest "
     "UNION ALL "
-    "SELECT MAX(CAST(SUBSTR(reference, ?) AS BIGINT)) AS highest FROM decision_proposal "
-    "WHERE state = 'pending' AND SUBSTR(reference, ?, ?) = ? AND UPPER(SUBSTR(reference, 1, ?)) = ? "
-    "AND LENGTH(SUBSTR(reference, ?)) BETWEEN 4 AND 9 AND LTRIM(SUBSTR(reference, ?), '0123456789') = ''"
+    "SELECT MAX(CAST(SUBSTR(reference, 10) AS BIGINT)) AS highest FROM decision_proposal "
+    f"WHERE state = 'pending' AND UPPER(SUBSTR(reference, 1, 9)) = ? AND {IN_SERIES_SHAPE}"
     ") per_table"
 )
 

@@ -27,10 +27,8 @@ def series_head(on: dt.date) -> str:
 
 async def next_free(reader: Writer, on: dt.date) -> str:
     """The series' highest number so far (decisions and pending proposals) plus one, in the year of `on`."""
-    year = f"-{on.year}-"
-    number_at = len(PREFIX) + len(year) + 1
-    per_table = (number_at, len(PREFIX) + 1, len(year), year, len(PREFIX), PREFIX.upper(), number_at, number_at)
-    row = await reader.fetch_row(queries.HIGHEST_IN_REFERENCE_SERIES, *per_table, *per_table)
+    head = series_head(on).upper()
+    row = await reader.fetch_row(queries.HIGHEST_IN_REFERENCE_SERIES, head, head, head)
     return f"{series_head(on)}{int(row['highest'] or 0) + 1:0{DIGITS}d}"
 
 
