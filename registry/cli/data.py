@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import sys
 import time
@@ -63,7 +64,9 @@ def _report_placed(errors: list[Any], sheet: Any) -> None:
         click.echo(f"  {where}: {error.message}", err=True)
 
 
-def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str, sheet: Any = None) -> dict[str, Any]:
+def _import_with_progress(
+    content: bytes, actor: Actor, apply: bool, label: str, sheet: Any = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
     from rich.progress import Progress
 
     from registry.services.imports.plan import import_document
@@ -75,7 +78,7 @@ def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str,
             bar.update(task, description=f"{stage} {label}", completed=done, total=total)
 
         try:
-            report = run(lambda engine: import_document(engine, content, actor, apply=apply, progress=progress))
+            report = run(lambda engine: import_document(engine, content, actor, apply=apply, progress=progress, now=now))
         except ValidationFailed as failure:
             bar.stop()
             click.echo(f"{label} refused, nothing was written ({len(failure.errors)} problems):", err=True)
@@ -92,11 +95,12 @@ def _import_with_progress(content: bytes, actor: Actor, apply: bool, label: str,
 @click.option("--seed", default=2026, show_default=True, type=int)
 def demo(coaches: int, seed: int) -> None:
     """Load deterministic demo data (safe to run again)."""
-    from registry.demo import build_demo_document
+    from registry.demo import RECORDED_AT, build_demo_document
 
     started = time.perf_counter()
     document = json.dumps(build_demo_document(coaches=coaches, seed=seed)).encode()
-    report = _import_with_progress(document, Actor("demo", Actor.operator("demo").role, "cli"), apply=True, label="demo data")
+    report = _import_with_progress(document, Actor("demo", Actor.operator("demo").role, "cli"), apply=True, label="demo data",
+                                   now=RECORDED_AT)
     report["seconds"] = round(time.perf_counter() - started, 2)
     click.echo(json.dumps(report, indent=2))
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 DEFAULT_TODAY = dt.date(2026, 11, 22)
+# When the demo's decisions are recorded, whenever it is loaded: on its own today. Its stories are told as of that day,
+# and its transition override is accepted only when recorded before strict enforcement (2027-01-01 by default).
+RECORDED_AT = dt.datetime.combine(DEFAULT_TODAY, dt.time(9), tzinfo=dt.timezone.utc)
 
 # Showcase stories; dates hold for DEFAULT_TODAY, another `today` shifts them all by the same number of days.
 # Steps: (grant, from, until[, override]), (suspend, from, until), (lift, date, index of the suspend step),

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from registry import rules
-from registry.demo import build_demo_document
+from registry.demo import RECORDED_AT, build_demo_document
 from registry.services.imports.plan import import_document
 from registry.services.staff.sessions import SessionStore
 from registry.services.verification.answer import parse_claim, verify
@@ -40,7 +40,7 @@ async def populate(engine: Any, coaches: int) -> tuple[dt.datetime, list[str]]:
 
     Returns a moment between the two imports and the coaches the later decisions concern.
     """
-    await import_document(engine, encode(build_demo_document(coaches=coaches)), OPERATOR)
+    await import_document(engine, encode(build_demo_document(coaches=coaches)), OPERATOR, now=RECORDED_AT)
     today = rules.amsterdam_date(dt.datetime.now(dt.timezone.utc))
     subjects = await subject_decisions(engine)
     accredited = [
@@ -119,7 +119,7 @@ async def test_restore_into_an_empty_database_gives_back_every_row_and_every_ans
 async def test_a_backup_taken_while_a_writer_records_decisions_is_one_consistent_moment(
     database_url: str, engine: Any, tmp_path: Path
 ) -> None:
-    await import_document(engine, encode(build_demo_document(coaches=200)), OPERATOR)
+    await import_document(engine, encode(build_demo_document(coaches=200)), OPERATOR, now=RECORDED_AT)
     base = {name: len(rows) for name, rows in (await snapshot(engine)).items()}
     acknowledged: list[str] = []
     stop = asyncio.Event()
@@ -171,7 +171,7 @@ async def test_restore_refuses_a_database_holding_records_and_backup_never_overw
     async with empty_database(tmp_path) as other_url:
         async with open_engine(other_url) as other:
             await registry_async(other_url, "migrate")
-            await import_document(other, encode(build_demo_document(coaches=5)), OPERATOR)
+            await import_document(other, encode(build_demo_document(coaches=5)), OPERATOR, now=RECORDED_AT)
             held = await snapshot(other)
             code, _, err = await registry_async(other_url, "restore", str(dest))
             assert code == 1 and "not empty" in err and "nothing was changed" in err, err

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from registry.demo import build_demo_document
+from registry.demo import RECORDED_AT, build_demo_document
 from registry.services.imports.plan import import_document
 from tests.functional.api_client import ApiSession
 from tests.functional.helpers import OPERATOR, encode
@@ -20,7 +20,7 @@ from tests.functional.test_public_api import PRIVATE
 async def demo(session: ApiSession) -> dict[str, Any]:
     document = build_demo_document(coaches=60)
     document["coaches"][0].update(PRIVATE)
-    await import_document(session.engine, encode(document), OPERATOR)
+    await import_document(session.engine, encode(document), OPERATOR, now=RECORDED_AT)
     await session.recorded()
     return document
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from registry.demo import build_demo_document
+from registry.demo import RECORDED_AT, build_demo_document
 from registry.services.imports.plan import import_document
 from tests.functional.api_client import ApiSession
 from tests.functional.conftest import open_session
@@ -24,7 +24,7 @@ async def demo(session: ApiSession) -> dict[str, Any]:
     """Demo data with one coach carrying every private field."""
     document = build_demo_document(coaches=60)
     document["coaches"][0].update(PRIVATE)
-    await import_document(session.engine, encode(document), OPERATOR)
+    await import_document(session.engine, encode(document), OPERATOR, now=RECORDED_AT)
     return document
 
 

@@ -15,7 +15,7 @@ from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from registry import db, rules
-from registry.demo import build_demo_document
+from registry.demo import RECORDED_AT, build_demo_document
 from registry.piccolo_app import MIGRATIONS_FOLDER
 from registry.services.imports.plan import import_document
 from registry.services.sql import reading, writing
@@ -83,7 +83,7 @@ async def pre_versions_url(tmp_path: Path) -> Any:
 
 
 async def test_the_migration_makes_first_versions_and_changes_no_answer(engine: Any, pre_versions_url: str, tmp_path: Path) -> None:
-    await import_document(engine, encode(build_demo_document(coaches=60)), OPERATOR)
+    await import_document(engine, encode(build_demo_document(coaches=60)), OPERATOR, now=RECORDED_AT)
     old = db.bind(db.build_engine(Settings(database_url=pre_versions_url, data_dir=tmp_path / "old")))
     await db.start(old, pool_size=2)
     try:

@@ -10,12 +10,11 @@ from collections import Counter, defaultdict
 import pytest
 
 from registry import rules
-from registry.demo import DEFAULT_TODAY, SHOWCASE, build_demo_document
+from registry.demo import DEFAULT_TODAY, RECORDED_AT, SHOWCASE, build_demo_document
 from registry.services.imports.parse import parse_document
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 EIGHT_DIGITS = re.compile(r"^[0-9]{8}$")
-RECORDED_AT = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
 DATE_FIELDS = {  # kind -> (field for starts_on, field for ends_on, field naming the target)
     "grant": ("valid_from", "valid_until", None),
     "suspend": ("from", "until", None),
@@ -185,6 +184,8 @@ def test_the_importer_reads_the_document_without_a_problem(document: dict) -> No
 
 
 def test_programme_grants_meet_the_care_standard_or_carry_an_override(any_document: dict) -> None:
+    # `registry demo` records the document at RECORDED_AT, whenever it runs: on the demo's today, before strict enforcement.
+    assert rules.amsterdam_date(RECORDED_AT) == DEFAULT_TODAY < rules.DEFAULT_CARE_STANDARD_DATES.strict_from
     programmes = {programme["code"]: programme for programme in any_document["programmes"]}
     overridden = 0
     for decision in any_document["decisions"]:
@@ -193,7 +194,7 @@ def test_programme_grants_meet_the_care_standard_or_carry_an_override(any_docume
         programme = programmes[decision["code"]]
         check = rules.check_programme_grant(
             programme["guidance_type"], programme["format"], programme["sessions"], programme["contact_minutes"],
-            dt.date.fromisoformat(decision["valid_from"]), DEFAULT_TODAY, decision.get("override_reason"), True)
+            dt.date.fromisoformat(decision["valid_from"]), rules.amsterdam_date(RECORDED_AT), decision.get("override_reason"), True)
         assert not check.refused, decision
         overridden += check.outcome is rules.GrantCheckOutcome.OVERRIDDEN
     assert 1 <= overridden <= 2
