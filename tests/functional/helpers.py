@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
 import json
 import time
 from typing import Any
@@ -12,6 +13,7 @@ from registry.roles import Role
 from registry.services.audit import Actor
 from registry.services.rate_limits import WINDOW_SECONDS
 from registry.services.sql import reading
+from registry.services.staff import care_standard
 from registry.tables import ALL_TABLES
 
 OPERATOR = Actor("cli:test", Role.ADMIN, "cli")
@@ -68,3 +70,12 @@ async def fresh_rate_window(needed_seconds: float = 8) -> None:
     left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
     if left < needed_seconds:
         await asyncio.sleep(left + 0.2)
+
+
+async def open_transition(engine: Any) -> dt.date:
+    """Record the care standard's dates as an admin would, strict enforcement on 1 January ten years from today (returned):
+    a test that records a transition override holds whatever today is."""
+    strict_from = dt.date(dt.date.today().year + 10, 1, 1)
+    await care_standard.change(engine, OPERATOR, {"in_force_from": "2026-01-01", "strict_from": strict_from.isoformat(),
+                                                  "reason": "Overgangsregeling verlengd"})
+    return strict_from

@@ -18,7 +18,7 @@ from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.services.verification.answer import parse_claim, verify
 from tests.functional.api_client import ApiSession
-from tests.functional.helpers import EDITOR, OPERATOR, encode
+from tests.functional.helpers import EDITOR, OPERATOR, encode, open_transition
 
 Q_SETUP: dict[str, Any] = {
     "organisations": [{"code": "O-Q", "name": "Rookvrij Amersfoort", "city": "Amersfoort"}],
@@ -180,6 +180,7 @@ async def test_empty_strings_and_nulls_in_optional_fields_mean_absent(engine: An
 
 
 async def test_a_lower_design_for_an_accredited_programme_is_refused_naming_the_shortfall(engine: Any) -> None:
+    await open_transition(engine)
     good = {**Q_SETUP, "programmes": [{**Q_SETUP["programmes"][0], "sessions": 8, "contact_minutes": 240}]}
     await import_document(engine, encode(good), OPERATOR)
     lower = {"programmes": [{"code": "Q", "designs": [{"effective_from": "2026-12-01", "sessions": 5, "contact_minutes": 120}]}]}
@@ -193,9 +194,8 @@ async def test_a_lower_design_for_an_accredited_programme_is_refused_naming_the_
     with pytest.raises(ValidationFailed) as by_editor:
         await import_document(engine, encode(overridden), EDITOR)
     assert "Only an admin" in by_editor.value.errors[0].in_language(lambda text: text)
-    if dt.date.today() < dt.date(2027, 1, 1):
-        await import_document(engine, encode(overridden), OPERATOR)
-        assert (await design_rows(engine))[-1]["override_reason"] == "Pilot 2026"
+    await import_document(engine, encode(overridden), OPERATOR)
+    assert (await design_rows(engine))[-1]["override_reason"] == "Pilot 2026"
 
 
 async def test_a_grant_is_checked_against_the_design_in_force_on_its_first_day(engine: Any) -> None:

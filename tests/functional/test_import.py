@@ -8,7 +8,7 @@ from typing import Any
 from registry.services.audit import verify_chain
 from registry.services.imports.plan import import_document
 from registry.services.sql import reading
-from tests.functional.helpers import OPERATOR, document, encode, snapshot
+from tests.functional.helpers import OPERATOR, document, encode, open_transition, snapshot
 
 
 async def rows(engine: Any, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -101,7 +101,8 @@ async def test_dry_run_reports_and_writes_nothing(engine: Any) -> None:
     assert all(rows == [] for rows in (await snapshot(engine)).values())
 
 
-async def test_admin_override_in_2026_is_stored_on_the_grant(engine: Any) -> None:
+async def test_an_admin_override_in_the_transition_is_stored_on_the_grant(engine: Any) -> None:
+    await open_transition(engine)
     await import_document(engine, encode(document()), OPERATOR)
     content = {
         "programmes": [{"code": "P-000046", "name": "Kort", "organisation": "O-000012", "guidance_type": "intensive", "format": "individual", "sessions": 6, "contact_minutes": 150}],

@@ -10,7 +10,7 @@ from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.services.staff.clients import create_client
 from registry.settings import Settings
-from tests.functional.helpers import OPERATOR, encode
+from tests.functional.helpers import OPERATOR, encode, open_transition
 from tests.functional.staff import add_staff, browser, csrf_of, sign_in, staff_app
 from tests.functional.test_care_standard_claims import Q_SETUP
 
@@ -82,19 +82,21 @@ async def test_an_admin_changes_the_dates_with_an_audit_event_and_others_may_onl
 
 async def test_the_public_page_shows_todays_design_and_says_from_when_it_falls_short(settings: Settings) -> None:
     async with staff_app(settings) as (app, visitor):
+        # Strict enforcement years ahead, whatever today is: the page speaks of a day still to come.
+        strict_from = await open_transition(app.state.api.engine)
         await import_document(app.state.api.engine, encode(Q_SETUP), OPERATOR)
         dutch = await visitor.get("/programmas/Q")
         assert dutch.status_code == 200
-        assert "Vanaf 1 januari 2027 ligt het ontwerp van dit programma onder het minimum" in dutch.text
+        assert f"Vanaf 1 januari {strict_from.year} ligt het ontwerp van dit programma onder het minimum" in dutch.text
         english = await visitor.get("/programmas/Q", headers={"Accept-Language": "en"}, cookies={"taal": "en"})
-        assert "From 1 January 2027 the design of this programme is below the minimum" in english.text
+        assert f"From 1 January {strict_from.year} the design of this programme is below the minimum" in english.text
         api = (await visitor.get("/api/v1/programmes/Q")).json()
-        assert api["below_care_standard_from"] == "2027-01-01" and api["sessions"] == 6
+        assert api["below_care_standard_from"] == strict_from.isoformat() and api["sessions"] == 6
         await import_document(app.state.api.engine, encode({"programmes": [{"code": "Q", "designs": [
-            {"effective_from": "2027-03-01", "sessions": 8, "contact_minutes": 240}]}]}), OPERATOR)
+            {"effective_from": strict_from.replace(month=3).isoformat(), "sessions": 8, "contact_minutes": 240}]}]}), OPERATOR)
         later = (await visitor.get("/api/v1/programmes/Q")).json()
         # Today's design is still version 1; from strict enforcement until version 2 starts it falls short.
-        assert later["below_care_standard_from"] == "2027-01-01" and later["sessions"] == 6
+        assert later["below_care_standard_from"] == strict_from.isoformat() and later["sessions"] == 6
 
 
 async def test_new_dates_change_the_answers_from_then_on_and_not_as_known_before(settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""Staff record decisions through HTTP: the timeline, confirmation of revoke and retract, the care standard and its 2026 override."""
+"""Staff record decisions through HTTP: the timeline, confirmation of revoke and retract, the care standard and its transition override."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import httpx
 
 from registry.services.sql import reading
 from registry.settings import Settings
+from tests.functional.helpers import open_transition
 from tests.functional.staff import add_staff, browser, csrf_of, sign_in, staff_app
 from tests.functional.test_staff_records import COACH, create
 
@@ -96,9 +97,10 @@ async def test_refused_decisions_say_why_per_field_and_record_nothing(settings: 
             assert (await reader.fetch_one("SELECT COUNT(*) AS n FROM decision"))["n"] == 1
 
 
-async def test_the_care_standard_refuses_a_short_programme_and_only_an_admin_may_override_it_in_2026(settings: Settings) -> None:
+async def test_the_care_standard_refuses_a_short_programme_and_only_an_admin_may_override_it_in_the_transition(settings: Settings) -> None:
     async with staff_app(settings, four_eyes=False) as (app, editor):
         await add_staff(app)
+        await open_transition(app.state.api.engine)
         admin = browser(app, "192.0.2.88")
         await sign_in(editor, "editor")
         await sign_in(admin, "admin")

@@ -10,7 +10,7 @@ import httpx
 from registry.services.imports.plan import import_document
 from registry.services.sql import reading
 from registry.settings import Settings
-from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, document, encode
+from tests.functional.helpers import BASE_DOCUMENT, OPERATOR, document, encode, open_transition
 from tests.functional.staff import add_staff, browser, csrf_of, sign_in, staff_app
 from tests.functional.test_staff_decisions import decide
 
@@ -139,6 +139,7 @@ async def test_a_rejected_proposal_needs_a_reason_and_records_nothing(settings: 
 async def test_a_care_standard_override_waits_for_a_second_admin(settings: Settings) -> None:
     async with staff_app(settings) as (app, admin):
         await add_staff(app)
+        await open_transition(app.state.api.engine)
         await import_document(app.state.api.engine, encode(document(programmes=[*BASE_DOCUMENT["programmes"], {
             "code": "P-000046", "name": "Kort Traject", "organisation": "O-000012", "guidance_type": "intensive", "format": "group",
             "sessions": 2, "contact_minutes": 60}])), OPERATOR)
