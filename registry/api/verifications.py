@@ -41,7 +41,7 @@ MAX_BATCH_ITEMS = 10_000
 # The name of the per-client limit in the RateLimit headers.
 POLICY = "verifications"
 BATCH_PATH = "/api/v1/verifications/batch"
-# A batch hands receipts to the signing threads, and yields to other requests, every this many items.
+# A batch hands receipts to the signing thread, and yields to other requests, every this many items.
 SIGNING_CHUNK = 500
 _JSON = msgspec.json.Encoder()
 _DECODE = msgspec.json.Decoder()
@@ -245,7 +245,7 @@ async def _verify_items(
             answered.append((document, claim))
         if len(answered) - chunk_start >= SIGNING_CHUNK or index == len(items) - 1:
             payloads = [receipt_payload(api, document, claim, caller.client, caller.issuer) for document, claim in answered[chunk_start:]]
-            # Signed on the signing threads while the next items are judged.
+            # Signed on the signing thread while the next items are judged.
             signing.append(api.receipts.sign_many(payloads))
             chunk_start = len(answered)
             await asyncio.sleep(0)  # let other requests in between chunks
