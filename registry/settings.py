@@ -44,6 +44,8 @@ class Settings:
     api_rate_limit_per_minute: int = 60_000
     # Requests one address may make per minute to the public read API, over all instances.
     public_rate_limit_per_minute: int = 1_200
+    # An address over a public limit gets its refusal after this pause (registry/public/public_work.py).
+    over_limit_pause_seconds: float = 0.25
     max_body_bytes: int = 5 * 1024 * 1024
     # The OpenAPI document and its browsable page under /schema; production may switch them off.
     openapi_enabled: bool = True
@@ -90,6 +92,7 @@ class Settings:
             retired_key_days=int(env.get("REGISTRY_RETIRED_KEY_DAYS", defaults.retired_key_days)),
             api_rate_limit_per_minute=int(env.get("REGISTRY_API_RATE_LIMIT_PER_MINUTE", defaults.api_rate_limit_per_minute)),
             public_rate_limit_per_minute=int(env.get("REGISTRY_PUBLIC_RATE_LIMIT_PER_MINUTE", defaults.public_rate_limit_per_minute)),
+            over_limit_pause_seconds=float(env.get("REGISTRY_OVER_LIMIT_PAUSE_SECONDS", defaults.over_limit_pause_seconds)),
             openapi_enabled=env.get("REGISTRY_OPENAPI", "on").lower() not in {"0", "off", "false", "no"},
             change_poll_seconds=float(env.get("REGISTRY_CHANGE_POLL_SECONDS", defaults.change_poll_seconds)),
             session_idle_seconds=int(env.get("REGISTRY_SESSION_IDLE_SECONDS", defaults.session_idle_seconds)),

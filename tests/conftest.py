@@ -86,7 +86,8 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for one test's own database and data directory."""
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", audit_key_file=AUDIT_KEY_FILE)
+    # No pause before refusing an address over its limit: tests reach limits on purpose (tests/unit/test_public_work.py holds the pause).
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", audit_key_file=AUDIT_KEY_FILE, over_limit_pause_seconds=0)
 
 
 @pytest.fixture

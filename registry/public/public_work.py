@@ -5,7 +5,9 @@ verification or `/health/live` waits behind fifty bursts of rendering and search
 PUBLIC_AT_ONCE in flight it waits behind that many. Requests beyond that wait (costing nothing but a
 parked coroutine) up to PUBLIC_WAITING of them; past that the registry is too busy for more public work
 and says so at once (503, `Retry-After`). Verifications, tokens, health, staff pages, open data and
-static files never wait here.
+static files never wait here; the sign-in page does. An address over its limit skips the queue (its
+refusal is a page made once) but gets it only after a pause, so that fifty connections flooding from one
+address cost the loop a few hundred refusals a second rather than thousands.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ from registry.public.page_support import HTML, PAGE_HEADERS, language_of, public
 PUBLIC_AT_ONCE = 2
 PUBLIC_WAITING = 200
 RETRY_AFTER_SECONDS = 2
-# Billing systems, machines and staff: never held back by public traffic.
+# An address over its limit is refused only after a pause (settings.over_limit_pause_seconds, at most
+# OVER_LIMIT_PARKED of them at a time): a client flooding from fifty connections then costs the loop a few
+# hundred refusals a second instead of thousands.
+OVER_LIMIT_PARKED = 1_000
+# Billing systems, machines and staff: never held back by public traffic (the sign-in page is public work).
 NOT_PUBLIC_WORK = ("/api/v1/verifications", "/oauth/", "/.well-known/", "/health/", "/static/", "/admin", "/open-data/",
                    "/schema", "/taal/")
+PUBLIC_STAFF_PAGES = ("/admin/inloggen",)
 BUSY = N_("The register is very busy at the moment. Please try again in a few seconds.")
 BUSY_HEADING = N_("Busy")
 _JSON = msgspec.json.Encoder()
@@ -33,7 +40,10 @@ _JSON = msgspec.json.Encoder()
 
 def is_public_work(scope: Scope) -> bool:
     """True for the public pages and the public JSON API (the register's lists, records, searches and checks)."""
-    return scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and not scope["path"].startswith(NOT_PUBLIC_WORK)
+    if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+        return False
+    path = scope["path"]
+    return path in PUBLIC_STAFF_PAGES or not path.startswith(NOT_PUBLIC_WORK)
 
 
 class PublicWorkMiddleware:
@@ -44,11 +54,22 @@ class PublicWorkMiddleware:
         self.at_once = at_once
         self.waiting_limit = waiting
         self.waiting = 0
+        self.parked = 0
         self._turns: asyncio.Semaphore | None = None  # made on the serving loop, at the first request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_public_work(scope) or _over_its_limit(scope):
-            # An address over its limit is refused by the route at once (a page made once, no work): it never queues.
+        if not is_public_work(scope):
+            await self.app(scope, receive, send)
+            return
+        if _over_its_limit(scope):
+            # Refused by the route (a page made once, no work) without queueing, after a pause that slows a flood down.
+            pause = scope["app"].state.api.settings.over_limit_pause_seconds
+            if pause > 0 and self.parked < OVER_LIMIT_PARKED:
+                self.parked += 1
+                try:
+                    await asyncio.sleep(pause)
+                finally:
+                    self.parked -= 1
             await self.app(scope, receive, send)
             return
         if self._turns is None:

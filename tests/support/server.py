@@ -57,6 +57,7 @@ def registry_environment(database_url: str, data_dir: Path, port: int, **extra: 
         "REGISTRY_DATABASE_URL": database_url,
         "REGISTRY_DATA_DIR": str(data_dir),
         "REGISTRY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "REGISTRY_OVER_LIMIT_PAUSE_SECONDS": "0",  # tests reach limits on purpose; tests/unit/test_public_work.py holds the pause
         **extra,
     }
 

@@ -69,16 +69,31 @@ async def test_public_requests_take_turns_and_a_full_waiting_room_is_told_to_com
     assert app.waiting == 0
 
 
-async def test_an_address_over_its_limit_skips_the_queue_to_be_refused_by_the_route_at_once() -> None:
+async def test_an_address_over_its_limit_skips_the_queue_and_is_refused_after_a_pause() -> None:
     held, limiter = HeldApp(), RateLimiter(engine=None)  # type: ignore[arg-type]
     limit = Settings().public_rate_limit_per_minute
     limiter.take("public:10.9.9.9", limit, limit)
     app = PublicWorkMiddleware(held, at_once=1, waiting=0)
     first = asyncio.create_task(_request(app, _scope("/coaches", limiter)))
     await asyncio.sleep(0.01)
-    # The route (here: the held app) sees the spent address at once, although every turn is taken.
-    flooding = asyncio.create_task(_request(app, _scope("/coaches", limiter, address="10.9.9.9")))
-    await asyncio.sleep(0.01)
-    assert held.at_work == 2
+    flooding = asyncio.create_task(_request(app, _scope("/admin/inloggen", limiter, address="10.9.9.9")))
+    await asyncio.sleep(0.05)
+    assert held.at_work == 1 and app.parked == 1  # paused first
+    await asyncio.sleep(Settings().over_limit_pause_seconds)
+    # Then the route (here: the held app) sees the spent address, although every turn is taken and nobody may wait.
+    assert held.at_work == 2 and app.parked == 0
     held.release.set()
     assert (await first)[0] == 200 and (await flooding)[0] == 200
+
+
+async def test_the_sign_in_page_takes_turns_and_other_staff_pages_do_not() -> None:
+    held, limiter = HeldApp(), RateLimiter(engine=None)  # type: ignore[arg-type]
+    app = PublicWorkMiddleware(held, at_once=1, waiting=0)
+    first = asyncio.create_task(_request(app, _scope("/programmas", limiter)))
+    await asyncio.sleep(0.01)
+    assert (await _request(app, _scope("/admin/inloggen", limiter)))[0] == 503
+    staff = asyncio.create_task(_request(app, _scope("/admin", limiter)))
+    await asyncio.sleep(0.01)
+    assert held.at_work == 2  # the dashboard went straight through
+    held.release.set()
+    assert (await first)[0] == 200 and (await staff)[0] == 200
