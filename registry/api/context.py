@@ -12,6 +12,7 @@ from piccolo.engine.base import Engine
 from registry.public.page_cache import PageCache
 from registry.services.audit_anchor import AnchorCache
 from registry.services.audit_key import chain_key_of
+from registry.services.public.listings import ListingIndex
 from registry.services.public.search_index import SearchIndex
 from registry.services.rate_limits import RateLimiter
 from registry.services.verification.idempotency import IdempotencyKeys
@@ -42,8 +43,8 @@ def request_origin(scope: Any) -> str:
 
 @dataclass
 class ApiContext:
-    """Settings, database, keys, token authority, verification and search indexes, answer store, rate limits, idempotency keys,
-    receipt signing."""
+    """Settings, database, keys, token authority, verification and search indexes (and the trainings and organisations
+    listed), answer store, rate limits, idempotency keys, receipt signing."""
 
     settings: Settings
     engine: Engine
@@ -53,6 +54,7 @@ class ApiContext:
     store: VerificationStore
     limiter: RateLimiter
     search: SearchIndex
+    listings: ListingIndex
     idempotency: IdempotencyKeys
     receipts: ReceiptSigner
     # One open-data regeneration at a time; created on the app's own event loop in start().
@@ -66,15 +68,17 @@ class ApiContext:
     def build(cls, settings: Settings, engine: Engine) -> "ApiContext":
         """Everything from settings; keys are loaded (or created) from the key file."""
         keys = LiveKeys(settings.key_file, settings.retired_key_days)
+        index = VerificationIndex(engine, settings.change_poll_seconds)
         return cls(
             settings=settings,
             engine=engine,
             keys=keys,
             tokens=TokenAuthority(keys, settings.token_lifetime_seconds),
-            index=VerificationIndex(engine, settings.change_poll_seconds),
+            index=index,
             store=VerificationStore(engine, settings.sqlite_busy_timeout_seconds),
             limiter=RateLimiter(engine),
             search=SearchIndex(),
+            listings=ListingIndex(index),
             idempotency=IdempotencyKeys(engine),
             receipts=ReceiptSigner(keys.sign_compact),
             anchors=AnchorCache(engine, settings.public_url, keys.sign_compact),
@@ -91,6 +95,7 @@ class ApiContext:
         chain_key_of(self.engine)
         await self.index.start()
         await self.search.for_snapshot(self.index.snapshot)
+        await self.listings.current()
         await self.limiter.start()
         await self.idempotency.start()
 
@@ -100,5 +105,6 @@ class ApiContext:
         await self.store.stop()
         self.receipts.close()
         await self.search.stop()
+        await self.listings.stop()
         await self.limiter.stop()
         await self.index.stop()

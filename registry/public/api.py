@@ -192,14 +192,11 @@ async def trainings(
     request: Request, api: NamedDependency[ApiContext], q: Text = None, page: PageNumber = 1, page_size: PageSize = 20
 ) -> Cached[TrainingPage]:
     """Trainings by name or code."""
+    _allow(request, api)
     on, paging = public_read.today(), public_search.Page(page, page_size)
-    snapshot = await api.index.current()
-
-    async def load(reader: Writer) -> TrainingPage:
-        items, total = await public_search.search_trainings(reader, snapshot, on, paging, q)
-        return TrainingPage(items, paging.number, paging.size, total, on, _links(request, total, paging))
-
-    return await _from_database(request, api, load)
+    listings = await api.listings.current()
+    items, total = public_search.search_trainings(listings, api.index.snapshot, on, paging, q)
+    return Cached(TrainingPage(items, paging.number, paging.size, total, on, _links(request, total, paging)))
 
 
 @get("/api/v1/organisations", summary="Search organisations", response_description="Organisations by name, or the one holding an AGB code.",
@@ -211,13 +208,14 @@ async def organisations(
     """Organisations by name words, code or city; or the organisation holding an AGB code (a practice or one of its locations)."""
     _only_agb_code(agb_code, q)
     paging = public_search.Page(page, page_size)
+    if agb_code is None:
+        _allow(request, api)
+        items, total = public_search.search_organisations(await api.listings.current(), paging, q)
+        return Cached(OrganisationPage(items, paging.number, paging.size, total, _links(request, total, paging)))
 
     async def load(reader: Writer) -> OrganisationPage:
-        if agb_code is not None:
-            found = await public_search.organisation_by_agb_code(reader, agb_code)
-            items, total = found[paging.offset: paging.offset + paging.size], len(found)
-        else:
-            items, total = await public_search.search_organisations(reader, paging, q)
+        found = await public_search.organisation_by_agb_code(reader, agb_code)
+        items, total = found[paging.offset: paging.offset + paging.size], len(found)
         return OrganisationPage(items, paging.number, paging.size, total, _links(request, total, paging))
 
     return await _from_database(request, api, load)

@@ -28,7 +28,6 @@ from registry.public.page_support import (
 from registry.services.public import read as public_read
 from registry.services.public import search as public_search
 from registry.services.public.search_index import Searches
-from registry.services.sql import reading
 from registry.services.verification.snapshot import Snapshot
 from registry.templating import Renderer
 
@@ -88,16 +87,14 @@ async def search_everything(request: Request, api: NamedDependency[ApiContext], 
 
 
 async def _everything(api: ApiContext, snapshot: Snapshot, searches: Searches, q: str) -> dict[str, Result]:
-    """The first few programmes, coaches, trainings and organisations a query finds."""
-    on, first = public_read.today(), public_search.Page(1, PREVIEW)
-    found: dict[str, Result] = {
+    """The first few programmes, coaches, trainings and organisations a query finds (all in memory)."""
+    on, first, listings = public_read.today(), public_search.Page(1, PREVIEW), await api.listings.current()
+    return {
         "programmes": public_search.search_programmes(searches.programmes, on, first, q),
         "coaches": public_search.search_coaches(searches.coaches, on, first, q),
+        "trainings": public_search.search_trainings(listings, snapshot, on, first, q),
+        "organisations": public_search.search_organisations(listings, first, q),
     }
-    async with reading(api.engine) as reader:
-        found["trainings"] = await public_search.search_trainings(reader, snapshot, on, first, q)
-        found["organisations"] = await public_search.search_organisations(reader, first, q)
-    return found
 
 
 @get("/programmas", include_in_schema=False)
@@ -146,8 +143,9 @@ async def coach_list(request: Request, api: NamedDependency[ApiContext], pages: 
 async def training_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
     """Trainings by name or code."""
 
-    async def find(reader: Any, page: public_search.Page, q: str | None) -> Result:
-        return await public_search.search_trainings(reader, await api.index.current(), public_read.today(), page, q)
+    async def find(page: public_search.Page, q: str | None) -> Result:
+        listings = await api.listings.current()
+        return public_search.search_trainings(listings, await api.index.current(), public_read.today(), page, q)
 
     return await _text_search_page(request, api, pages, "public/trainings.html", "trainings", find)
 
@@ -155,22 +153,20 @@ async def training_list(request: Request, api: NamedDependency[ApiContext], page
 @get("/organisaties", include_in_schema=False)
 async def organisation_list(request: Request, api: NamedDependency[ApiContext], pages: NamedDependency[Renderer]) -> Response[str]:
     """Providers and training institutes by name, code or city."""
-    return await _text_search_page(request, api, pages, "public/organisations.html", "organisations", public_search.search_organisations)
+
+    async def find(page: public_search.Page, q: str | None) -> Result:
+        return public_search.search_organisations(await api.listings.current(), page, q)
+
+    return await _text_search_page(request, api, pages, "public/organisations.html", "organisations", find)
 
 
-async def _text_search_page(request: Request, api: ApiContext, pages: Renderer, template: str, section: str,
-                            find: Callable[[Any, public_search.Page, str | None], Awaitable[Result]]) -> Response[str]:
-    """A list searched by its one text field, `q`, in the database."""
+async def _text_search_page(request: Request, api: ApiContext, pages: Renderer, template: str, section: str, find: Search) -> Response[str]:
+    """A list searched by its one text field, `q`."""
     if refused := too_many(request, api, pages):
         return refused
     errors = FormErrors()
     asked = {"q": text_field(request, "q", errors)}
-
-    async def search(page: public_search.Page, q: str | None) -> Result:
-        async with reading(api.engine) as reader:
-            return await find(reader, page, q)
-
-    return await _results_page(request, pages, template, section, asked, errors, search, api)
+    return await _results_page(request, pages, template, section, asked, errors, find, api)
 
 
 @get("/open-data", include_in_schema=False)

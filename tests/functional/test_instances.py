@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
 import json
+import re
 import subprocess
 import sys
 import time
@@ -220,6 +222,35 @@ def test_decisions_recorded_on_one_instance_change_the_answers_of_the_other_with
         print(f"\n{fields['kind']}: recorded on A in {(acknowledged - sent) * 1000:.0f} ms; "
               f"B answered accordingly {delay * 1000:.0f} ms after A acknowledged it")
         assert delay < 1.0
+
+
+def test_an_organisation_renamed_on_one_instance_is_found_by_the_next_search_on_the_other(instances: Instances) -> None:
+    editor = StaffBrowser(instances.a.base_url, address="192.0.2.63")
+    editor.sign_in("editor")
+    form = editor.get("/admin/organisaties/O-000020/wijzigen")
+    version = re.search(r'name="version" value="(\d+)"', form.text)
+    assert form.status_code == 200 and version
+    searches = itertools.count()
+
+    def found_on_b(path: str) -> httpx.Response:
+        # Each search from an address of its own, so the public limit does not decide how often B may be asked.
+        n = next(searches)
+        response = httpx.get(f"{instances.b.base_url}{path}", params={"q": "zeeland"},
+                             headers={"X-Forwarded-For": f"10.63.{n // 250}.{n % 250 + 1}", "Accept": "text/html"})
+        assert response.status_code == 200, response.text
+        return response
+
+    assert "Rookvrij Zeeland" not in found_on_b("/zoeken").text
+    saved = editor.post_form("/admin/organisaties/O-000020/wijzigen", version=version.group(1), name="Kenniscentrum Rookvrij Zeeland",
+                             city="Zeist")
+    acknowledged = time.monotonic()
+    assert saved.status_code == 303, saved.text
+    while "Kenniscentrum Rookvrij Zeeland" not in found_on_b("/zoeken").text:
+        assert time.monotonic() - acknowledged < 5, "instance B still searches the organisations from before the change"
+        time.sleep(0.005)
+    print(f"\nB's search found the new name {(time.monotonic() - acknowledged) * 1000:.0f} ms after A acknowledged it")
+    assert time.monotonic() - acknowledged < 1.0
+    assert "Kenniscentrum Rookvrij Zeeland" in found_on_b("/organisaties").text
 
 
 def _kid(compact: str) -> str:

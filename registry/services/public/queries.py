@@ -1,7 +1,6 @@
-"""The SQL of the public register: its records, the change feed, its list searches and the open-data streams.
+"""The SQL of the public register: its records, the change feed, the public lists and the open-data streams.
 
-Statements with `?` parameters only. A search is assembled from the fixed parts below (which list,
-how many words, whether paged), never from what they contain; its words are all bound.
+Statements with `?` parameters only; the few assembled ones from fixed parts (a table, a stream), never from input.
 """
 
 from __future__ import annotations
@@ -57,37 +56,15 @@ SUBJECT_CODES_IN = {
 REFERENCES_IN = "SELECT id, reference FROM decision WHERE id IN"
 CHANGES_AFTER = f"SELECT {DECISION_COLUMNS} FROM decision WHERE id > ? ORDER BY id LIMIT ?"  # nosec B608 # DECISION_COLUMNS is a constant
 
-# --- list searches -----------------------------------------------------------------------------------
+# --- public lists -----------------------------------------------------------------------------------
 
-TRAININGS = (
-    "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute_code, o.name AS institute_name "
-    "FROM training t LEFT JOIN organisation o ON o.id = t.organisation"
+# Every training and organisation with the folded text they are found by, in list order: read into memory
+# (registry.services.public.listings) so that each engine's collation still decides the order.
+LISTED_TRAININGS = (
+    "SELECT t.id, t.code, t.name, t.guidance_types, t.formats, o.code AS institute_code, o.name AS institute_name, t.search_text "
+    "FROM training t LEFT JOIN organisation o ON o.id = t.organisation ORDER BY t.name, t.code"
 )
-ORGANISATIONS = "SELECT code, name, city, agb_codes FROM organisation"
-# list -> (its select, the column search words are looked up in, ORDER BY)
-SEARCHES = {
-    "trainings": (TRAININGS, "t.search_text", "t.name, t.code"),
-    "organisations": (ORGANISATIONS, "search_text", "name, code"),
-}
-
-
-def _matching(listing: str, groups: tuple[int, ...]) -> str:
-    # Only lists named in SEARCHES: a list not there raises KeyError rather than reach SQL. Each group is one spelling of
-    # the query (a place by another of its names): a row matches when every word of any one group does.
-    like = SEARCHES[listing][1] + " LIKE ?"
-    spelt = ["(" + " AND ".join([like] * words) + ")" for words in groups if words]
-    return " WHERE " + " OR ".join(spelt) if len(spelt) == len(groups) and spelt else ""
-
-
-def search_count(listing: str, groups: tuple[int, ...]) -> str:
-    """How many rows of a list (a key of SEARCHES) match any group of bound search words (each `% word%`), groups by size."""
-    return "SELECT COUNT(*) AS n FROM (" + SEARCHES[listing][0] + _matching(listing, groups) + ") AS matches"  # nosec B608 # select and conditions from SEARCHES; the words are bound
-
-
-def search_rows(listing: str, groups: tuple[int, ...], paged: bool) -> str:
-    """A list's rows matching any group of bound search words in its order, then LIMIT and OFFSET parameters if paged."""
-    select, _column, order = SEARCHES[listing]
-    return select + _matching(listing, groups) + " ORDER BY " + order + (" LIMIT ? OFFSET ?" if paged else "")
+LISTED_ORGANISATIONS = "SELECT id, code, name, city, agb_codes, search_text FROM organisation ORDER BY name, code"
 
 
 # --- open data ---------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""Public search over programmes, coaches and trainings: accent- and case-insensitive word prefixes.
+"""Public search over programmes, coaches, trainings and organisations: accent- and case-insensitive word prefixes.
 
 Text is matched against the folded `search_text` of each record (registry.search_text): every
 word typed must start a word of the record ("dijk" finds "van Dijk", "leeuw" finds Leeuwarden).
-Programmes and coaches are searched in memory (registry.services.public.search_index), trainings in the
-database. Status is the status today from the verification index's snapshot.
+Everything is searched in memory: programmes and coaches in registry.services.public.search_index,
+trainings and organisations in registry.services.public.listings. Status is the status today from
+the verification index's snapshot.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from registry import rules
 from registry.schemas.history import Accreditation
 from registry.schemas.public import NamedCode
 from registry.schemas.search import CoachSummary, OrganisationSummary, ProgrammeSummary, TrainingSummary
-from registry.search_text import fold, query_words
+from registry.search_text import fold
 from registry.services.public import queries
+from registry.services.public.listings import Listings, matching
 from registry.services.public.read import json_list, published_standing
 from registry.services.public.search_index import STANDINGS, CoachSearch, ProgrammeSearch
 from registry.services.sql import Writer
 from registry.services.verification.snapshot import Snapshot
-from registry.spelling import query_variants
 
 MAX_PAGE_SIZE = 100
 
@@ -40,30 +41,7 @@ class Page:
         return (self.number - 1) * self.size
 
 
-def _word_params(query: str | None) -> list[list[str]]:
-    """Bound `% word%` patterns per spelling of the query (a place by each of its names); no words: no groups."""
-    groups = [[f"% {word}%" for word in query_words(variant)] for variant in query_variants(query)]
-    return [group for group in groups if group]
-
-
-async def _paged(
-    reader: Writer, listing: str, groups: list[list[str]], page: Page, status: str | None, status_of: Any,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of a list (a key of queries.SEARCHES) matching every bound word of any group."""
-    sizes = tuple(len(group) for group in groups)
-    params = [word for group in groups for word in group]
-    if status is None:
-        total = (await reader.fetch_row(queries.search_count(listing, sizes), *params))["n"]
-        rows = await reader.fetch_all(queries.search_rows(listing, sizes, paged=True), *params, page.size, page.offset)
-        return rows, int(total)
-    # Status is derived, not stored: filter the matches by it, then take the page.
-    rows = [row for row in await reader.fetch_all(queries.search_rows(listing, sizes, paged=False), *params) if status_of(row) == status]
-    return rows[page.offset : page.offset + page.size], len(rows)
-
-
 Standing = tuple[Any, rules.Status, Accreditation | None]
-
-
 
 
 def _page_of(matches: list[Any], page: Page, status: str | None, on: dt.date) -> tuple[list[Standing], int]:
@@ -127,29 +105,29 @@ def search_coaches(
     return items, total
 
 
-async def search_trainings(reader: Writer, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None) -> tuple[list[TrainingSummary], int]:
-    """Trainings by name words or code."""
-    rows, total = await _paged(reader, "trainings", _word_params(q), page, None, None)
+def search_trainings(listings: Listings, snapshot: Snapshot, on: dt.date, page: Page, q: str | None = None) -> tuple[list[TrainingSummary], int]:
+    """Trainings by name words or code, by name."""
+    found = matching(listings.trainings, q)
     items = []
-    for row in rows:
-        entry = snapshot.trainings.get(row["id"])
-        item_status, grant = published_standing(entry.facts.decisions if entry else (), on)
+    for entry in found[page.offset : page.offset + page.size]:
+        decided = snapshot.trainings.get(entry.id)
+        item_status, grant = published_standing(decided.facts.decisions if decided else (), on)
         items.append(TrainingSummary(
-            code=row["code"],
-            name=row["name"],
-            institute=NamedCode(row["institute_code"], row["institute_name"]) if row["institute_code"] else None,
-            guidance_types=json_list(row["guidance_types"]),
-            formats=json_list(row["formats"]),
+            code=entry.code,
+            name=entry.name,
+            institute=entry.institute,
+            guidance_types=list(entry.guidance_types),
+            formats=list(entry.formats),
             status=item_status,
             accreditation=grant,
         ))
-    return items, total
+    return items, len(found)
 
 
-async def search_organisations(reader: Writer, page: Page, q: str | None = None) -> tuple[list[OrganisationSummary], int]:
-    """Organisations (providers and training institutes) by name words, code or city."""
-    rows, total = await _paged(reader, "organisations", _word_params(q), page, None, None)
-    return [OrganisationSummary(row["code"], row["name"], row["city"], json_list(row["agb_codes"])) for row in rows], total
+def search_organisations(listings: Listings, page: Page, q: str | None = None) -> tuple[list[OrganisationSummary], int]:
+    """Organisations (providers and training institutes) by name words, code or city, by name."""
+    found = matching(listings.organisations, q)
+    return [entry.summary for entry in found[page.offset : page.offset + page.size]], len(found)
 
 
 async def organisation_by_agb_code(reader: Writer, agb_code: str) -> list[OrganisationSummary]:
