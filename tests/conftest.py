@@ -97,3 +97,23 @@ async def engine(settings: Settings) -> AsyncIterator[object]:
     await db.start(engine, pool_size=4)
     yield engine
     await db.stop(engine)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop SQLite connection threads that a test left open, so that the run can end (and say how many there were).
+
+    aiosqlite runs each connection on a thread that is not a daemon and waits for work until the connection
+    is closed; one left open (a transaction cancelled while its connection was being opened, as an app stops)
+    keeps the interpreter from exiting after every test has passed.
+    """
+    import threading
+
+    from aiosqlite import core
+
+    left = [thread for thread in threading.enumerate()
+            if thread.is_alive() and getattr(getattr(thread, "_target", None), "__name__", "") == "_connection_worker_thread"]
+    for thread in left:
+        work = thread._args[0]  # type: ignore[attr-defined]  # the connection's queue of work
+        work.put((None, lambda: core._STOP_RUNNING_SENTINEL))
+    if left:
+        print(f"\n{len(left)} SQLite connection thread(s) were left open by the tests and have been stopped")
