@@ -23,6 +23,7 @@ from typing import Sequence
 from registry import rules
 from registry.schemas.history import Accreditation
 from registry.search_text import fold, query_words
+from registry.services.public.listings import matching
 from registry.services.public.read import published_standing, today
 from registry.services.verification.snapshot import CoachEntry, ProgrammeEntry, Snapshot
 from registry.spelling import Vocabulary, place_names, query_variants
@@ -222,7 +223,6 @@ class ProgrammeSearch:
 
     def find(self, query: str | None, guidance_type: str | None, programme_format: str | None, mode: str | None, city: str | None) -> list[ProgrammeEntry]:
         """Programmes matching every filter, by name then code; a place by any of its names, in the query or the city."""
-        variants = [[f" {word}" for word in query_words(variant)] for variant in query_variants(query)]
         if not city or not fold(city):
             candidates: tuple[ProgrammeEntry, ...] = self.programmes
         else:
@@ -237,17 +237,7 @@ class ProgrammeSearch:
             and (not programme_format or programme.format == programme_format)
             and (not mode or mode in programme.modes)
         ]
-        if len(variants) == 1:  # the usual case: one spelling
-            return _containing(kept, variants[0])
-        found = {id(programme) for words in variants for programme in _containing(kept, words)}
-        return [programme for programme in kept if id(programme) in found]
-
-
-def _containing(programmes: list[ProgrammeEntry], words: list[str]) -> list[ProgrammeEntry]:
-    """The programmes whose text holds every word: one plain pass per word, each over what the last one left."""
-    for word in words:
-        programmes = [programme for programme in programmes if word in programme.search_text]
-    return programmes
+        return list(matching(kept, query))
 
 
 def vocabulary_of(snapshot: Snapshot) -> Vocabulary:
