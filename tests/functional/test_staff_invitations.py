@@ -48,6 +48,19 @@ async def events_about(app, username: str) -> list[dict]:
                                       "ORDER BY id", username)
 
 
+async def admin_invites(app, admin: httpx.AsyncClient) -> tuple[str, str]:
+    """The tests' staff, the administrator signed in, Lotte invited: her link's path and the page that showed it."""
+    await add_staff(app)
+    await sign_in(admin, "admin")
+    return await invite(admin)
+
+
+async def account_page(app, admin: httpx.AsyncClient) -> tuple[int, httpx.Response]:
+    """Lotte's account id and her account page as the administrator sees it."""
+    user_id = (await account(app, "lotte"))["id"]
+    return user_id, await admin.get(f"/admin/medewerkers/{user_id}")
+
+
 async def account(app, username: str) -> dict:
     async with reading(app.state.api.engine) as reader:
         row = await reader.fetch_one("SELECT * FROM staff_user WHERE username = ?", username)
@@ -65,9 +78,7 @@ async def choose(client: httpx.AsyncClient, path: str, password: str = CHOSEN, r
 
 async def test_the_holder_chooses_a_password_through_the_link_once_and_is_signed_in(settings: Settings) -> None:
     async with staff_app(settings) as (app, admin):
-        await add_staff(app)
-        await sign_in(admin, "admin")
-        path, shown = await invite(admin)
+        path, shown = await admin_invites(app, admin)
         token = path.rsplit("/", 1)[1]
         assert "Geldig tot" in shown and "Kopieer de uitnodigingslink nu" in shown
         stored = await account(app, "lotte")
@@ -151,11 +162,8 @@ async def test_an_expired_link_is_refused_and_changes_nothing(settings: Settings
 
 async def test_a_new_link_stops_the_old_one(settings: Settings) -> None:
     async with staff_app(settings) as (app, admin):
-        await add_staff(app)
-        await sign_in(admin, "admin")
-        old, _shown = await invite(admin)
-        user_id = (await account(app, "lotte"))["id"]
-        page = await admin.get(f"/admin/medewerkers/{user_id}")
+        old, _shown = await admin_invites(app, admin)
+        user_id, page = await account_page(app, admin)
         assert "Nieuwe uitnodigingslink maken" in page.text and "nog niet gekozen; de uitnodigingslink werkt tot" in page.text
         question = await admin.get(f"/admin/medewerkers/{user_id}/uitnodiging")
         assert question.status_code == 200 and "werkt dan direct niet meer" in question.text
@@ -180,11 +188,8 @@ async def test_a_new_link_stops_the_old_one(settings: Settings) -> None:
 
 async def test_a_disabled_accounts_link_does_not_work(settings: Settings) -> None:
     async with staff_app(settings) as (app, admin):
-        await add_staff(app)
-        await sign_in(admin, "admin")
-        path, _shown = await invite(admin)
-        user_id = (await account(app, "lotte"))["id"]
-        page = await admin.get(f"/admin/medewerkers/{user_id}")
+        path, _shown = await admin_invites(app, admin)
+        user_id, page = await account_page(app, admin)
         disabled = await admin.post(f"/admin/medewerkers/{user_id}", data={"csrf_token": csrf_of(page.text), "role": "editor", "active": "0"})
         assert disabled.status_code == 303
         lotte = browser(app, "192.0.2.80")
@@ -202,9 +207,7 @@ async def test_a_disabled_accounts_link_does_not_work(settings: Settings) -> Non
 
 async def test_the_form_needs_its_csrf_token_and_is_limited_per_address(settings: Settings) -> None:
     async with staff_app(settings, login_rate_limit_per_minute=3) as (app, admin):
-        await add_staff(app)
-        await sign_in(admin, "admin")
-        path, _shown = await invite(admin)
+        path, _shown = await admin_invites(app, admin)
         lotte = browser(app, "192.0.2.90")
         opened = await lotte.get(path)
         missing = await lotte.post(path, data={"password": CHOSEN, "password_repeat": CHOSEN})

@@ -22,10 +22,10 @@ from registry.clock import utc_now
 from registry.messages import N_
 from registry.roles import Role
 from registry.services.audit import Actor, AuditAction, AuditEntry, record_events
-from registry.services.errors import FieldError, NotFound, Refusal, ValidationFailed
+from registry.services.errors import NotFound, Refusal, ValidationFailed
 from registry.services.sql import Writer, reading, writing
 from registry.services.staff import queries
-from registry.services.staff.users import MIN_PASSWORD_LENGTH, insert_account, password_hasher, profile_errors
+from registry.services.staff.users import chosen_password_errors, insert_account, password_hasher, profile_errors
 
 VALID_SECONDS = 72 * 3600
 PATH = "/admin/uitnodiging/"
@@ -145,12 +145,7 @@ async def open_invitation(engine: Engine, token: str, now: float | None = None) 
 async def accept(engine: Engine, token: str, password: str, repeated: str, address: str, now: float | None = None) -> dict[str, Any]:
     """Set the password through an open link, which closes it; returns the account to sign in. Audited as its holder."""
     await open_invitation(engine, token, now)  # a dead link costs no password hash
-    errors = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(FieldError.said("password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
-    if password != repeated:
-        errors.append(FieldError.said("password_repeat", N_("is not the same as the password")))
-    if errors:
+    if errors := chosen_password_errors(password, repeated):
         raise ValidationFailed(errors)
     # Off the event loop and before the write lock: argon2 is slow on purpose.
     password_hash = await asyncio.to_thread(password_hasher.hash, password)

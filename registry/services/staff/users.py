@@ -29,13 +29,27 @@ MIN_PASSWORD_LENGTH = 12
 password_hasher = PasswordHasher()
 
 
+def chosen_password_errors(password: str, repeated: str | None = None, field: str = "password",
+                           repeat_message: str = N_("is not the same as the password"), current: str | None = None) -> list[FieldError]:
+    """The rules for every password staff choose: at least MIN_PASSWORD_LENGTH characters, not the `current` one, and
+    (when `repeated` is given) typed the same twice, the repeat named `<field>_repeat`."""
+    errors = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError.said(field, N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
+    elif current is not None and password == current:
+        errors.append(FieldError.said(field, N_("must differ from the current password")))
+    if repeated is not None and password != repeated:
+        errors.append(FieldError.said(f"{field}_repeat", repeat_message))
+    return errors
+
+
 def _account_errors(username: str, password: str | None, role: str) -> list[FieldError]:
     """What is wrong with a new local account's username, password (None: it gets an invitation link instead) and role."""
     errors = []
     if not USERNAME.fullmatch(username):
         errors.append(FieldError.said("username", N_("use 2-150 lower-case letters, digits and . _ @ -")))
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(FieldError.said("password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
+    if password is not None:
+        errors.extend(chosen_password_errors(password))
     if role not in tuple(Role):
         errors.append(FieldError.said("role", N_("must be one of %(options)s"), options=", ".join(Role)))
     return errors
@@ -219,12 +233,7 @@ async def change_own_password(engine: Engine, actor: Actor, user_id: int, curren
         known = False
     if not known:
         errors.append(FieldError.said("current_password", N_("is not your current password")))
-    if len(new) < MIN_PASSWORD_LENGTH:
-        errors.append(FieldError.said("new_password", N_("must be at least %(limit)d characters"), limit=MIN_PASSWORD_LENGTH))
-    elif new == current:
-        errors.append(FieldError.said("new_password", N_("must differ from the current password")))
-    if new != repeated:
-        errors.append(FieldError.said("new_password_repeat", N_("is not the same as the new password")))
+    errors.extend(chosen_password_errors(new, repeated, "new_password", N_("is not the same as the new password"), current=current))
     if errors:
         raise ValidationFailed(errors)
     password_hash = await asyncio.to_thread(password_hasher.hash, new)
